@@ -1,0 +1,38 @@
+"""Numeric verification: finite differences, gradient checking of people's own code, and the catalogue of mistakes."""
+
+from __future__ import annotations
+
+import importlib
+
+__all__ = [
+    "gradcheck",
+    "check_delta",
+    "assert_gradients",
+    "MISTAKES",
+    "check_derivation",
+    "central_jacobian",
+    "normwise_relative_error",
+]
+
+# Public name -> module that defines it; loaded on first use so `import checks` stays cheap.
+_HOMES = {
+    "gradcheck": "checks.gradcheck",
+    "check_delta": "checks.delta",
+    "assert_gradients": "checks.testing",
+    "MISTAKES": "checks.mistakes",
+    "check_derivation": "checks.derivation_check",
+    "central_jacobian": "checks.numeric",
+    "normwise_relative_error": "checks.numeric",
+}
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module 'checks' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOMES[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
