@@ -1,0 +1,148 @@
+"""The result of a check: verdict, normwise errors per tensor, worst entries, named mistakes; renders as text, rich, HTML."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+__all__ = ["Entry", "TensorResult", "Finding", "Report"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of one tensor: where it is, the analytic value and the numeric (or derived) value."""
+
+    tensor: str
+    index: tuple[int, ...]
+    analytic: float
+    numeric: float
+
+    @property
+    def difference(self) -> float:
+        return self.analytic - self.numeric
+
+
+@dataclass(frozen=True)
+class TensorResult:
+    """The normwise check of one tensor: relative error ||a - n|| / max(||a||, ||n||), its verdict, where it is wrong."""
+
+    name: str
+    shape: tuple[int, ...]
+    error: float
+    abs_error: float
+    norm: float
+    passed: bool
+    step: float = 0.0
+    where: str = ""
+    spread: bool = False
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A suspected mistake: its catalogue id, a one-line message, and the numbers that show it."""
+
+    id: str
+    message: str
+    evidence: str
+    tensors: tuple[str, ...] = ()
+    factor: float | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a gradient (or delta) check found. `passed`, `error`, `tensors` and `mistakes` are the public surface."""
+
+    title: str
+    passed: bool
+    error: float
+    tensors: tuple[TensorResult, ...]
+    worst: tuple[Entry, ...]
+    mistakes: tuple[Finding, ...]
+    method: str
+    step: float
+    mode: str
+    rtol: float
+    atol: float
+    evaluations: int = 0
+    notes: tuple[str, ...] = ()
+    labels: tuple[str, str, str] = ("tensor", "analytic", "numeric")
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """The ids of the suspected mistakes, in order."""
+        return tuple(finding.id for finding in self.mistakes)
+
+    def _headline(self) -> str:
+        verdict = "PASSED" if self.passed else "FAILED"
+        return (f"{self.title}: {verdict}  normwise relative error {self.error:.2e} "
+                f"(tolerance rtol {self.rtol:.0e} + atol {self.atol:.0e})")
+
+    def _method_line(self) -> str:
+        line = f"method {self.method}, step {self.step:.3g}, mode {self.mode}"
+        return line + (f", {self.evaluations} loss evaluations" if self.evaluations else "")
+
+    def _tensor_rows(self) -> list[list[str]]:
+        return [[t.name, str(t.shape), f"{t.error:.2e}", "ok" if t.passed else "WRONG", t.where] for t in self.tensors]
+
+    def _entry_rows(self) -> list[list[str]]:
+        return [[e.tensor, str(e.index), f"{e.analytic:.12g}", f"{e.numeric:.12g}", f"{e.difference:.3g}"]
+                for e in self.worst]
+
+    def _headers(self) -> tuple[list[str], list[str]]:
+        name, analytic, numeric = self.labels
+        return ([name, "shape", "rel. error", "verdict", "where"],
+                [name, "index", analytic, numeric, "difference"])
+
+    def __str__(self) -> str:
+        tensor_head, entry_head = self._headers()
+        parts = [self._headline(), self._method_line(), "", _plain_table(tensor_head, self._tensor_rows())]
+        if self.worst:
+            parts += ["", "worst entries", _plain_table(entry_head, self._entry_rows())]
+        if self.mistakes:
+            parts += ["", "suspected mistakes"]
+            parts += [f"  [{m.id}] {m.message}\n      evidence: {m.evidence}" for m in self.mistakes]
+        elif not self.passed:
+            parts += ["", "suspected mistakes: none from the catalogue fits"]
+        parts += [f"note: {note}" for note in self.notes]
+        return "\n".join(parts)
+
+    def __rich_console__(self, console, options):
+        from rich.table import Table
+        from rich.text import Text
+
+        yield Text(self._headline(), style="bold green" if self.passed else "bold red")
+        yield Text(self._method_line(), style="dim")
+        tensor_head, entry_head = self._headers()
+        yield _rich_table(Table, tensor_head, self._tensor_rows(), None)
+        if self.worst:
+            yield _rich_table(Table, entry_head, self._entry_rows(), "worst entries")
+        for m in self.mistakes:
+            yield Text.assemble((f"[{m.id}] ", "bold magenta"), m.message)
+            yield Text(f"    evidence: {m.evidence}", style="dim")
+        if not self.mistakes and not self.passed:
+            yield Text("suspected mistakes: none from the catalogue fits", style="yellow")
+        for note in self.notes:
+            yield Text(f"note: {note}", style="italic")
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
+        from rich.console import Console
+
+        console = Console(file=io.StringIO(), record=True, width=110, force_jupyter=False)
+        console.print(self)
+        return {"text/plain": str(self), "text/html": console.export_html(inline_styles=True)}
+
+
+def _plain_table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(len(headers))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [headers, *rows]]
+    return "\n".join(lines)
+
+
+def _rich_table(table_type, headers: list[str], rows: list[list[str]], title: str | None):
+    table = table_type(title=title, title_justify="left")
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        style = "red" if "WRONG" in row else None
+        table.add_row(*row, style=style)
+    return table
