@@ -78,7 +78,7 @@ class Report:
                 f"(tolerance rtol {self.rtol:.0e} + atol {self.atol:.0e})")
 
     def _method_line(self) -> str:
-        line = f"method {self.method}, step {self.step:.3g}, mode {self.mode}"
+        line = f"method {self.method}" + (f", step {self.step:.3g}" if self.step else "") + f", mode {self.mode}"
         return line + (f", {self.evaluations} loss evaluations" if self.evaluations else "")
 
     def _tensor_rows(self) -> list[list[str]]:

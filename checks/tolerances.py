@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Tolerance", "TOLERANCES", "tolerance_for", "dtype_family"]
+__all__ = ["Tolerance", "TOLERANCES", "DELTA_TOLERANCE", "tolerance_for", "dtype_family"]
 
 
 @dataclass(frozen=True)
@@ -68,3 +68,10 @@ def dtype_family(dtypes: list[np.dtype]) -> str:
 def tolerance_for(family: str, method: str) -> Tolerance:
     """The table entry for a dtype family and a numeric method ('complex', 'central', 'richardson')."""
     return TOLERANCES[(family, method)]
+
+
+DELTA_TOLERANCE = Tolerance(
+    1e-8, 1e-12,
+    "a delta function and the derived formula are both closed-form float64 expressions: they agree to ~1e-15 when "
+    "they are the same function, and a wrong form differs by order 1 on some probe",
+)
