@@ -134,7 +134,7 @@ def _worst(yours: dict[str, Array], derived: dict[str, Array], count: int = 5) -
 
 
 def _example(yours: dict[str, Array], derived: dict[str, Array], kind: str) -> str:
-    fmt = {"float_kind": lambda x: f"{x:.3g}"}
+    fmt = {"float_kind": lambda x: f"{x + 0.0:.3g}"}
     return (f"e.g. {kind} probe 0: yours {np.array2string(yours[kind][0], formatter=fmt)}, "
             f"derived {np.array2string(derived[kind][0], formatter=fmt)}")
 

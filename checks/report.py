@@ -85,7 +85,7 @@ class Report:
         return [[t.name, str(t.shape), f"{t.error:.2e}", "ok" if t.passed else "WRONG", t.where] for t in self.tensors]
 
     def _entry_rows(self) -> list[list[str]]:
-        return [[e.tensor, str(e.index), f"{e.analytic:.12g}", f"{e.numeric:.12g}", f"{e.difference:.3g}"]
+        return [[e.tensor, str(e.index), f"{e.analytic + 0.0:.12g}", f"{e.numeric + 0.0:.12g}", f"{e.difference:.3g}"]
                 for e in self.worst]
 
     def _headers(self) -> tuple[list[str], list[str]]:

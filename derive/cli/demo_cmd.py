@@ -1,0 +1,28 @@
+"""`derive demo`: the seed's story - the diagonal-only softmax delta in training, its symptom, and check_delta naming it."""
+
+from __future__ import annotations
+
+from derive.errors import UsageError
+
+HELP = "train twice (diagonal-only softmax delta vs a - y), show the symptom, and let check_delta name the mistake"
+
+__all__ = ["HELP", "add_arguments", "run"]
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--seed", type=int, default=0, help="seed of the data, the weights and the order (default: 0)")
+    parser.add_argument("--classes", type=int, default=4, help="number of classes K, 2 to 10 (default: 4)")
+    parser.add_argument("--epochs", type=int, default=3, help="training epochs, 1 to 20 (default: 3)")
+
+
+def run(args, out) -> int:
+    if not 2 <= args.classes <= 10:
+        raise UsageError(f"--classes {args.classes} is out of range: choose K from 2 to 10")
+    if not 1 <= args.epochs <= 20:
+        raise UsageError(f"--epochs {args.epochs} is out of range: choose 1 to 20")
+    from rich.console import Console
+
+    from checks.demo import run_demo
+
+    Console(file=out).print(run_demo(seed=args.seed, classes=args.classes, epochs=args.epochs))
+    return 0

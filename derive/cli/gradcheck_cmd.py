@@ -1,0 +1,100 @@
+"""`derive gradcheck FILE.py`: check the loss, grad and params defined in a person's own file, without a test."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+from derive.errors import UsageError
+
+HELP = "check the hand-written gradient in FILE.py (its loss, grad and params); exit 0 if right, 1 if wrong"
+
+__all__ = ["HELP", "add_arguments", "run"]
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("file", metavar="FILE.py", help="a Python file defining loss(params), grad(params), params")
+    parser.add_argument("--loss", default="loss", metavar="NAME", help="name of the loss function (default: loss)")
+    parser.add_argument("--grad", default="grad", metavar="NAME", help="name of the gradient function (default: grad)")
+    parser.add_argument("--params", default="params", metavar="NAME",
+                        help="name of the parameters: a list of arrays, or a function returning one (default: params)")
+    parser.add_argument("--method", default="auto", choices=["auto", "complex", "central", "richardson"])
+    parser.add_argument("--mode", default="auto", choices=["auto", "full", "fast"])
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random probe directions (default: 0)")
+    parser.add_argument("--batch-size", type=int, default=None, help="lets a factor equal to the batch size be named")
+    parser.add_argument("--classes", type=int, default=None, help="lets a factor equal to K be named")
+
+
+def _source(file: str) -> Path:
+    path = Path(file)
+    if path.suffix != ".py":
+        raise UsageError(f"{file} is not a Python file: give a FILE.py that defines loss, grad and params")
+    if not path.is_file():
+        raise UsageError(f"no such file: {file}")
+    return path
+
+
+def _load(path: Path):
+    """Execute the person's file as a module (its own folder importable while it runs)."""
+    spec = importlib.util.spec_from_file_location(f"_derive_gradcheck_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise UsageError(f"cannot load {path} as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(path.resolve().parent))
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:  # the person's code: any error there is bad input, reported in one line
+        raise UsageError(f"{path}: {_one_line(error)}") from None
+    finally:
+        sys.path.remove(str(path.resolve().parent))
+    return module
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).splitlines()[0] if str(error) else ""
+    if isinstance(error, SyntaxError) and error.lineno:
+        text = f"{error.msg} (line {error.lineno})"
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _lookup(module, path: Path, name: str, option: str):
+    if not name.isidentifier():
+        raise UsageError(f"--{option} {name!r} is not a Python name")
+    if not hasattr(module, name):
+        defined = sorted(n for n in vars(module) if not n.startswith("_"))
+        raise UsageError(f"{path} defines no {name!r} (give --{option} NAME; it defines: {', '.join(defined) or 'nothing'})")
+    return getattr(module, name)
+
+
+def _functions_and_params(module, path: Path, args):
+    loss, grad = _lookup(module, path, args.loss, "loss"), _lookup(module, path, args.grad, "grad")
+    for name, value, option in ((args.loss, loss, "loss"), (args.grad, grad, "grad")):
+        if not callable(value):
+            raise UsageError(f"{path}: {name} is not a function (--{option} must name a function)")
+    params = _lookup(module, path, args.params, "params")
+    if callable(params):
+        try:
+            params = params()
+        except Exception as error:
+            raise UsageError(f"{path}: calling {args.params}() raised {_one_line(error)}") from None
+    return loss, grad, params
+
+
+def run(args, out) -> int:
+    from rich.console import Console
+
+    from checks.gradcheck import gradcheck
+
+    path = _source(args.file)
+    module = _load(path)
+    loss, grad, params = _functions_and_params(module, path, args)
+    try:
+        report = gradcheck(loss, grad, params, method=args.method, mode=args.mode, seed=args.seed,
+                           batch_size=args.batch_size, classes=args.classes)
+    except ValueError as error:  # wrong shapes or types, from the checker or from the person's code
+        raise UsageError(f"{path}: {str(error).splitlines()[0] if str(error) else type(error).__name__}") from None
+    except Exception as error:  # an error raised inside the person's loss or grad
+        raise UsageError(f"{path}: calling {args.loss}/{args.grad} raised {_one_line(error)}") from None
+    Console(file=out).print(report)
+    return 0 if report.passed else 1
