@@ -1,0 +1,147 @@
+"""The numeric check of a derivation: its results against central differences of its definition."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from checks.numeric import TOLERANCES, central_jacobian, normwise_relative_error
+from derive.notation import C, E, K, a, cross_entropy, free_indices, softmax_of, t, y, z
+from derive.numeric import numpy_function, padded
+from derive.steps import Derivation
+
+__all__ = ["NumericCheck", "check_derivation", "SAMPLED_COORDINATES"]
+
+POINTS = 3  # seeded random points per checked expression
+SAMPLED_COORDINATES = 64  # above this many classes, differentiate along a seeded sample of the z_m
+
+
+@dataclass(frozen=True)
+class NumericCheck:
+    """The largest normwise relative error of the derived expressions against central differences."""
+
+    max_rel_error: float
+    points: int
+    method: str
+
+    @property
+    def passed(self) -> bool:
+        return bool(np.isfinite(self.max_rel_error) and self.max_rel_error <= TOLERANCES["derivation"])
+
+
+def check_derivation(derivation: Derivation, seed: int = 0, classes: int | None = None) -> NumericCheck:
+    """Lambdify the result (and the general form before any assumption) and compare with central differences.
+
+    A general-K derivation is checked at `classes` (default 3) classes.
+    """
+    n = derivation.classes or classes or 3
+    rng = np.random.default_rng(seed)
+    errors = [_error(expr, derivation, n, targets, rng) for expr, targets in _checkpoints(derivation)
+              for _ in range(POINTS)]
+    sampled = n > SAMPLED_COORDINATES
+    method = (f"central differences, {POINTS} seeded points, K={n}"
+              + (f", {SAMPLED_COORDINATES} sampled coordinates" if sampled else ""))
+    return NumericCheck(max(errors), len(errors), method)
+
+
+def _checkpoints(derivation: Derivation):
+    """(expression, kind of target): the general form with soft targets, and the result under its assumptions."""
+    points, one_hot = [], False
+    for position, step in enumerate(derivation.steps):
+        if step.rule == "one-hot":
+            points.append((derivation.previous(position), "soft"))
+            one_hot = True
+    points.append((derivation.result, "one-hot" if one_hot else "soft"))
+    return points
+
+
+def _error(expr, derivation: Derivation, n: int, targets: str, rng) -> float:
+    z0 = rng.normal(size=n)
+    y0 = _one_hot(n, rng) if targets == "one-hot" else _soft_targets(n, rng)
+    index = derivation.wrt.indices[0]
+    outer = sorted(free_indices(derivation.quantity), key=str)
+    grid = sorted(set(free_indices(expr)) | set(outer) | {index}, key=str)
+    define_a = derivation.definitions.get(a, _softmax)
+    activation = numpy_function(define_a(_m).xreplace({K: n}), [z, _m])
+    quantity = numpy_function(_unfold_cost(derivation.quantity, n), [a, y, *outer])
+    derived = numpy_function(expr.xreplace({K: n}), [a, z, y, *grid])
+    coordinates = _coordinates(n, rng)
+    arrays = _grid_arrays(grid, n, index, coordinates)
+
+    def q(z_vector):
+        return np.broadcast_to(quantity(padded(activation(padded(z_vector), _all(n))), padded(y0),
+                                        *[_all(n)[(...,) + (None,) * (len(outer) - 1 - p)] for p in range(len(outer))]),
+                               (n,) * len(outer))
+
+    differences = central_jacobian(q, z0, coordinates)  # axes: (coordinate, *outer)
+    reference = _select(differences, grid, outer, index, arrays, coordinates)
+    value = derived(padded(activation(padded(z0), _all(n))), padded(z0), padded(y0), *[arrays[g] for g in grid])
+    value = np.broadcast_to(value, reference.shape)
+    mask = _mask(derivation, grid, arrays, reference.shape)
+    return normwise_relative_error(value[mask], reference[mask])
+
+
+_m = sp.Symbol("m", integer=True, positive=True)
+
+
+def _one_hot(n: int, rng) -> np.ndarray:
+    target = np.zeros(n)
+    target[rng.integers(n)] = 1.0
+    return target
+
+
+def _soft_targets(n: int, rng) -> np.ndarray:
+    """Positive targets whose total is drawn from [0.5, 2]: Σ y ≠ 1, so a − y alone would be wrong.
+
+    The total stays O(1) like a real (smoothed) target's, which keeps the cost, and so the round-off of its
+    differences, O(ln K) rather than O(K ln K).
+    """
+    weights = rng.uniform(0.05, 1.0, size=n)
+    return weights / weights.sum() * rng.uniform(0.5, 2.0)
+
+
+def _softmax(index):
+    return softmax_of(index, None)
+
+
+def _all(n):
+    return np.arange(1, n + 1)
+
+
+def _coordinates(n: int, rng) -> np.ndarray:
+    if n <= SAMPLED_COORDINATES:
+        return np.arange(n)
+    return np.sort(rng.choice(n, size=SAMPLED_COORDINATES, replace=False))
+
+
+def _grid_arrays(grid, n, index, coordinates) -> dict:
+    """One broadcastable array of 1-based values per grid index; the differentiation index takes the sample."""
+    arrays = {}
+    for axis, name in enumerate(grid):
+        values = coordinates + 1 if name == index else _all(n)
+        shape = [1] * len(grid)
+        shape[axis] = values.size
+        arrays[name] = values.reshape(shape)
+    return arrays
+
+
+def _select(differences, grid, outer, index, arrays, coordinates):
+    """The finite differences laid out on the grid: axis 0 of `differences` runs over the sampled coordinates."""
+    sample_position = {int(c) + 1: p for p, c in enumerate(coordinates)}
+    positions = np.vectorize(sample_position.get)(arrays[index]) if index in arrays else None
+    selector = (positions,) + tuple(arrays[o] - 1 for o in outer)
+    shape = np.broadcast_shapes(*[arrays[g].shape for g in grid])
+    return np.broadcast_to(differences[selector], shape)
+
+
+def _mask(derivation: Derivation, grid, arrays, shape) -> np.ndarray:
+    mask = np.ones(shape, dtype=bool)
+    for p, q in derivation.distinct:
+        mask &= np.broadcast_to(arrays[p] != arrays[q], shape)
+    return mask
+
+
+def _unfold_cost(quantity: sp.Expr, n: int) -> sp.Expr:
+    return quantity.xreplace({C: cross_entropy(None), E: -sp.log(a[t])}).xreplace({K: n})

@@ -1,0 +1,58 @@
+"""The symbols of the seed write-ups: z, a, y, C, E, delta, the class count K and the indices."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+__all__ = [
+    "K", "i", "j", "k", "t", "z", "a", "y", "C", "E",
+    "EXPAND_LIMIT", "MAX_CLASSES", "class_count", "total", "softmax_denominator", "softmax_of",
+    "sigmoid_of", "cross_entropy", "free_indices",
+]
+
+K = sp.Symbol("K", integer=True, positive=True)
+# Indices run over 1..K. They are positive integers so that SymPy never has to guess their sign.
+i, j, k, t = sp.symbols("i j k t", integer=True, positive=True)
+z, a, y = sp.IndexedBase("z"), sp.IndexedBase("a"), sp.IndexedBase("y")
+C, E = sp.Symbol("C"), sp.Symbol("E")
+
+# Concrete derivations up to this many classes are written out term by term and proven on the expansion;
+# beyond it the general-K proof is instantiated (a derivation is never expanded into K**2 entries).
+EXPAND_LIMIT = 10
+# The largest class count the tools accept; numeric checks build K x K Jacobians, so this bounds memory.
+MAX_CLASSES = 10_000
+
+
+def class_count(classes: int | None) -> sp.Expr:
+    """The number of classes as SymPy sees it: the symbol K for the general case, else the integer."""
+    return K if classes is None else sp.Integer(classes)
+
+
+def total(term: sp.Expr, index: sp.Symbol, classes: int | None) -> sp.Sum:
+    """sum_{index=1}^{K} term, left unevaluated: rules work on the Sum, printers may write it out."""
+    return sp.Sum(term, (index, 1, class_count(classes)))
+
+
+def softmax_denominator(classes: int | None) -> sp.Sum:
+    """sum_k e^{z_k}"""
+    return total(sp.exp(z[k]), k, classes)
+
+
+def softmax_of(index: sp.Expr, classes: int | None) -> sp.Expr:
+    """a_index = e^{z_index} / sum_k e^{z_k}"""
+    return sp.exp(z[index]) / softmax_denominator(classes)
+
+
+def sigmoid_of(index: sp.Expr) -> sp.Expr:
+    """a_index = 1 / (1 + e^{-z_index})"""
+    return 1 / (1 + sp.exp(-z[index]))
+
+
+def cross_entropy(classes: int | None) -> sp.Expr:
+    """C = -sum_j y_j ln a_j"""
+    return -total(y[j] * sp.log(a[j]), j, classes)
+
+
+def free_indices(expr: sp.Expr) -> tuple[sp.Symbol, ...]:
+    """The index symbols an expression leaves free (bound summation indices excluded), in a fixed order."""
+    return tuple(sorted((s for s in expr.free_symbols if s in (i, j, k, t)), key=str))

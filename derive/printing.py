@@ -1,0 +1,152 @@
+"""Math as text: a linear Unicode form for terminals and LaTeX with partial-derivative symbols."""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.str import StrPrinter
+
+from derive.notation import EXPAND_LIMIT
+
+__all__ = ["to_text", "to_latex", "display_form"]
+
+_GREEK = {"delta": "δ", "sigma": "σ"}
+
+
+def display_form(expr: sp.Expr) -> sp.Expr:
+    """The form a person writes: concrete sums of at most EXPAND_LIMIT terms written out, and the factors
+    of each product in reading order (a_j (δ_ij − a_i), y_j ln a_j). Unevaluated, so the order is kept."""
+    if isinstance(expr, sp.Sum):
+        (index, low, high), = expr.limits
+        body = display_form(expr.function)
+        if low.is_Integer and high.is_Integer and high - low < EXPAND_LIMIT:
+            return sp.Add(*[body.xreplace({index: m}) for m in range(int(low), int(high) + 1)], evaluate=False)
+        return sp.Sum(body, *expr.limits)
+    if not expr.args or isinstance(expr, sp.Indexed):
+        return expr
+    args = [display_form(arg) for arg in expr.args]
+    if isinstance(expr, sp.Mul):
+        return sp.Mul(*sorted(args, key=_reading_order), evaluate=False)
+    return expr.func(*args, evaluate=False) if isinstance(expr, (sp.Add, sp.Pow)) else expr.func(*args)
+
+
+def _reading_order(factor) -> int:
+    """Numbers, then symbols and indexed names, functions, derivatives, sums, sums of terms, denominators."""
+    base, exponent = factor.args if isinstance(factor, sp.Pow) else (factor, sp.Integer(1))
+    if exponent.is_negative:
+        return 7
+    for rank, kinds in enumerate([(sp.Number,), (sp.Symbol, sp.Indexed), (sp.KroneckerDelta,), (sp.Function,),
+                                  (sp.Derivative,), (sp.Sum,), (sp.Add,)]):
+        if isinstance(base, kinds):
+            return rank
+    return 6
+
+
+def _positive_first(expr) -> list:
+    """Terms with a positive sign first, as a person writes δ − a rather than −a + δ (stable otherwise)."""
+    return sorted(expr.args, key=lambda term: term.could_extract_minus_sign())
+
+
+class _TextPrinter(StrPrinter):
+    """a_j·(δ_ij − a_i), ∂a_j/∂z_i, Σ_k exp(z_k): one line, no LaTeX."""
+
+    printmethod = "_derive_text"  # not _sympystr: Indexed's own would print a[j]
+    _default_settings = {**StrPrinter._default_settings, "order": "none"}
+
+    def parenthesize(self, item, level, strict=False):
+        if isinstance(item, sp.Sum):
+            return f"({self._print(item)})"
+        return super().parenthesize(item, level, strict)
+
+    def _print_Pow(self, expr, rational=False):
+        if isinstance(expr.base, sp.Sum):
+            exponent = expr.exp
+            if exponent.is_negative:
+                return f"1/({self._print(expr.base)})" + ("" if exponent == -1 else f"^{self._print(-exponent)}")
+            return f"({self._print(expr.base)})^{self._print(exponent)}"
+        return super()._print_Pow(expr, rational)
+
+    def _print_Indexed(self, expr):
+        base = _GREEK.get(str(expr.base), str(expr.base))
+        indices = "".join(self._print(index) for index in expr.indices)
+        return f"{base}_{indices}" if len(indices) == 1 else f"{base}_{{{indices}}}"
+
+    def _print_KroneckerDelta(self, expr):
+        left, right = (self._print(arg) for arg in expr.args)
+        return f"δ_{left}{right}" if len(left) == len(right) == 1 else f"δ_{{{left},{right}}}"
+
+    def _print_log(self, expr):
+        return f"ln({self._print(expr.args[0])})"
+
+    def _print_Sum(self, expr):
+        (index, low, high), = expr.limits
+        body = self.parenthesize(expr.function, sp.printing.precedence.PRECEDENCE["Mul"])
+        return f"Σ_{self._print(index)} {body}"
+
+    def _print_Derivative(self, expr):
+        (variable, count), = expr.variable_count
+        inner = expr.expr
+        if isinstance(inner, (sp.Symbol, sp.Indexed)):
+            return f"∂{self._print(inner)}/∂{self._print(variable)}"
+        return f"∂/∂{self._print(variable)} ({self._print(inner)})"
+
+    def _print_Add(self, expr, order=None):
+        pieces = []
+        for position, term in enumerate(_positive_first(expr)):
+            negative = term.could_extract_minus_sign()
+            text = self._print(_negate(term) if negative else term)
+            if negative and isinstance(_negate(term), sp.Add):
+                text = f"({text})"
+            pieces.append(("−" if negative else "") + text if position == 0 else (" − " if negative else " + ") + text)
+        return "".join(pieces)
+
+
+def _negate(term):
+    """−term, keeping an unevaluated product unevaluated (its factor order is the reading order)."""
+    if isinstance(term, sp.Mul) and term.args and term.args[0] == -1:
+        rest = term.args[1:]
+        return rest[0] if len(rest) == 1 else sp.Mul(*rest, evaluate=False)
+    if isinstance(term, sp.Mul) and term.args and term.args[0].is_Number:
+        return sp.Mul(-term.args[0], *term.args[1:], evaluate=False)
+    return -term
+
+
+class _LatexPrinter(LatexPrinter):
+    """LaTeX that always writes ∂ (SymPy writes d/dz for a derivative in a single variable)."""
+
+    _default_settings = {**LatexPrinter._default_settings, "order": "none"}
+
+    def _print_Derivative(self, expr):
+        (variable, count), = expr.variable_count
+        inner, var = expr.expr, self._print(variable)
+        if isinstance(inner, (sp.Symbol, sp.Indexed)):
+            return rf"\frac{{\partial {self._print(inner)}}}{{\partial {var}}}"
+        return rf"\frac{{\partial}}{{\partial {var}}} {self.parenthesize(inner, sp.printing.precedence.PRECEDENCE['Mul'])}"
+
+    def _print_Indexed(self, expr):
+        base = self._print(expr.base)
+        return f"{base}_{{{''.join(self._print(index) for index in expr.indices)}}}"
+
+    def _print_IndexedBase(self, expr):
+        name = str(expr)
+        return rf"\{name}" if name in _GREEK else name
+
+    def _print_Add(self, expr, order=None):
+        pieces = []
+        for position, term in enumerate(_positive_first(expr)):
+            negative = term.could_extract_minus_sign()
+            body = _negate(term) if negative else term
+            text = self._print(body)
+            if isinstance(body, sp.Add):
+                text = rf"\left({text}\right)"
+            pieces.append(("- " if negative else "") + text if position == 0 else (" - " if negative else " + ") + text)
+        return "".join(pieces)
+
+
+def to_text(expr: sp.Expr) -> str:
+    text = _TextPrinter().doprint(display_form(expr))
+    return text.replace("**", "^").replace("*", "·").replace("-", "−")
+
+
+def to_latex(expr: sp.Expr) -> str:
+    return _LatexPrinter({"ln_notation": True}).doprint(display_form(expr))

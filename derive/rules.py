@@ -1,0 +1,332 @@
+"""The rule table: every rule a derivation may name, each a small rewrite whose docstring is its formula.
+
+A *rewrite* rule is a function (expr, classes) -> expr that applies its formula wherever it matches; a
+step that names it is verified by replaying it. An *algebra* rule has no function: the derivation writes
+the new form and verification proves it a rational identity (sums, deltas and derivatives held as atoms).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import sympy as sp
+
+from derive.notation import C, E, a, cross_entropy, free_indices, sigmoid_of, softmax_denominator, softmax_of, t, y, z
+
+__all__ = ["Rule", "RULES", "REWRITE", "ALGEBRA", "ASSUMPTION", "COUNTEREXAMPLE", "rule"]
+
+REWRITE, ALGEBRA, ASSUMPTION, COUNTEREXAMPLE = "rewrite", "algebra", "assumption", "counterexample"
+delta = sp.IndexedBase("delta")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named rule: its kind decides how a step that uses it is verified."""
+
+    name: str
+    title: str
+    kind: str
+    apply: Callable[[sp.Expr, int | None], sp.Expr] | None = None
+
+    @property
+    def formula(self) -> str:
+        doc = self.apply.__doc__ if self.apply else ""
+        return (doc or self.title).strip().splitlines()[0]
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+def _bottom_up(expr: sp.Expr, visit: Callable[[sp.Expr], sp.Expr]) -> sp.Expr:
+    """Rebuild expr from the leaves up, letting `visit` rewrite each node once (new nodes are not revisited)."""
+    if expr.args and not isinstance(expr, (sp.Indexed, sp.Symbol)):
+        args = tuple(_bottom_up(arg, visit) for arg in expr.args)
+        if args != expr.args:
+            expr = expr.func(*args)
+    return visit(expr)
+
+
+def _derivatives(visit: Callable[[sp.Expr, sp.Expr], sp.Expr | None]) -> Callable[[sp.Expr], sp.Expr]:
+    """Lift visit(inner, variable) to a node visitor that touches first derivatives only."""
+
+    def on_node(node: sp.Expr) -> sp.Expr:
+        if isinstance(node, sp.Derivative) and len(node.variables) == 1:
+            rewritten = visit(node.expr, node.variables[0])
+            if rewritten is not None:
+                return rewritten
+        return node
+
+    return on_node
+
+
+def _depends(expr: sp.Expr, variable: sp.Expr) -> bool:
+    """Whether expr may vary with the variable: anything built on the variable's base or on a depends on z."""
+    bases = {variable.base, a, delta} if isinstance(variable, sp.Indexed) else {variable}
+    return any(isinstance(node, sp.Indexed) and node.base in bases for node in sp.preorder_traversal(expr)) or (
+        expr.has(C, E) or (not isinstance(variable, sp.Indexed) and expr.has(variable))
+    )
+
+
+def _split_constant(expr: sp.Expr, variable: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    """expr = constant * rest, where constant does not depend on the variable."""
+    factors = sp.Mul.make_args(expr)
+    constant = sp.Mul(*[f for f in factors if not _depends(f, variable)])
+    return constant, sp.Mul(*[f for f in factors if _depends(f, variable)])
+
+
+def _d(expr: sp.Expr, variable: sp.Expr) -> sp.Derivative:
+    return sp.Derivative(expr, variable, evaluate=False)
+
+
+# ----------------------------------------------------------------------------------- calculus rewrites
+def _quotient(inner, variable):
+    """∂(u/v)/∂x = (∂u/∂x · v − u · ∂v/∂x) / v²"""
+    numer, denom = _numerator_denominator(inner)
+    if denom == 1 or numer == 1:
+        return None
+    return (_d(numer, variable) * denom - numer * _d(denom, variable)) / denom**2
+
+
+def _reciprocal(inner, variable):
+    """∂(1/v)/∂x = −(∂v/∂x) / v²"""
+    numer, denom = _numerator_denominator(inner)
+    if numer != 1 or denom == 1:
+        return None
+    return -_d(denom, variable) / denom**2
+
+
+def _numerator_denominator(expr):
+    """Split off the denominator: the factors that are negative powers of a sum (not single exponentials)."""
+    numer, denom = [], []
+    for factor in sp.Mul.make_args(expr):
+        base, exponent = factor.as_base_exp()
+        is_sum = isinstance(base, (sp.Add, sp.Sum))
+        (denom if is_sum and exponent.is_negative else numer).append(base**-exponent if is_sum and exponent.is_negative else factor)
+    return sp.Mul(*numer), sp.Mul(*denom)
+
+
+def _linearity(inner, variable):
+    """∂(Σ_k c·f_k)/∂x = Σ_k c·∂f_k/∂x,  and ∂c/∂x = 0 for c free of x"""
+    if not _depends(inner, variable):
+        return sp.Integer(0)
+    if isinstance(inner, sp.Sum):
+        return sp.Sum(_linear_part(inner.function, variable), *inner.limits)
+    if isinstance(inner, sp.Add):
+        return sp.Add(*[_linear_part(term, variable) for term in inner.args])
+    constant, rest = _split_constant(inner, variable)
+    if constant != 1:
+        return constant * _linear_part(rest, variable)
+    return None
+
+
+def _linear_part(inner, variable):
+    rewritten = _linearity(inner, variable)
+    return _d(inner, variable) if rewritten is None else rewritten
+
+
+def _exp(inner, variable):
+    """∂e^u/∂x = e^u · ∂u/∂x"""
+    if isinstance(inner, sp.exp):
+        return inner * _d(inner.args[0], variable)
+    return None
+
+
+def _log(inner, variable):
+    """∂ln u/∂x = (1/u) · ∂u/∂x"""
+    if isinstance(inner, sp.log):
+        return _d(inner.args[0], variable) / inner.args[0]
+    return None
+
+
+def _kronecker(inner, variable):
+    """∂z_j/∂z_i = δ_ij  (1 if i = j, else 0)"""
+    constant, rest = _split_constant(inner, variable)
+    if isinstance(rest, sp.Indexed) and isinstance(variable, sp.Indexed) and rest.base == variable.base:
+        return constant * sp.KroneckerDelta(variable.indices[0], rest.indices[0])
+    return None
+
+
+def _softmax_jacobian(inner, variable):
+    """∂a_j/∂z_i = a_j (δ_ij − a_i)   (derivation softmax-jacobian)"""
+    if isinstance(inner, sp.Indexed) and inner.base == a and isinstance(variable, sp.Indexed):
+        (i_,), (j_,) = variable.indices, inner.indices
+        return a[j_] * (sp.KroneckerDelta(i_, j_) - a[i_])
+    return None
+
+
+def _on_derivatives(visit):
+    def apply(expr, classes):
+        return _bottom_up(expr, _derivatives(visit))
+
+    apply.__doc__ = visit.__doc__
+    return apply
+
+
+# --------------------------------------------------------------------------------------- index rewrites
+def kronecker_contraction(expr, classes):
+    """Σ_k δ_ik f(k) = f(i)   for a free index 1 ≤ i ≤ K"""
+
+    def visit(node):
+        if not isinstance(node, sp.Sum) or len(node.limits) != 1:
+            return node
+        index = node.limits[0][0]
+        for factor in sp.Mul.make_args(node.function):
+            if isinstance(factor, sp.KroneckerDelta) and index in factor.args:
+                other = factor.args[0] if factor.args[1] == index else factor.args[1]
+                if other != index and other.is_Symbol:
+                    rest = node.function / factor
+                    return rest.xreplace({index: other})
+        return node
+
+    return _bottom_up(expr, visit)
+
+
+def sum_linearity(expr, classes):
+    """Σ_k (c·f_k + g_k) = c·Σ_k f_k + Σ_k g_k   for c free of k"""
+
+    def visit(node):
+        if not isinstance(node, sp.Sum) or len(node.limits) != 1:
+            return node
+        index = node.limits[0][0]
+        terms = []
+        for term in sp.Add.make_args(sp.expand(node.function)):
+            factors = sp.Mul.make_args(term)
+            outside = sp.Mul(*[f for f in factors if not f.has(index)])
+            inside = sp.Mul(*[f for f in factors if f.has(index)])
+            terms.append(outside * sp.Sum(inside, *node.limits))
+        return sp.Add(*terms)
+
+    return _bottom_up(expr, visit)
+
+
+# ---------------------------------------------------------------------------- definitions and their folds
+def softmax_definition(expr, classes):
+    """a_j = e^{z_j} / Σ_k e^{z_k}   (inside the derivative)"""
+    return _bottom_up(expr, lambda node: node.func(_unfold_softmax(node.expr, classes), *node.args[1:])
+                      if isinstance(node, sp.Derivative) else node)
+
+
+def _unfold_softmax(expr, classes):
+    return expr.replace(lambda e: isinstance(e, sp.Indexed) and e.base == a,
+                        lambda e: softmax_of(e.indices[0], classes))
+
+
+def softmax_fold(expr, classes):
+    """e^{z_j} / Σ_k e^{z_k} = a_j"""
+    denominator = softmax_denominator(classes)
+
+    def visit(node):
+        if not isinstance(node, sp.Mul):
+            return node
+        power = -sum((f.as_base_exp()[1] for f in node.args if f.as_base_exp()[0] == denominator), sp.Integer(0))
+        exps = [f for f in node.args if isinstance(f, sp.exp)]
+        indexed = [_linear_z(f.args[0]) for f in exps]
+        if power <= 0 or any(part is None for part in indexed):
+            return node
+        wanted = [index for part in indexed for index, count in part for _ in range(count)]
+        if len(wanted) < power:
+            return node
+        taken, left = wanted[: int(power)], wanted[int(power):]
+        rest = [f for f in node.args if f not in exps and f.as_base_exp()[0] != denominator]
+        return sp.Mul(*rest, *[a[index] for index in taken], *[sp.exp(z[index]) for index in left])
+
+    return _bottom_up(expr, visit)
+
+
+def _linear_z(argument):
+    """n_1·z_p + n_2·z_q ... with positive integer n -> [(p, n_1), (q, n_2)], else None."""
+    parts = []
+    for term in sp.Add.make_args(argument):
+        count, rest = term.as_coeff_Mul()
+        if not (isinstance(rest, sp.Indexed) and rest.base == z and count.is_Integer and count > 0):
+            return None
+        parts.append((rest.indices[0], int(count)))
+    return parts
+
+
+def sigmoid_definition(expr, classes):
+    """a_i = 1 / (1 + e^{−z_i})   (inside the derivative)"""
+    return _bottom_up(expr, lambda node: node.func(node.expr.replace(
+        lambda e: isinstance(e, sp.Indexed) and e.base == a, lambda e: sigmoid_of(e.indices[0])), *node.args[1:])
+        if isinstance(node, sp.Derivative) else node)
+
+
+def sigmoid_fold(expr, classes):
+    """1 / (1 + e^{−z_i}) = a_i"""
+    return expr.replace(lambda e: e.is_Pow and e.exp == -1 and _sigmoid_index(e.base) is not None,
+                        lambda e: a[_sigmoid_index(e.base)])
+
+
+def _sigmoid_index(base):
+    if isinstance(base, sp.Add) and len(base.args) == 2 and sp.Integer(1) in base.args:
+        other = base.args[0] if base.args[1] == 1 else base.args[1]
+        if isinstance(other, sp.exp) and isinstance(-other.args[0], sp.Indexed) and (-other.args[0]).base == z:
+            return (-other.args[0]).indices[0]
+    return None
+
+
+def delta_definition(expr, classes):
+    """δ_i = ∂C/∂z_i   (the error of output unit i)"""
+    return expr.replace(lambda e: isinstance(e, sp.Indexed) and e.base == delta,
+                        lambda e: _d(C, z[e.indices[0]]))
+
+
+def cross_entropy_definition(expr, classes):
+    """C = −Σ_j y_j ln a_j"""
+    return expr.xreplace({C: cross_entropy(classes)})
+
+
+def nll_definition(expr, classes):
+    """E = −ln a_t   (t the true class)"""
+    return expr.xreplace({E: -sp.log(a[t])})
+
+
+# ------------------------------------------------------------------------------------------ assumptions
+def one_hot(expr, classes):
+    """Σ_j y_j = 1   (y is one-hot: a single 1, the rest 0)"""
+    return expr.replace(lambda e: isinstance(e, sp.Sum) and isinstance(e.function, sp.Indexed)
+                        and e.function.base == y and e.function.indices[0] == e.limits[0][0],
+                        lambda e: sp.Integer(1))
+
+
+def distinct_indices(expr, classes):
+    """δ_ij = 0   for distinct free indices i ≠ j"""
+    free = set(free_indices(expr))
+    return expr.replace(lambda e: isinstance(e, sp.KroneckerDelta) and set(e.args) <= free and e.args[0] != e.args[1],
+                        lambda e: sp.Integer(0))
+
+
+def rule(name: str) -> Rule:
+    """The rule called `name`; a KeyError names the table's entries."""
+    try:
+        return RULES[name]
+    except KeyError:
+        raise KeyError(f"unknown rule {name!r}; known: {', '.join(RULES)}") from None
+
+
+_TABLE = [
+    # name                       title                                   kind         rewrite
+    ("delta-definition",        "definition of δ",                      REWRITE,     delta_definition),
+    ("cross-entropy-definition", "definition of C (cross-entropy)",     REWRITE,     cross_entropy_definition),
+    ("nll-definition",          "definition of E (negative log-likelihood)", REWRITE, nll_definition),
+    ("softmax-definition",      "definition of a (softmax)",            REWRITE,     softmax_definition),
+    ("sigmoid-definition",      "definition of a (sigmoid)",            REWRITE,     sigmoid_definition),
+    ("quotient-rule",           "quotient rule",                        REWRITE,     _on_derivatives(_quotient)),
+    ("reciprocal-rule",         "reciprocal rule",                      REWRITE,     _on_derivatives(_reciprocal)),
+    ("sum-rule",                "sum rule (linearity of ∂)",            REWRITE,     _on_derivatives(_linearity)),
+    ("exp-rule",                "derivative of exp (chain rule)",       REWRITE,     _on_derivatives(_exp)),
+    ("log-rule",                "derivative of ln (chain rule)",        REWRITE,     _on_derivatives(_log)),
+    ("kronecker-delta",         "Kronecker delta: ∂z_j/∂z_i",           REWRITE,     _on_derivatives(_kronecker)),
+    ("kronecker-contraction",   "Kronecker-delta contraction",          REWRITE,     kronecker_contraction),
+    ("sum-linearity",           "linearity of the sum",                 REWRITE,     sum_linearity),
+    ("softmax-jacobian",        "softmax Jacobian (derived above)",     REWRITE,     _on_derivatives(_softmax_jacobian)),
+    ("softmax-fold",            "substitute the definition of a",       REWRITE,     softmax_fold),
+    ("sigmoid-fold",            "substitute the definition of a",       REWRITE,     sigmoid_fold),
+    ("one-hot",                 "assumption: y is one-hot, Σ_j y_j = 1", ASSUMPTION, one_hot),
+    ("distinct-indices",        "assumption: i ≠ j",                    ASSUMPTION,  distinct_indices),
+    ("factor",                  "factor",                               ALGEBRA,     None),
+    ("expand",                  "expand",                               ALGEBRA,     None),
+    ("cancel",                  "cancel common factors",                ALGEBRA,     None),
+    ("add-subtract",            "add and subtract 1",                   ALGEBRA,     None),
+    ("counterexample",          "counterexample",                       COUNTEREXAMPLE, None),
+]
+RULES: dict[str, Rule] = {name: Rule(name, title, kind, fn) for name, title, kind, fn in _TABLE}

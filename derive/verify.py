@@ -1,0 +1,268 @@
+"""Symbolic verification: every step of a derivation is proven, and the result is compared with SymPy's diff.
+
+How a step is proven depends on its rule's kind:
+- rewrite and assumption rules are replayed (the rule applied to the previous expression must give this
+  one), and both sides are grounded at concrete K (definitions substituted, sums expanded, derivatives
+  evaluated by SymPy) and shown equal as rational functions for every pattern of the free indices;
+- algebra rules are rational identities with sums, deltas and derivatives held as opaque atoms, which
+  proves them for every K at once;
+- counterexample steps are confirmed when a grounded difference is a nonzero rational function.
+
+Index patterns: an expression whose indices are all symbols (sums run over the whole range 1..K) is
+invariant under relabelling the classes, so its value at (i, j) = (3, 5) is its value at (1, 2) with
+z and y permuted. One representative per pattern of equal and distinct free indices then covers every
+assignment. An expression with a fixed index (such as z_1) is checked on every assignment instead.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from functools import lru_cache
+
+import sympy as sp
+
+from derive.notation import C, E, EXPAND_LIMIT, K, a, cross_entropy, free_indices, softmax_of, t, y, z
+from derive.rules import ALGEBRA, ASSUMPTION, COUNTEREXAMPLE, REWRITE, delta, kronecker_contraction, rule, sum_linearity
+from derive.steps import NOT_EQUAL, Derivation, Step
+
+__all__ = ["StepCheck", "Proof", "prove", "GENERAL_CHECK_CLASSES"]
+
+GENERAL_CHECK_CLASSES = (2, 3, 4, 5, 6)  # the K at which a general-K step is grounded and checked
+
+
+@dataclass(frozen=True)
+class StepCheck:
+    """The verdict on one step (or on the whole result, for the independent route)."""
+
+    verified: bool
+    method: str
+
+
+@dataclass(frozen=True)
+class Proof:
+    """A derivation with the verdict on each of its steps and on its result by an independent route."""
+
+    derivation: Derivation
+    steps: tuple[StepCheck, ...]
+    independent: StepCheck
+
+    @property
+    def passed(self) -> bool:
+        return self.independent.verified and all(check.verified for check in self.steps)
+
+
+def prove(derivation: Derivation) -> Proof:
+    """Verify every step of `derivation` and compare its result with SymPy's own derivative."""
+    checks, assumed = [], []
+    for position, step in enumerate(derivation.steps):
+        if rule(step.rule).kind == ASSUMPTION and not step.aside:
+            assumed.append(step.rule)
+        checks.append(_check_step(derivation, derivation.previous(position), step, tuple(assumed)))
+    return Proof(derivation, tuple(checks), _independent(derivation, tuple(assumed)))
+
+
+# ------------------------------------------------------------------------------------------------ steps
+def _check_step(derivation: Derivation, previous: sp.Expr, step: Step, assumed: tuple[str, ...]) -> StepCheck:
+    kind = rule(step.rule).kind
+    if step.relation == NOT_EQUAL or kind == COUNTEREXAMPLE:
+        return _check_counterexample(derivation, previous, step.expr, assumed)
+    if kind == ALGEBRA:
+        return _check_identity(previous, step.expr)
+    if kind in (REWRITE, ASSUMPTION):
+        source, target = (step.expr, previous) if step.reverse else (previous, step.expr)
+        if rule(step.rule).apply(source, derivation.classes) != target:
+            return StepCheck(False, f"replaying {step.rule} does not give this expression")
+        return _check_instances(derivation, previous, step.expr, assumed, f"{step.rule} replayed")
+    return StepCheck(False, f"no verifier for rule kind {kind!r}")
+
+
+def _check_identity(previous: sp.Expr, current: sp.Expr) -> StepCheck:
+    atoms: dict = {}
+    difference = _atomize(previous, atoms) - _atomize(current, atoms)
+    if sp.cancel(sp.together(difference)) == 0:
+        return StepCheck(True, "rational identity (sums, deltas, derivatives as atoms)")
+    return StepCheck(False, "not a rational identity")
+
+
+def _atomize(expr: sp.Expr, atoms: dict) -> sp.Expr:
+    """Replace every sum, Kronecker delta and derivative by a symbol, one symbol per distinct node."""
+    if isinstance(expr, (sp.Sum, sp.KroneckerDelta, sp.Derivative)):
+        return atoms.setdefault(expr, sp.Dummy(f"atom{len(atoms)}"))
+    if not expr.args or isinstance(expr, sp.Indexed):
+        return expr
+    return expr.func(*[_atomize(arg, atoms) for arg in expr.args])
+
+
+def _check_instances(derivation, previous, current, assumed, replayed) -> StepCheck:
+    sizes = _sizes(derivation)
+    for n in sizes:
+        for values in _index_assignments(derivation, (previous, current), n):
+            difference = _ground(previous, derivation, n, values, assumed) - _ground(current, derivation, n, values, assumed)
+            if not _is_zero(difference):
+                return StepCheck(False, f"{replayed}, but the sides differ at K={n}, {_show(values)}")
+    return StepCheck(True, f"{replayed}; equal when grounded at {_show_sizes(sizes)}")
+
+
+def _check_counterexample(derivation, previous, current, assumed) -> StepCheck:
+    for n in _sizes(derivation)[:1] if derivation.classes is None else _sizes(derivation):
+        for values in _index_assignments(derivation, (previous, current), n):
+            difference = _ground(previous, derivation, n, values, assumed) - _ground(current, derivation, n, values, assumed)
+            if not _is_zero(difference):
+                return StepCheck(True, f"counterexample confirmed: the sides differ at K={n}, {_show(values)}")
+    return StepCheck(False, "no counterexample found: the sides agree")
+
+
+def _sizes(derivation: Derivation) -> tuple[int, ...]:
+    if derivation.classes is None:
+        return GENERAL_CHECK_CLASSES
+    if derivation.classes > EXPAND_LIMIT:
+        raise ValueError(f"K={derivation.classes} is proven by instantiating the general case, not by expansion")
+    return (derivation.classes,)
+
+
+def _show_sizes(sizes) -> str:
+    return f"K={sizes[0]}" if len(sizes) == 1 else f"K={sizes[0]}..{sizes[-1]}"
+
+
+def _show(values: dict) -> str:
+    return ", ".join(f"{index}={value}" for index, value in sorted(values.items(), key=str)) or "no free index"
+
+
+# ------------------------------------------------------------------------------------------- grounding
+def _index_assignments(derivation: Derivation, exprs, n: int):
+    """Assignments of 1..n to the free indices: one per equality pattern when the exprs are label-free."""
+    indices = sorted(set().union(*(free_indices(e) for e in exprs)), key=str)
+    if all(_label_free(e) for e in exprs):
+        candidates = (_pattern_values(indices, blocks) for blocks in _set_partitions(indices))
+        candidates = (values for values in candidates if max(values.values(), default=0) <= n)
+    else:
+        candidates = (dict(zip(indices, combo)) for combo in itertools.product(range(1, n + 1), repeat=len(indices)))
+    for values in candidates:
+        if all(values.get(p) != values.get(q) or p not in values for p, q in derivation.distinct):
+            yield values
+
+
+def _label_free(expr: sp.Expr) -> bool:
+    """No class is singled out: every index in expr is a symbol."""
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Indexed) and not all(index.is_Symbol for index in node.indices):
+            return False
+        if isinstance(node, sp.KroneckerDelta) and not all(arg.is_Symbol for arg in node.args):
+            return False
+    return True
+
+
+def _set_partitions(items):
+    if not items:
+        yield []
+        return
+    first, rest = items[0], items[1:]
+    for partition in _set_partitions(rest):
+        yield [[first]] + partition
+        for position in range(len(partition)):
+            yield partition[:position] + [[first] + partition[position]] + partition[position + 1:]
+
+
+def _pattern_values(indices, blocks) -> dict:
+    return {index: number for number, block in enumerate(blocks, start=1) for index in block}
+
+
+def _ground(expr, derivation: Derivation, n: int, values: dict, assumed) -> sp.Expr:
+    """expr at K = n with the free indices set: definitions unfolded, sums expanded, derivatives evaluated."""
+    return _ground_cached(expr, n, tuple(sorted(values.items(), key=str)), derivation.definitions.get(a, _softmax), assumed)
+
+
+@lru_cache(maxsize=4096)
+def _ground_cached(expr, n, values, define_a, assumed):
+    expr = _unfold(expr, define_a).xreplace({K: n})
+    expr = _expand_sums(expr).xreplace(dict(values)).doit()
+    if "one-hot" in assumed:  # Σ y = 1: eliminate the last target
+        expr = expr.xreplace({y[n]: 1 - sum(y[m] for m in range(1, n))})
+    return expr.replace(lambda e: isinstance(e, sp.exp), _exp_as_power_product)
+
+
+def _exp_as_power_product(power: sp.exp) -> sp.Expr:
+    """e^{c_1 z_1 + c_2 z_2} -> e1^c_1 e2^c_2 with symbols e_m = e^{z_m}: exp(z_m) are algebraically independent."""
+    product = sp.Integer(1)
+    for term in sp.Add.make_args(sp.expand(power.args[0])):
+        coefficient, rest = term.as_coeff_Mul()
+        if not (isinstance(rest, sp.Indexed) and rest.base == z and rest.indices[0].is_Integer and coefficient.is_Integer):
+            return power
+        product *= sp.Symbol(f"e{rest.indices[0]}", positive=True) ** coefficient
+    return product
+
+
+def _unfold(expr: sp.Expr, define_a) -> sp.Expr:
+    """Substitute δ, C, E and a by their definitions until none is left."""
+    for _ in range(4):
+        expr = expr.replace(lambda e: isinstance(e, sp.Indexed) and e.base == delta,
+                            lambda e: sp.Derivative(C, z[e.indices[0]]))
+        # Definitions are unfolded for a symbolic K; grounding then sets K, so both scales share them.
+        expr = expr.xreplace({C: cross_entropy(None), E: -sp.log(a[t])})
+        expr = expr.replace(lambda e: isinstance(e, sp.Indexed) and e.base == a, lambda e: define_a(e.indices[0]))
+    return expr
+
+
+def _softmax(index):
+    return softmax_of(index, None)
+
+
+def _expand_sums(expr: sp.Expr) -> sp.Expr:
+    if isinstance(expr, sp.Sum):
+        (index, low, high), = expr.limits
+        body = _expand_sums(expr.function)
+        return sp.Add(*[body.xreplace({index: m}) for m in range(int(low), int(high) + 1)])
+    if not expr.args or isinstance(expr, sp.Indexed):
+        return expr
+    return expr.func(*[_expand_sums(arg) for arg in expr.args])
+
+
+def _is_zero(expr: sp.Expr) -> bool:
+    """Exact: the canonical form of a rational function in the independent e_m = exp(z_m) and y_m."""
+    return sp.cancel(sp.together(expr)) == 0
+
+
+# ------------------------------------------------------------------------------------ independent route
+def _independent(derivation: Derivation, assumed) -> StepCheck:
+    """Compare the result with SymPy's own diff of the definition, a route that shares no rule with the steps."""
+    if derivation.quantity is None or derivation.wrt is None:
+        return StepCheck(False, "no definition to differentiate")
+    if derivation.classes is not None:
+        reference = sp.Derivative(derivation.quantity, derivation.wrt)
+        check = _check_instances(derivation, reference, derivation.result, assumed, "sympy.diff of the definition")
+        return StepCheck(check.verified, check.method.replace("replayed; equal", "equals the result"))
+    return _independent_general(derivation, assumed)
+
+
+def _independent_general(derivation: Derivation, assumed) -> StepCheck:
+    """General K: SymPy differentiates the definition; its Piecewise range guards and Kronecker sums are resolved here."""
+    define_a = derivation.definitions.get(a, _softmax)
+    reference = sp.diff(_unfold(derivation.quantity, define_a), derivation.wrt).doit()
+    reference = _resolve_range_guards(reference)
+    for _ in range(3):  # what doit leaves as Sum(δ·f) is contracted by the same identities, then expanded
+        reference = kronecker_contraction(sum_linearity(reference, None), None)
+    result = _unfold(derivation.result, define_a)
+    for name in assumed:  # the steps used these assumptions; the reference gets them the same way
+        reference = rule(name).apply(reference, None)
+    atoms: dict = {}
+    if sp.cancel(sp.together(_atomize(reference, atoms) - _atomize(result, atoms))) == 0:
+        return StepCheck(True, "equals sympy.diff of the definition for symbolic K (range guards resolved)")
+    return StepCheck(False, f"differs from sympy.diff of the definition: {reference}")
+
+
+def _resolve_range_guards(expr: sp.Expr) -> sp.Expr:
+    """Piecewise((f, (1 <= i) & (i <= K)), (0, True)) -> f: every free index runs over 1..K by assumption."""
+
+    def resolve(piecewise):
+        (value, condition), *_ = piecewise.args
+        truths = {rel: True for rel in condition.atoms(sp.Rel) if _in_range(rel)}
+        return value if condition.xreplace(truths) == sp.true else piecewise
+
+    return expr.replace(lambda e: isinstance(e, sp.Piecewise), resolve)
+
+
+def _in_range(relation) -> bool:
+    """1 <= i or i <= K for an index symbol i (SymPy writes them either way round)."""
+    lhs, rhs = (relation.lts, relation.gts) if isinstance(relation, (sp.LessThan, sp.GreaterThan)) else (None, None)
+    return lhs is not None and ((lhs == 1 and rhs.is_Symbol) or (rhs == K and lhs.is_Symbol))
