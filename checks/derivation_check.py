@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,11 +32,17 @@ class NumericCheck:
         return bool(np.isfinite(self.max_rel_error) and self.max_rel_error <= TOLERANCES["derivation"])
 
 
+# Families of derivations with a numeric checker of their own: family -> module defining check_derivation.
+CHECKERS = {"backprop": "checks.backprop_check"}
+
+
 def check_derivation(derivation: Derivation, seed: int = 0, classes: int | None = None) -> NumericCheck:
     """Lambdify the result (and the general form before any assumption) and compare with central differences.
 
     A general-K derivation is checked at `classes` (default 3) classes.
     """
+    if derivation.family in CHECKERS:
+        return importlib.import_module(CHECKERS[derivation.family]).check_derivation(derivation, seed=seed)
     n = derivation.classes or classes or 3
     rng = np.random.default_rng(seed)
     errors = [_error(expr, derivation, n, targets, rng) for expr, targets in _checkpoints(derivation)

@@ -48,6 +48,10 @@ class Derivation:
     wrt: sp.Expr | None = None
     quantity: sp.Expr | None = None  # the function being differentiated, in terms of z (and y)
     distinct: tuple[tuple[sp.Symbol, sp.Symbol], ...] = ()  # index pairs assumed different (i ≠ j)
+    # Which prover and numeric checker apply: "output" (this module's K-class derivations) or a family that
+    # registers its own in derive.verify.PROVERS and checks.derivation_check.CHECKERS (e.g. "backprop").
+    family: str = "output"
+    sizes: tuple | None = None  # layer sizes n_0, ..., n_L of a concrete network (None: symbolic sizes)
 
     @property
     def result(self) -> sp.Expr:
@@ -63,6 +67,6 @@ class Derivation:
         return sp.Eq(self.lhs, self.result, evaluate=False)
 
     @property
-    def scale(self) -> str:
-        """'K' for the general case, else the class count as text."""
-        return "K" if self.classes is None else str(self.classes)
+    def scale(self) -> int | str:
+        """'K' for the general case, else the class count (the JSON contract's "classes")."""
+        return "K" if self.classes is None else self.classes

@@ -16,6 +16,7 @@ assignment. An expression with a fixed index (such as z_1) is checked on every a
 
 from __future__ import annotations
 
+import importlib
 import itertools
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,6 +30,8 @@ from derive.steps import NOT_EQUAL, Derivation, Step
 __all__ = ["StepCheck", "Proof", "prove", "GENERAL_CHECK_CLASSES"]
 
 GENERAL_CHECK_CLASSES = (2, 3, 4, 5, 6)  # the K at which a general-K step is grounded and checked
+# Families of derivations with a prover of their own: family -> module defining prove(derivation) -> Proof.
+PROVERS = {"backprop": "derive.backprop.verify"}
 
 
 @dataclass(frozen=True)
@@ -54,12 +57,37 @@ class Proof:
 
 def prove(derivation: Derivation) -> Proof:
     """Verify every step of `derivation` and compare its result with SymPy's own derivative."""
+    if derivation.family in PROVERS:
+        return importlib.import_module(PROVERS[derivation.family]).prove(derivation)
+    if derivation.classes is not None and derivation.classes > EXPAND_LIMIT:
+        return _instantiated(derivation)
     checks, assumed = [], []
     for position, step in enumerate(derivation.steps):
         if rule(step.rule).kind == ASSUMPTION and not step.aside:
             assumed.append(step.rule)
         checks.append(_check_step(derivation, derivation.previous(position), step, tuple(assumed)))
     return Proof(derivation, tuple(checks), _independent(derivation, tuple(assumed)))
+
+
+def _instantiated(derivation: Derivation) -> Proof:
+    """K above EXPAND_LIMIT: this derivation must be the general one with K := n, whose proof then carries over."""
+    from derive.derivations import entry, instantiate  # the catalogue builds on this module, not the reverse
+
+    general = entry(derivation.id).builder(None)
+    if instantiate(general, derivation.classes).steps != derivation.steps:
+        failed = StepCheck(False, "not an instance of the general-K derivation")
+        return Proof(derivation, tuple(failed for _ in derivation.steps), failed)
+    proof = _general_proof(derivation.id)
+    tag = f"general-K proof, instantiated at K={derivation.classes}"
+    return Proof(derivation, tuple(StepCheck(c.verified, f"{tag}: {c.method}") for c in proof.steps),
+                 StepCheck(proof.independent.verified, f"{tag}: {proof.independent.method}"))
+
+
+@lru_cache(maxsize=None)
+def _general_proof(id_: str) -> Proof:
+    from derive.derivations import entry
+
+    return prove(entry(id_).builder(None))
 
 
 # ------------------------------------------------------------------------------------------------ steps

@@ -1,7 +1,8 @@
-"""The catalogue of derivations: id -> builder, and instantiation of the general case for large K."""
+"""The catalogue of derivations: id -> entry (builder and the options it takes), and instantiation for large K."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 from derive.derivations.activations import sigmoid, softmax_diagonal, softmax_jacobian, softmax_off_diagonal
@@ -10,32 +11,66 @@ from derive.errors import UsageError
 from derive.notation import EXPAND_LIMIT, K, MAX_CLASSES
 from derive.steps import Derivation, Step
 
-__all__ = ["CATALOGUE", "DEFAULT_CLASSES", "ids", "build", "instantiate"]
+__all__ = ["Entry", "CATALOGUE", "DEFAULT_CLASSES", "ids", "build", "instantiate", "validate_classes", "register"]
 
 DEFAULT_CLASSES = 3
 
-CATALOGUE: dict[str, Callable[[int | None], Derivation]] = {
-    "sigmoid": sigmoid,
-    "softmax-diagonal": softmax_diagonal,
-    "softmax-off-diagonal": softmax_off_diagonal,
-    "softmax-jacobian": softmax_jacobian,
-    "cross-entropy-delta": cross_entropy_delta,
-    "negative-log-likelihood": negative_log_likelihood,
-}
+
+@dataclass(frozen=True)
+class Entry:
+    """A derivation the tools know: its builder and which options (classes, sizes, output, cost) it takes."""
+
+    id: str
+    title: str
+    builder: Callable[..., Derivation]
+    options: tuple[str, ...] = ("classes",)
+
+
+CATALOGUE: dict[str, Entry] = {}
+
+
+def register(entry: Entry) -> None:
+    CATALOGUE[entry.id] = entry
+
+
+for _entry in (
+    Entry("sigmoid", "Sigmoid: da/dz = a(1 − a)", sigmoid),
+    Entry("softmax-diagonal", "Softmax, diagonal: ∂a_i/∂z_i = a_i(1 − a_i)", softmax_diagonal),
+    Entry("softmax-off-diagonal", "Softmax, off the diagonal: ∂a_j/∂z_i = −a_j a_i", softmax_off_diagonal),
+    Entry("softmax-jacobian", "Softmax Jacobian: ∂a_j/∂z_i = a_j(δ_ij − a_i)", softmax_jacobian),
+    Entry("cross-entropy-delta", "Cross-entropy with softmax: δ = a Σy − y = a − y", cross_entropy_delta),
+    Entry("negative-log-likelihood", "Negative log-likelihood: ∂E/∂z_j = a_j − δ_jt", negative_log_likelihood),
+):
+    register(_entry)
 
 
 def ids() -> list[str]:
     return list(CATALOGUE)
 
 
-def build(id_: str, classes: int | None = DEFAULT_CLASSES) -> Derivation:
-    """The derivation `id_` for `classes` classes (None: symbolic K). Above EXPAND_LIMIT it is instantiated."""
+def entry(id_: str) -> Entry:
     if id_ not in CATALOGUE:
         raise UsageError(f"unknown derivation {id_!r}; choose one of: {', '.join(CATALOGUE)}")
+    return CATALOGUE[id_]
+
+
+def build(id_: str, classes: int | None = DEFAULT_CLASSES, **options) -> Derivation:
+    """The derivation `id_` for `classes` classes (None: symbolic K); above EXPAND_LIMIT it is instantiated.
+
+    Other options (sizes, output, cost) go to builders that take them; None means the builder's default.
+    """
+    found = entry(id_)
+    given = {name: value for name, value in options.items() if value is not None}
+    for name in given:
+        if name not in found.options:
+            takers = ", ".join(e.id for e in CATALOGUE.values() if name in e.options) or "no derivation"
+            raise UsageError(f"--{name} does not apply to {id_}; it applies to: {takers}")
+    if "classes" not in found.options:
+        return found.builder(**given)
     validate_classes(classes)
     if classes is not None and classes > EXPAND_LIMIT:
-        return instantiate(CATALOGUE[id_](None), classes)
-    return CATALOGUE[id_](classes)
+        return instantiate(found.builder(None, **given), classes)
+    return found.builder(classes, **given)
 
 
 def validate_classes(classes) -> None:

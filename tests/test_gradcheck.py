@@ -1,0 +1,260 @@
+"""checks.gradcheck on the reference numpy MLP and small hand-made losses: verdicts, errors, localization, rendering."""
+
+import io
+import warnings
+
+import numpy as np
+import pytest
+
+from checks import network
+from checks.gradcheck import gradcheck
+from checks.localize import localize
+from checks.testing import assert_gradients
+
+SMALL = (4, 5, 3)
+
+
+def _problem(bug_name="correct", seed=0, sizes=SMALL, batch=4, **options):
+    return network.problem(sizes, batch, seed, network.bug(bug_name, **options))
+
+
+@pytest.mark.parametrize("method", ["complex", "central", "richardson", "auto"])
+@pytest.mark.parametrize("mode", ["full", "fast"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_correct_gradient_passes_with_every_method_and_mode(method, mode, seed):
+    loss, grad, params = _problem(seed=seed)
+    report = gradcheck(loss, grad, params, method=method, mode=mode, seed=seed)
+    assert report.passed, str(report)
+    assert report.mistakes == ()
+    assert [t.name for t in report.tensors] == ["W1", "b1", "W2", "b2"]
+
+
+@pytest.mark.parametrize("mode", ["full", "fast"])
+def test_complex_step_agrees_to_the_last_digits(mode):
+    loss, grad, params = _problem(sizes=(6, 7, 4), batch=5)
+    report = gradcheck(loss, grad, params, mode=mode)
+    assert report.method == "complex step"
+    assert report.error <= 1e-12, str(report)
+
+
+def test_full_mode_reports_the_true_per_tensor_errors():
+    loss, grad, params = _problem("sigma-prime-factor", factor=1.001)
+    report = gradcheck(loss, grad, params, mode="full")
+    errors = {t.name: t.error for t in report.tensors}
+    assert errors["W1"] == pytest.approx(0.001 / 1.001, rel=1e-6)
+    assert errors["b1"] == pytest.approx(0.001 / 1.001, rel=1e-6)
+    assert errors["W2"] < 1e-14 and errors["b2"] < 1e-14
+    assert not report.passed
+
+
+@pytest.mark.parametrize("mode", ["full", "fast"])
+@pytest.mark.parametrize("factor", [1.001, 1.01])
+def test_activation_derivative_off_everywhere_is_caught_in_its_layer(mode, factor):
+    loss, grad, params = _problem("sigma-prime-factor", factor=factor)
+    report = gradcheck(loss, grad, params, mode=mode)
+    assert not report.passed
+    assert [t.name for t in report.tensors if not t.passed] == ["W1", "b1"]
+
+
+@pytest.mark.parametrize("tensor, index", [(1, (2, 0)), (3, (1, 0)), (0, (3, 1))])
+@pytest.mark.parametrize("factor", [1.01, 2.0])
+def test_fast_mode_localizes_a_single_wrong_entry(tensor, index, factor):
+    loss, grad, params = _problem("entry", tensor=tensor, index=index, factor=factor, sizes=(8, 6, 3))
+    report = gradcheck(loss, grad, params, mode="fast")
+    assert not report.passed
+    wrong = [t for t in report.tensors if not t.passed]
+    assert [t.name for t in wrong] == [["W1", "b1", "W2", "b2"][tensor]]
+    assert wrong[0].where == f"1 entry: {index}"
+    worst = report.worst[0]
+    assert worst.index == index
+    assert worst.analytic == pytest.approx(factor * worst.numeric, rel=1e-12)
+
+
+def test_fast_mode_localizes_without_a_coordinate_sweep():
+    sizes = (40, 30, 10)  # 1,570 parameters; a sweep would take at least that many evaluations
+    loss, grad, params = network.problem(sizes, 8, 0, network.bug("entry", tensor=0, index=(17, 23), factor=1.01))
+    report = gradcheck(loss, grad, params, mode="fast")
+    assert report.worst[0].index == (17, 23)
+    assert report.evaluations < 100
+
+
+def test_the_784_30_10_network_passes_correct_and_catches_a_tenth_of_a_percent():
+    sizes, batch = (784, 30, 10), 16
+    loss, grad, params = network.problem(sizes, batch, 3)
+    assert gradcheck(loss, grad, params, mode="fast").passed
+    loss, grad, params = network.problem(sizes, batch, 3, network.bug("sigma-prime-factor", factor=1.001))
+    report = gradcheck(loss, grad, params, mode="fast")
+    assert [t.name for t in report.tensors if not t.passed] == ["W1", "b1"]
+
+
+def test_normwise_criterion_passes_tiny_entries_that_elementwise_rules_fail():
+    scale = np.array([1.0, 1e-9, 1e-12])
+
+    def loss(p):
+        return np.sum(scale * np.sin(p) ** 2)
+
+    def grad(p):
+        exact = scale * 2 * np.sin(p) * np.cos(p)
+        return exact * (1 + np.array([0.0, 1e-6, 1e-3]))  # the tiny entries carry rounding-sized junk
+
+    report = gradcheck(loss, grad, np.array([0.3, 0.7, 1.1]))
+    assert report.passed, str(report)
+    assert [t.name for t in report.tensors] == ["params"]
+
+
+def test_a_single_array_and_a_zero_gradient_tensor():
+    def loss(p):
+        return 0.5 * np.sum(p[0] ** 2)
+
+    def grad(p):
+        return [p[0], np.zeros_like(p[1])]
+
+    params = [np.linspace(-1, 1, 5), np.ones((2, 2))]  # the second tensor does not enter the loss
+    assert gradcheck(loss, grad, params).passed
+    assert not gradcheck(loss, lambda p: [p[0], np.full_like(p[1], 1e-3)], params).passed
+
+
+def test_a_loss_that_is_not_complex_safe_falls_back_to_central_differences():
+    loss, grad, params = _problem()
+    unsafe = lambda p: float(np.real(loss(p)))  # noqa: E731 - drops the imaginary part
+    report = gradcheck(unsafe, grad, params)
+    assert report.method == "central differences"
+    assert "not complex-safe" in report.notes[0]
+    assert report.passed
+    with pytest.raises(ValueError, match="complex-safe"):
+        gradcheck(unsafe, grad, params, method="complex")
+
+
+def test_a_loss_with_abs_is_detected_as_not_complex_safe():
+    def loss(p):
+        return np.sum(np.abs(p) ** 3)
+
+    report = gradcheck(loss, lambda p: 3 * p * np.abs(p), np.array([0.5, -1.5, 2.0]))
+    assert report.method == "central differences"
+    assert report.passed
+
+
+def test_central_differences_still_catch_a_tenth_of_a_percent():
+    loss, grad, params = _problem("sigma-prime-factor", factor=1.001)
+    report = gradcheck(lambda p: float(np.real(loss(p))), grad, params, mode="fast")
+    assert not report.passed
+    assert report.rtol == 1e-5
+
+
+def test_float32_parameters_warn_and_relax_the_tolerance():
+    loss, grad, params = _problem()
+    low = [p.astype(np.float32) for p in params]
+    with pytest.warns(UserWarning, match="float32"):
+        report = gradcheck(loss, grad, low)
+    assert report.passed
+    assert report.rtol == 1e-4
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        loss, grad, _ = _problem("sigma-prime-factor", factor=1.01)
+        assert not gradcheck(loss, grad, low).passed
+
+
+def test_step_is_chosen_from_the_scale_of_the_parameters():
+    loss, grad, params = _problem()
+    small = gradcheck(loss, grad, params, method="central")
+    large = gradcheck(lambda p: loss([q / 100 for q in p]), lambda p: [g / 100 for g in grad([q / 100 for q in p])],
+                      [100 * q for q in params], method="central")
+    assert large.step == pytest.approx(100 * small.step)
+    assert large.passed
+    assert gradcheck(loss, grad, params, method="central", step=1e-4).step == 1e-4
+
+
+def test_user_tolerances_override_the_table():
+    loss, grad, params = _problem("sigma-prime-factor", factor=1.001)
+    assert gradcheck(loss, grad, params, rtol=1e-2).passed
+    assert not gradcheck(loss, grad, params).passed
+
+
+def test_same_seed_same_report():
+    loss, grad, params = _problem("entry", tensor=0, index=(1, 1), factor=1.5)
+    first, second = (gradcheck(loss, grad, params, mode="fast", seed=7) for _ in range(2))
+    assert first == second
+
+
+@pytest.mark.parametrize(
+    "make_grad, message",
+    [
+        (lambda g: g[:3], "returned 3 arrays for 4"),
+        (lambda g: [g[0][:2], *g[1:]], r"W1 has shape \(2, 4\), expected \(5, 4\)"),
+        (lambda g: [g[0], g[1] * np.nan, *g[2:]], "NaN"),
+    ],
+)
+def test_bad_gradients_are_named(make_grad, message):
+    loss, grad, params = _problem()
+    with pytest.raises(ValueError, match=message):
+        gradcheck(loss, lambda p: make_grad(grad(p)), params)
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [({"method": "forward"}, "unknown method"), ({"mode": "slow"}, "unknown mode"), ({"names": ["a"]}, "1 names")],
+)
+def test_bad_options_are_named(options, message):
+    loss, grad, params = _problem()
+    with pytest.raises(ValueError, match=message):
+        gradcheck(loss, grad, params, **options)
+
+
+def test_bad_params_and_loss_are_named():
+    loss, grad, params = _problem()
+    with pytest.raises(ValueError, match="floating-point"):
+        gradcheck(loss, grad, [np.arange(3)])
+    with pytest.raises(ValueError, match="empty"):
+        gradcheck(loss, grad, [])
+    with pytest.raises(ValueError, match="scalar"):
+        gradcheck(lambda p: np.ones(2), grad, params)
+
+
+def test_report_renders_as_text_rich_and_html():
+    loss, grad, params = _problem("entry", tensor=1, index=(2, 0), factor=2.0)
+    report = gradcheck(loss, grad, params, mode="fast")
+    text = str(report)
+    assert text.startswith("gradient check: FAILED")
+    assert "b1" in text and "1 entry: (2, 0)" in text and "worst entries" in text
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), width=120, color_system=None)
+    console.print(report)
+    rendered = console.file.getvalue()
+    assert "FAILED" in rendered and "1 entry: (2, 0)" in rendered
+    bundle = report._repr_mimebundle_()
+    assert bundle["text/plain"] == text and "<" in bundle["text/html"]
+
+
+def test_passing_report_says_so():
+    loss, grad, params = _problem()
+    text = str(gradcheck(loss, grad, params, mode="fast"))
+    assert text.startswith("gradient check: PASSED")
+    assert "WRONG" not in text
+
+
+def test_assert_gradients_passes_quietly_and_fails_with_the_report():
+    loss, grad, params = _problem()
+    assert assert_gradients(loss, grad, params).passed
+    loss, grad, params = _problem("scale", factor=4.0)
+    with pytest.raises(AssertionError) as failure:
+        assert_gradients(loss, grad, params, batch_size=4)
+    message = str(failure.value)
+    assert "gradient check: FAILED" in message and "[scale]" in message and "batch size" in message
+
+
+def test_localize_finds_planted_entries_by_bisection():
+    rng = np.random.default_rng(0)
+    error = np.zeros(1000)
+    error[[137, 801]] = [1.0, -0.5]
+    directions = rng.standard_normal((2, 1000))
+    calls = []
+
+    def residual(start, stop, values):
+        calls.append((start, stop))
+        return float(values @ error[start:stop])
+
+    found = localize(directions, directions @ error, residual, threshold=1e-9, max_entries=5)
+    assert sorted(found.entries) == [137, 801]
+    assert not found.spread
+    assert len(calls) <= 2 * 2 * 10  # two directions, two descents of log2(1000) levels
