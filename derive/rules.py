@@ -14,7 +14,7 @@ import sympy as sp
 
 from derive.notation import C, E, a, cross_entropy, free_indices, sigmoid_of, softmax_denominator, softmax_of, t, y, z
 
-__all__ = ["Rule", "RULES", "REWRITE", "ALGEBRA", "ASSUMPTION", "COUNTEREXAMPLE", "rule"]
+__all__ = ["Rule", "RULES", "REWRITE", "ALGEBRA", "ASSUMPTION", "COUNTEREXAMPLE", "rule", "register"]
 
 REWRITE, ALGEBRA, ASSUMPTION, COUNTEREXAMPLE = "rewrite", "algebra", "assumption", "counterexample"
 delta = sp.IndexedBase("delta")
@@ -330,3 +330,10 @@ _TABLE = [
     ("counterexample",          "counterexample",                       COUNTEREXAMPLE, None),
 ]
 RULES: dict[str, Rule] = {name: Rule(name, title, kind, fn) for name, title, kind, fn in _TABLE}
+
+
+def register(new_rule: Rule) -> None:
+    """Add a rule of another family of derivations (backprop registers its own when it is imported)."""
+    if new_rule.name in RULES and RULES[new_rule.name] != new_rule:
+        raise ValueError(f"rule {new_rule.name!r} is already registered")
+    RULES[new_rule.name] = new_rule

@@ -1,0 +1,174 @@
+"""The mistake catalogue: every entry is detected on an implementation that contains it, and never on a correct one."""
+
+import re
+
+import numpy as np
+import pytest
+
+from checks import network
+from checks.delta import check_delta, check_hidden_delta
+from checks.gradcheck import gradcheck
+from checks.mistakes import MISTAKES
+
+SIZES, BATCH = (4, 5, 3), 4
+SEEDS = [0, 1, 2, 3]
+
+
+def _gradcheck(bug, seed=0, sizes=SIZES, batch=BATCH, mode="fast", **options):
+    loss, grad, params = network.problem(sizes, batch, seed, bug)
+    return gradcheck(loss, grad, params, mode=mode, seed=seed, batch_size=batch, classes=sizes[-1], **options)
+
+
+def _sigmoid(z):
+    return network.sigmoid(z)
+
+
+def _output(name):
+    return lambda: check_delta(network.OUTPUT_DELTAS[name], classes=3)
+
+
+# Every catalogued id -> a check run on an implementation that contains the mistake.
+DETECTIONS = {
+    "softmax-diagonal-only": _output("softmax-diagonal-only"),
+    "extra-activation-derivative": _output("extra-activation-derivative"),
+    "double-softmax": _output("double-softmax"),
+    "activation-derivative-of-activation": lambda: check_hidden_delta(
+        lambda z, u: u * _sigmoid(_sigmoid(z)) * (1 - _sigmoid(_sigmoid(z)))),
+    "scale": lambda: _gradcheck(network.bug("scale", factor=float(BATCH))),
+    "sign": lambda: _gradcheck(network.bug("sign")),
+    "transpose": lambda: _gradcheck(network.bug("transpose", tensor=2)),
+}
+
+
+def test_catalogue_has_the_seven_stable_ids():
+    assert set(MISTAKES) == {"softmax-diagonal-only", "extra-activation-derivative",
+                             "activation-derivative-of-activation", "scale", "sign", "transpose", "double-softmax"}
+    for key, mistake in MISTAKES.items():
+        assert mistake.id == key and re.fullmatch(r"[a-z]+(-[a-z]+)*", key)
+        assert mistake.title and mistake.description and mistake.detection and mistake.fix
+        assert set(mistake.detected_by) <= {"gradcheck", "check_delta", "check_hidden_delta"}
+
+
+def test_catalogue_is_read_only():
+    with pytest.raises(TypeError):
+        MISTAKES["new"] = MISTAKES["sign"]
+
+
+@pytest.mark.parametrize("mistake_id", sorted(DETECTIONS))
+def test_every_catalogued_mistake_is_named_on_an_implementation_with_it(mistake_id):
+    report = DETECTIONS[mistake_id]()
+    assert not report.passed
+    assert mistake_id in report.ids, str(report)
+    assert all(finding.evidence for finding in report.mistakes)
+
+
+def test_every_catalogue_entry_has_a_detection_test():
+    assert set(DETECTIONS) == set(MISTAKES)
+
+
+@pytest.mark.parametrize("mode", ["full", "fast"])
+@pytest.mark.parametrize("seed", SEEDS)
+def test_gradcheck_names_nothing_on_a_correct_implementation(mode, seed):
+    report = _gradcheck(network.bug("correct"), seed=seed, mode=mode)
+    assert report.passed and report.mistakes == ()
+
+
+@pytest.mark.parametrize("mode", ["full", "fast"])
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize(
+    "factor, name",
+    [(float(BATCH), "the batch size (4)"), (1 / BATCH, "1 / batch size"), (2.0, "2"), (0.5, "1/2"),
+     (3.0, "K, the number of classes (3)"), (1.7, "")],
+)
+def test_gradcheck_names_a_constant_factor(mode, seed, factor, name):
+    report = _gradcheck(network.bug("scale", factor=factor), seed=seed, mode=mode)
+    assert report.ids == ("scale",)
+    finding = report.mistakes[0]
+    assert finding.factor == pytest.approx(factor, rel=1e-9)
+    assert finding.message.startswith("every tensor")
+    if name:
+        assert f"= {name}" in finding.message
+    else:
+        assert " = " not in finding.message
+
+
+def test_a_factor_is_not_named_without_batch_size_or_classes():
+    loss, grad, params = network.problem(SIZES, BATCH, 0, network.bug("scale", factor=float(BATCH)))
+    report = gradcheck(loss, grad, params)
+    assert report.ids == ("scale",) and "batch size" not in report.mistakes[0].message
+
+
+@pytest.mark.parametrize("mode", ["full", "fast"])
+@pytest.mark.parametrize("seed", SEEDS)
+def test_gradcheck_names_the_sign(mode, seed):
+    report = _gradcheck(network.bug("sign"), seed=seed, mode=mode)
+    assert report.ids == ("sign",)
+    assert "wrong sign" in report.mistakes[0].message
+
+
+def test_a_negative_factor_is_sign_and_scale():
+    report = _gradcheck(network.bug("scale", factor=-2.0))
+    assert report.ids == ("sign", "scale")
+
+
+def test_a_scale_on_one_layer_names_that_layer():
+    report = _gradcheck(network.bug("sigma-prime-factor", factor=1.01))
+    assert report.ids == ("scale",)
+    assert report.mistakes[0].tensors == ("W1", "b1")
+    assert report.mistakes[0].factor == pytest.approx(1.01, rel=1e-9)
+
+
+@pytest.mark.parametrize("mode", ["full", "fast"])
+@pytest.mark.parametrize("tensor", [0, 2])
+def test_gradcheck_names_a_transposed_shape(mode, tensor):
+    report = _gradcheck(network.bug("transpose", tensor=tensor), mode=mode)
+    assert report.ids == ("transpose",)
+    assert not report.passed
+    assert report.mistakes[0].tensors == (["W1", "b1", "W2"][tensor],)
+
+
+@pytest.mark.parametrize("mode", ["full", "fast"])
+@pytest.mark.parametrize("seed", SEEDS)
+def test_gradcheck_names_a_transposed_square_weight(mode, seed):
+    sizes = (4, 5, 5, 3)  # W2 is 5 x 5: the transpose has the right shape
+    report = _gradcheck(network.bug("transpose", tensor=2), seed=seed, sizes=sizes, mode=mode)
+    assert report.ids == ("transpose",)
+    assert [t.name for t in report.tensors if not t.passed] == ["W2"]
+
+
+@pytest.mark.parametrize("mode", ["full", "fast"])
+def test_square_weights_that_are_right_are_not_called_transposed(mode):
+    report = _gradcheck(network.bug("correct"), sizes=(4, 5, 5, 3), mode=mode)
+    assert report.passed and report.ids == ()
+
+
+@pytest.mark.parametrize("bug_name", ["softmax-diagonal-only", "extra-activation-derivative", "double-softmax"])
+def test_gradcheck_points_a_wrong_output_delta_at_check_delta(bug_name):
+    report = _gradcheck(network.bug(bug_name))
+    assert not report.passed
+    assert not {"scale", "sign", "transpose"} & set(report.ids)
+    assert any("check_delta" in note for note in report.notes)
+
+
+def test_gradcheck_points_a_wrong_hidden_derivative_at_that_layer():
+    report = _gradcheck(network.bug("activation-derivative-of-activation"), sizes=(4, 6, 5, 3))
+    wrong = [t.name for t in report.tensors if not t.passed]
+    assert "W3" not in wrong and "b3" not in wrong and "W1" in wrong
+    assert any("check_hidden_delta" in note for note in report.notes)
+
+
+def test_a_single_wrong_entry_is_no_catalogued_mistake():
+    report = _gradcheck(network.bug("entry", tensor=3, index=(1, 0), factor=1.5))
+    assert not report.passed and report.ids == ()
+    assert "none from the catalogue" in str(report)
+
+
+def test_each_output_form_is_named_alone():
+    for name in ("softmax-diagonal-only", "extra-activation-derivative", "double-softmax"):
+        assert _output(name)().ids == (name,)
+
+
+def test_correct_deltas_name_nothing():
+    assert check_delta(network.OUTPUT_DELTAS["correct"], classes=3).ids == ()
+    assert check_hidden_delta(lambda z, u: u * _sigmoid(z) * (1 - _sigmoid(z))).ids == ()
+    assert np.isclose(check_delta(network.OUTPUT_DELTAS["correct"], classes=3).error, 0, atol=1e-15)
