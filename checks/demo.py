@@ -8,14 +8,13 @@ predictions equal to the label of the example just trained on, against what inde
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import numpy as np
 
 from checks import network
 from checks.delta import check_delta
-from checks.report import Report
+from checks.report import Report, mimebundle
 
 __all__ = ["Training", "Demo", "make_data", "train", "run_demo"]
 
@@ -81,11 +80,7 @@ class Demo:
         yield self.verdict
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
-        from rich.console import Console
-
-        console = Console(file=io.StringIO(), record=True, width=110)
-        console.print(self)
-        return {"text/plain": str(self), "text/html": console.export_html(inline_styles=True)}
+        return mimebundle(self)
 
 
 def make_data(classes: int, features: int, size: int, rng: np.random.Generator, centers: Array) -> tuple[Array, Array]:

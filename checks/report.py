@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-__all__ = ["Entry", "TensorResult", "Finding", "Report"]
+__all__ = ["Entry", "TensorResult", "Finding", "Report", "mimebundle"]
 
 
 @dataclass(frozen=True)
@@ -125,11 +125,16 @@ class Report:
             yield Text(f"note: {note}", style="italic")
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
-        from rich.console import Console
+        return mimebundle(self)
 
-        console = Console(file=io.StringIO(), record=True, width=110, force_jupyter=False)
-        console.print(self)
-        return {"text/plain": str(self), "text/html": console.export_html(inline_styles=True)}
+
+def mimebundle(renderable) -> dict[str, str]:
+    """Jupyter's view of a renderable: its plain string and its rich rendering as HTML."""
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), record=True, width=110, force_jupyter=False, force_terminal=False)
+    console.print(renderable)
+    return {"text/plain": str(renderable), "text/html": console.export_html(inline_styles=True)}
 
 
 def _plain_table(headers: list[str], rows: list[list[str]]) -> str:

@@ -1,0 +1,77 @@
+"""The classic-mistake demo: the symptom shows in training, check_delta names it, the CLI and notebook present it."""
+
+import ast
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from checks.demo import run_demo
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "04_the_classic_mistake.ipynb"
+DERIVE = shutil.which("derive", path=os.path.dirname(sys.executable))
+
+
+@pytest.fixture(scope="module", params=[0, 1, 2])
+def demo(request):
+    return run_demo(seed=request.param)
+
+
+def test_the_buggy_network_follows_the_most_recent_label(demo):
+    assert demo.buggy.lean > 1.5, demo.buggy
+    assert demo.correct.lean < 1.25, demo.correct
+    assert demo.buggy.recent_label_rate > demo.correct.recent_label_rate + 0.15
+
+
+def test_the_buggy_network_learns_less(demo):
+    assert demo.correct.accuracy > 0.8
+    assert demo.buggy.accuracy < demo.correct.accuracy - 0.2
+
+
+def test_check_delta_names_the_diagonal_only_mistake(demo):
+    assert not demo.verdict.passed
+    assert demo.verdict.ids == ("softmax-diagonal-only",)
+
+
+def test_the_demo_is_seeded(demo):
+    assert run_demo(seed=0) == run_demo(seed=0)
+
+
+def test_the_demo_renders_as_text_and_rich(demo):
+    text = str(demo)
+    assert "softmax-diagonal-only" in text and "predicts the last label" in text
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), width=120, color_system=None)
+    console.print(demo)
+    assert "[softmax-diagonal-only]" in console.file.getvalue()
+    assert "text/html" in demo._repr_mimebundle_()
+
+
+def test_derive_demo_runs_with_exit_0():
+    result = subprocess.run([DERIVE, "demo", "--seed", "1"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "softmax-diagonal-only" in result.stdout and "check_delta names the mistake" in result.stdout
+
+
+@pytest.mark.parametrize("args", [["--classes", "1"], ["--epochs", "0"], ["--seed", "x"]])
+def test_derive_demo_rejects_bad_options_with_exit_2(args):
+    result = subprocess.run([DERIVE, "demo", *args], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and result.stderr.startswith("derive: error: ")
+    assert "Traceback" not in result.stderr
+
+
+def test_the_notebook_opens_with_what_it_teaches_and_defines_no_logic():
+    cells = json.loads(NOTEBOOK.read_text())["cells"]
+    assert cells[0]["cell_type"] == "markdown" and "teaches" in "".join(cells[0]["source"])
+    for cell in cells:
+        if cell["cell_type"] != "code":
+            continue
+        tree = ast.parse("".join(cell["source"]))
+        defined = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Lambda))]
+        assert not defined, "notebooks import their logic from checks.demo"
