@@ -63,13 +63,16 @@ def localize(
     residual: Residual,
     threshold: float,
     max_entries: int = 5,
-    max_splits: int = 200,
+    max_splits: int | None = None,
 ) -> Localization:
     """Best-first bisection of the wrong entries of one tensor.
 
     directions: (m, n) root Gaussian directions over the tensor's n flat entries; residuals: (m,) their measured
     residuals; threshold: the error norm below which a block counts as right (the tensor's tolerance).
+    max_splits: the budget, by default four descents from the root to a single entry.
     """
+    if max_splits is None:
+        max_splits = 4 * int(np.ceil(np.log2(max(directions.shape[1], 2)))) + 8
     root = Block(0, directions.shape[1], np.asarray(residuals, dtype=float))
     order = itertools.count()
     queue: list[tuple[float, int, Block]] = [(-root.estimate, next(order), root)]
