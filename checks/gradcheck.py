@@ -29,7 +29,8 @@ _METHOD_NAMES = {"complex": "complex step", "central": "central differences", "r
 
 @dataclass(frozen=True)
 class _Setup:
-    """Everything a sweep needs: the (counted) loss, parameters, analytic gradients, method, steps, tolerance."""
+    """Everything a sweep and its report need: the (counted) loss, parameters, analytic gradients, method, steps,
+    tolerance, mode, and what is known before probing (transposed shapes, the method's note, factors to name)."""
 
     loss: Callable
     params: list[Array]
@@ -40,6 +41,11 @@ class _Setup:
     tol: Tolerance
     probes: int
     max_entries: int
+    full: bool
+    shape_transposed: tuple[str, ...]
+    method_note: str
+    batch_size: int | None
+    classes: int | None
 
 
 class _Counted:
@@ -86,7 +92,8 @@ def _gradients(grad: Callable, params: list[Array], single: bool, names: list[st
     for name, g, p in zip(names, grads, params):
         g = np.asarray(g)
         if g.shape != p.shape and g.ndim == 2 and g.shape[::-1] == p.shape:
-            g, _ = g.T, transposed.append(name)
+            transposed.append(name)
+            g = g.T
         if g.shape != p.shape:
             raise ValueError(f"grad(params) for {name} has shape {g.shape}, expected {p.shape} (the parameter's shape)")
         if not np.all(np.isfinite(g)):
@@ -193,10 +200,10 @@ def _localize_tensor(setup: _Setup, t: int, item: Evidence, directions: Array) -
     return entries, (f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}: {listed}" if entries else ""), False
 
 
-def _sweep(setup: _Setup, full: bool, rng) -> tuple[list[Evidence], list[TensorResult], list[Entry]]:
+def _sweep(setup: _Setup, rng) -> tuple[list[Evidence], list[TensorResult], list[Entry]]:
     evidence, results, worst = [], [], []
     for t in range(len(setup.params)):
-        if full:
+        if setup.full:
             item, entries = _full_tensor(setup, t)
             result = _full_where(setup, _tensor_result(setup, t, item), item, entries)
         else:
@@ -252,15 +259,10 @@ def gradcheck(
     failures by bisection), 'auto' (full up to 1000 parameters). batch_size, classes: let a constant factor be named.
     """
     arrays, single = _as_arrays(params)
-    names = list(names) if names is not None else _default_names([a.shape for a in arrays], single)
-    if len(names) != len(arrays):
-        raise ValueError(f"{len(names)} names for {len(arrays)} parameter arrays")
-    if mode not in ("auto", "full", "fast"):
-        raise ValueError(f"unknown mode {mode!r}; choose one of auto, full, fast")
+    names = _names(names, arrays, single)
+    _check_options(mode, probes)
     counted = _Counted((lambda p: loss(p[0])) if single else loss)
-    value = scalar(counted(arrays))
-    if not np.isfinite(value) or value.imag:
-        raise ValueError(f"loss(params) must be a finite real number, got {value}")
+    _check_value(counted(arrays))
     grads, shape_transposed = _gradients(grad, arrays, single, names)
     rng = np.random.default_rng(seed)
     family = dtype_family([a.dtype for a in arrays])
@@ -269,24 +271,44 @@ def gradcheck(
     _warn_low_precision(family, tol)
     steps = [step if step is not None else default_step(method, tensor_scale(arrays, t), family == "float32")
              for t in range(len(arrays))]
-    setup = _Setup(counted, arrays, grads, names, method, steps, tol, probes, max_entries)
     full = mode == "full" or (mode == "auto" and sum(a.size for a in arrays) <= _FULL_UP_TO)
-    evidence, results, worst = _sweep(setup, full, rng)
-    return _report(setup, evidence, results, worst, full, shape_transposed, method_note, batch_size, classes, counted)
+    setup = _Setup(counted, arrays, grads, names, method, steps, tol, probes, max_entries, full, shape_transposed,
+                   method_note, batch_size, classes)
+    return _report(setup, *_sweep(setup, rng))
 
 
-def _report(setup, evidence, results, worst, full, shape_transposed, method_note, batch_size, classes, counted):
+def _names(names: Sequence[str] | None, arrays: list[Array], single: bool) -> list[str]:
+    names = list(names) if names is not None else _default_names([a.shape for a in arrays], single)
+    if len(names) != len(arrays):
+        raise ValueError(f"{len(names)} names for {len(arrays)} parameter arrays")
+    return names
+
+
+def _check_options(mode: str, probes: int) -> None:
+    if mode not in ("auto", "full", "fast"):
+        raise ValueError(f"unknown mode {mode!r}; choose one of auto, full, fast")
+    if not isinstance(probes, (int, np.integer)) or probes < 2:
+        raise ValueError(f"probes must be an integer >= 2, got {probes!r}")
+
+
+def _check_value(value: object) -> None:
+    value = scalar(value)
+    if not np.isfinite(value) or value.imag:
+        raise ValueError(f"loss(params) must be a finite real number, got {value}")
+
+
+def _report(setup: _Setup, evidence: list[Evidence], results: list[TensorResult], worst: list[Entry]) -> Report:
     failed = [not r.passed for r in results]
-    findings = diagnose(evidence, failed, setup.tol, batch_size, classes, shape_transposed)
-    results = [replace(r, passed=False, where=r.where or "transposed shape") if r.name in shape_transposed else r
-               for r in results]
+    findings = diagnose(evidence, failed, setup.tol, setup.batch_size, setup.classes, setup.shape_transposed)
+    results = [replace(r, passed=False, where=r.where or "transposed shape") if r.name in setup.shape_transposed
+               else r for r in results]
     explained = {name for f in findings for name in f.tensors} | {r.name for r in results if not r.spread}
-    notes = [note for note in (method_note, layer_hint(setup.names, failed, explained)) if note]
-    if not full:
+    notes = [note for note in (setup.method_note, layer_hint(setup.names, failed, explained)) if note]
+    if not setup.full:
         notes.append(f"fast mode: errors estimated from {setup.probes} Gaussian probes per tensor "
                      "(E[(v.e)^2] = ||e||^2); wrong entries located by bisection")
     passed = all(r.passed for r in results)
-    mode = "full (every coordinate)" if full else f"fast ({setup.probes} probes per tensor)"
-    return Report("gradient check", passed, _overall(results), tuple(results), tuple(worst if not passed or full else ()),
-                  tuple(findings), _METHOD_NAMES[setup.method], max(setup.steps), mode, setup.tol.rtol, setup.tol.atol,
-                  counted.count, tuple(notes))
+    mode = "full (every coordinate)" if setup.full else f"fast ({setup.probes} probes per tensor)"
+    return Report("gradient check", passed, _overall(results), tuple(results),
+                  tuple(worst if not passed or setup.full else ()), tuple(findings), _METHOD_NAMES[setup.method],
+                  max(setup.steps), mode, setup.tol.rtol, setup.tol.atol, setup.loss.count, tuple(notes))

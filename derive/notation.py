@@ -54,5 +54,17 @@ def cross_entropy(classes: int | None) -> sp.Expr:
 
 
 def free_indices(expr: sp.Expr) -> tuple[sp.Symbol, ...]:
-    """The index symbols an expression leaves free (bound summation indices excluded), in a fixed order."""
-    return tuple(sorted((s for s in expr.free_symbols if s in (i, j, k, t)), key=str))
+    """The index symbols an expression leaves free, in a fixed order.
+
+    Read from every indexed name and Kronecker delta, derivative variables included (SymPy's free_symbols
+    of Derivative(f, z_i) does not report i), less the summation indices.
+    """
+    used, bound = set(), set()
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Indexed):
+            used.update(index for index in node.indices if index.is_Symbol)
+        elif isinstance(node, sp.KroneckerDelta):
+            used.update(arg for arg in node.args if arg.is_Symbol)
+        elif isinstance(node, sp.Sum):
+            bound.update(limit[0] for limit in node.limits)
+    return tuple(sorted(used - bound, key=str))

@@ -108,7 +108,7 @@ def _check_step(derivation: Derivation, previous: sp.Expr, step: Step, assumed: 
 def _check_identity(previous: sp.Expr, current: sp.Expr) -> StepCheck:
     atoms: dict = {}
     difference = _atomize(previous, atoms) - _atomize(current, atoms)
-    if sp.cancel(sp.together(difference)) == 0:
+    if _equal(difference, sp.Integer(0)):
         return StepCheck(True, "rational identity (sums, deltas, derivatives as atoms)")
     return StepCheck(False, "not a rational identity")
 
@@ -126,8 +126,7 @@ def _check_instances(derivation, previous, current, assumed, replayed) -> StepCh
     sizes = _sizes(derivation)
     for n in sizes:
         for values in _index_assignments(derivation, (previous, current), n):
-            difference = _ground(previous, derivation, n, values, assumed) - _ground(current, derivation, n, values, assumed)
-            if not _is_zero(difference):
+            if not _equal(_ground(previous, derivation, n, values, assumed), _ground(current, derivation, n, values, assumed)):
                 return StepCheck(False, f"{replayed}, but the sides differ at K={n}, {_show(values)}")
     return StepCheck(True, f"{replayed}; equal when grounded at {_show_sizes(sizes)}")
 
@@ -135,8 +134,7 @@ def _check_instances(derivation, previous, current, assumed, replayed) -> StepCh
 def _check_counterexample(derivation, previous, current, assumed) -> StepCheck:
     for n in _sizes(derivation)[:1] if derivation.classes is None else _sizes(derivation):
         for values in _index_assignments(derivation, (previous, current), n):
-            difference = _ground(previous, derivation, n, values, assumed) - _ground(current, derivation, n, values, assumed)
-            if not _is_zero(difference):
+            if not _equal(_ground(previous, derivation, n, values, assumed), _ground(current, derivation, n, values, assumed)):
                 return StepCheck(True, f"counterexample confirmed: the sides differ at K={n}, {_show(values)}")
     return StepCheck(False, "no counterexample found: the sides agree")
 
@@ -198,16 +196,45 @@ def _pattern_values(indices, blocks) -> dict:
 
 def _ground(expr, derivation: Derivation, n: int, values: dict, assumed) -> sp.Expr:
     """expr at K = n with the free indices set: definitions unfolded, sums expanded, derivatives evaluated."""
-    return _ground_cached(expr, n, tuple(sorted(values.items(), key=str)), derivation.definitions.get(a, _softmax), assumed)
+    define_a = derivation.definitions.get(a, _softmax)
+    return _ground_cached(expr.xreplace({K: n}), n, tuple(sorted(values.items(), key=str)), define_a,
+                          "one-hot" in assumed)
 
 
-@lru_cache(maxsize=4096)
-def _ground_cached(expr, n, values, define_a, assumed):
+@lru_cache(maxsize=8192)
+def _ground_cached(expr, n, values, define_a, one_hot):
+    # Keyed on the expression with K already set, so the concrete K = n derivation reuses the general one's work.
     expr = _unfold(expr, define_a).xreplace({K: n})
-    expr = _expand_sums(expr).xreplace(dict(values)).doit()
-    if "one-hot" in assumed:  # Σ y = 1: eliminate the last target
+    expr = _expand_sums(expr).xreplace(dict(values))
+    expr = _differentiate(expr)
+    if one_hot:  # Σ y = 1: eliminate the last target
         expr = expr.xreplace({y[n]: 1 - sum(y[m] for m in range(1, n))})
-    return expr.replace(lambda e: isinstance(e, sp.exp), _exp_as_power_product)
+    return expr
+
+
+def _differentiate(expr: sp.Expr) -> sp.Expr:
+    """Evaluate every ∂/∂z_m by SymPy's diff, with z entering through e_m = exp(z_m) and directly:
+    ∂f/∂z_m = (∂f/∂z_m with e fixed) + e_m ∂f/∂e_m. Rational functions in e differentiate far faster than
+    exp and log with SymPy's assumptions, and the result is the same function. The exponentials are
+    replaced in the same pass: a Derivative of an expression with no z left in it would collapse to 0."""
+    if isinstance(expr, sp.exp):
+        return _exp_as_power_product(expr.func(_differentiate(expr.args[0])))
+    if isinstance(expr, sp.Derivative):
+        inner = _differentiate(expr.expr)
+        (variable, count), = expr.variable_count
+        e_m = sp.Symbol(f"e{variable.indices[0]}", positive=True)
+        for _ in range(int(count)):
+            inner = sp.diff(inner, variable) + e_m * sp.diff(inner, e_m)
+        return inner
+    if not expr.args or isinstance(expr, sp.Indexed):
+        return expr
+    return expr.func(*[_differentiate(arg) for arg in expr.args])
+
+
+@lru_cache(maxsize=8192)
+def _fraction(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    """expr = p/q with p and q polynomials (in the e_m, y_m and any atoms left)."""
+    return sp.together(expr).as_numer_denom()
 
 
 def _exp_as_power_product(power: sp.exp) -> sp.Expr:
@@ -221,15 +248,28 @@ def _exp_as_power_product(power: sp.exp) -> sp.Expr:
     return product
 
 
-def _unfold(expr: sp.Expr, define_a) -> sp.Expr:
-    """Substitute δ, C, E and a by their definitions until none is left."""
-    for _ in range(4):
-        expr = expr.replace(lambda e: isinstance(e, sp.Indexed) and e.base == delta,
-                            lambda e: sp.Derivative(C, z[e.indices[0]]))
-        # Definitions are unfolded for a symbolic K; grounding then sets K, so both scales share them.
-        expr = expr.xreplace({C: cross_entropy(None), E: -sp.log(a[t])})
-        expr = expr.replace(lambda e: isinstance(e, sp.Indexed) and e.base == a, lambda e: define_a(e.indices[0]))
-    return expr
+def _unfold(expr: sp.Expr, define_a, memo: dict | None = None) -> sp.Expr:
+    """Substitute δ, C, E and a by their definitions, in one pass from the leaves up."""
+    memo = {} if memo is None else memo
+    if expr in memo:
+        return memo[expr]
+    if isinstance(expr, sp.Indexed):
+        if expr.base == delta:
+            result = sp.Derivative(_unfold(C, define_a, memo), z[expr.indices[0]])
+        elif expr.base == a:
+            result = define_a(expr.indices[0])
+        else:
+            result = expr
+    elif expr == C:
+        result = _unfold(cross_entropy(None), define_a, memo)
+    elif expr == E:
+        result = -sp.log(define_a(t))
+    elif expr.args:
+        result = expr.func(*[_unfold(arg, define_a, memo) for arg in expr.args])
+    else:
+        result = expr
+    memo[expr] = result
+    return result
 
 
 def _softmax(index):
@@ -246,9 +286,22 @@ def _expand_sums(expr: sp.Expr) -> sp.Expr:
     return expr.func(*[_expand_sums(arg) for arg in expr.args])
 
 
-def _is_zero(expr: sp.Expr) -> bool:
-    """Exact: the canonical form of a rational function in the independent e_m = exp(z_m) and y_m."""
-    return sp.cancel(sp.together(expr)) == 0
+def _equal(left: sp.Expr, right: sp.Expr) -> bool:
+    """Exact equality of rational functions in the independent e_m = exp(z_m) and y_m: p1/q1 = p2/q2
+    exactly when the polynomial p1·q2 − p2·q1 is zero (sparse polynomial arithmetic, no gcd needed)."""
+    if left == right:
+        return True
+    (p1, q1), (p2, q2) = _fraction(left), _fraction(right)
+    generators = sorted((left.free_symbols | right.free_symbols) | _atoms(p1, q1, p2, q2), key=str)
+    if not generators:
+        return sp.simplify(p1 * q2 - p2 * q1) == 0
+    polys = [sp.Poly(part, *generators) for part in (p1, q1, p2, q2)]
+    return (polys[0] * polys[3] - polys[2] * polys[1]).is_zero
+
+
+def _atoms(*parts) -> set:
+    """Non-symbol generators (indexed names such as y_1) that polynomials must treat as variables."""
+    return {node for part in parts for node in sp.preorder_traversal(part) if isinstance(node, sp.Indexed)}
 
 
 # ------------------------------------------------------------------------------------ independent route

@@ -192,7 +192,8 @@ def test_bad_gradients_are_named(make_grad, message):
 
 @pytest.mark.parametrize(
     "options, message",
-    [({"method": "forward"}, "unknown method"), ({"mode": "slow"}, "unknown mode"), ({"names": ["a"]}, "1 names")],
+    [({"method": "forward"}, "unknown method"), ({"mode": "slow"}, "unknown mode"), ({"names": ["a"]}, "1 names"),
+     ({"probes": 1}, "probes must be")],
 )
 def test_bad_options_are_named(options, message):
     loss, grad, params = _problem()

@@ -1,0 +1,42 @@
+"""`derive check [ID ...]`: run the verification; exit 0 when everything passes, 1 when anything fails."""
+
+from derive.cli.options import add_network_options, add_scale_options, add_seed_option
+
+HELP = "verify derivations symbolically and numerically (exit 0: all pass, 1: a failure)"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("ids", metavar="ID", nargs="*", help="derivation ids (default: all)")
+    add_scale_options(parser, general=True)
+    add_network_options(parser)
+    add_seed_option(parser)
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
+
+
+def run(args, out) -> int:
+    from derive.cli.options import network_options
+    from derive.cli.output import emit_check
+    from derive.derivations import ids
+
+    chosen = args.ids or ids()
+    reports = list(plan_reports(chosen, args, network_options(args)))
+    emit_check(reports, args.format, out)
+    return 0 if all(report.passed for report in reports) else 1
+
+
+def plan_reports(chosen, args, options):
+    """Each id at the scales asked for: --classes K, --general, or by default K = 3 and symbolic K."""
+    from derive.cli.options import classes_of
+    from derive.derivations import DEFAULT_CLASSES, entry
+    from derive.render import run as run_report
+
+    entries = [entry(id_) for id_ in chosen]  # every id is checked before any work starts
+    explicit = args.classes is not None or args.general
+    for found in entries:
+        own = {name: value for name, value in options.items() if name in found.options}
+        if explicit or "classes" not in found.options:
+            scales = [classes_of(args, found, DEFAULT_CLASSES)]
+        else:
+            scales = [DEFAULT_CLASSES, None]
+        for classes in scales:
+            yield run_report(found.id, classes, seed=args.seed, **own)

@@ -1,0 +1,83 @@
+"""Options shared by the commands, each parsed into a checked value or a one-line usage error."""
+
+from __future__ import annotations
+
+import argparse
+
+from derive.notation import MAX_CLASSES
+
+__all__ = ["add_scale_options", "add_network_options", "add_seed_option", "parse_classes", "parse_sizes",
+           "OUTPUTS", "COSTS", "network_options", "classes_of"]
+
+OUTPUTS = ("softmax", "sigmoid")
+COSTS = ("cross-entropy", "quadratic")
+MAX_LAYER_SIZE = 100_000
+
+
+def parse_classes(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer from 2 to {MAX_CLASSES}, got {text!r}") from None
+    if not 2 <= value <= MAX_CLASSES:
+        raise argparse.ArgumentTypeError(f"must be from 2 to {MAX_CLASSES} (the supported maximum), got {value}")
+    return value
+
+
+def parse_sizes(text: str) -> tuple[int, ...]:
+    """'784,30,10' -> (784, 30, 10): at least two layers, each a whole number from 1 to MAX_LAYER_SIZE."""
+    parts = [part.strip() for part in text.split(",")]
+    if len(parts) < 2:
+        raise argparse.ArgumentTypeError(f"needs at least two layer sizes, like 784,30,10; got {text!r}")
+    sizes = []
+    for part in parts:
+        if not part.isdigit():
+            raise argparse.ArgumentTypeError(f"layer sizes must be whole numbers separated by commas, got {part!r}")
+        if not 1 <= int(part) <= MAX_LAYER_SIZE:
+            raise argparse.ArgumentTypeError(f"each layer size must be from 1 to {MAX_LAYER_SIZE}, got {int(part)}")
+        sizes.append(int(part))
+    return tuple(sizes)
+
+
+def parse_seed(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to 2**32 - 1, got {text!r}")
+    if int(text) >= 2**32:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to 2**32 - 1, got {text}")
+    return int(text)
+
+
+def add_scale_options(parser: argparse.ArgumentParser, general: bool) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--classes", "-K", type=parse_classes, metavar="K",
+                       help=f"number of softmax classes, 2..{MAX_CLASSES}")
+    if general:
+        group.add_argument("--general", action="store_true", help="the general case with a symbolic K")
+
+
+def add_network_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sizes", type=parse_sizes, metavar="N0,N1,...",
+                        help="layer sizes of a concrete network (backprop derivations); symbolic by default")
+    parser.add_argument("--output", choices=OUTPUTS, help="output layer of bp1 and backprop (default softmax)")
+    parser.add_argument("--cost", choices=COSTS, help="cost of bp1 and backprop (default cross-entropy)")
+
+
+def add_seed_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", type=parse_seed, default=0, metavar="N", help="seed of the random points (default 0)")
+
+
+def network_options(args) -> dict:
+    return {name: getattr(args, name, None) for name in ("sizes", "output", "cost")}
+
+
+def classes_of(args, entry, default: int | None) -> int | None:
+    """The class count to build with; --classes on a derivation without classes is an error."""
+    from derive.errors import UsageError
+
+    if "classes" not in entry.options:
+        if getattr(args, "classes", None) is not None or getattr(args, "general", False):
+            raise UsageError(f"--classes does not apply to {entry.id}: its output size is the last of --sizes")
+        return None
+    if getattr(args, "general", False):
+        return None
+    return args.classes if getattr(args, "classes", None) is not None else default

@@ -1,0 +1,30 @@
+"""`derive show ID`: one derivation, step by step, each step with its verdict."""
+
+from derive.cli.options import add_network_options, add_scale_options, add_seed_option
+
+HELP = "print one derivation step by step, every step verified"
+FORMATS = ("text", "latex", "markdown", "json")
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("id", metavar="ID", help="a derivation id (see `derive list`)")
+    add_scale_options(parser, general=True)
+    add_network_options(parser)
+    add_seed_option(parser)
+    parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default text)")
+    parser.add_argument("--standalone", action="store_true", help="with --format latex: a complete document")
+
+
+def run(args, out) -> int:
+    from derive.cli.options import classes_of, network_options
+    from derive.cli.output import emit_show
+    from derive.derivations import DEFAULT_CLASSES, entry
+    from derive.errors import UsageError
+    from derive.render import run as run_report
+
+    found = entry(args.id)
+    if args.standalone and args.format != "latex":
+        raise UsageError("--standalone goes with --format latex")
+    report = run_report(args.id, classes_of(args, found, DEFAULT_CLASSES), seed=args.seed, **network_options(args))
+    emit_show(report, args.format, out, standalone=args.standalone)
+    return 0 if report.passed else 1

@@ -1,0 +1,136 @@
+"""Index expressions as vectorized numpy: each free index is an array axis, sums reduce an axis, δ is the identity.
+
+An expression is printed for a *layout*, the tuple of its free indices in axis order: under the layout
+(j, i), a_j is `a[:, None]` and a_i is `a[None, :]`. Axis p of every array is the class axis of the index
+at position p; any axes after the class axis are batch axes and ride along (numpy broadcasts from the
+right), so the same code serves one example of shape (K,) and a batch of shape (K, *batch).
+Repeated exponentials and sums are printed once, bound to a name (e = numpy.exp(z - m)).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import sympy as sp
+from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.precedence import precedence
+
+from derive.codegen.stable import SHIFT, StableSigmoid
+
+__all__ = ["ArrayPrinter", "Body", "print_array"]
+
+# Temporary names by the kind of node they hold: every naming template of generated code lives here.
+TEMPORARY_NAMES = {sp.exp: "e", sp.Sum: "s", sp.log: "log_s", StableSigmoid: "sig"}
+_AXES = tuple(sp.Symbol(f"_axis{p}", integer=True, positive=True) for p in range(8))
+
+
+class Body:
+    """The statements of a function body that the printer hoists out: name = value, in order of need."""
+
+    def __init__(self, reserved=()):
+        self.lines: list[tuple[str, str]] = []
+        self._names: dict = {}
+        self._taken = set(reserved)
+
+    def bind(self, key, kind, text: str) -> str:
+        if key not in self._names:
+            stem = TEMPORARY_NAMES[kind]
+            name, n = stem, 2
+            while name in self._taken:
+                name, n = f"{stem}{n}", n + 1
+            self._taken.add(name)
+            self._names[key] = name
+            self.lines.append((name, text))
+        return self._names[key]
+
+
+class ArrayPrinter(NumPyPrinter):
+    """NumPyPrinter for index expressions under a layout (see the module docstring)."""
+
+    def __init__(self, layout=(), body: Body | None = None, like: str = "z"):
+        super().__init__({"fully_qualified_modules": True})
+        self.layout, self.body, self.like = tuple(layout), body, like
+        self.repeated: Counter = Counter()
+        self.counting = False  # a counting pass records repeated nodes; the next pass hoists them
+
+    def print_layout(self, expr: sp.Expr, layout) -> str:
+        saved, self.layout = self.layout, tuple(layout)
+        try:
+            return self._print(expr)
+        finally:
+            self.layout = saved
+
+    # ------------------------------------------------------------------ common subexpressions
+    def _key(self, expr):
+        """The node with its layout indices renamed to axis positions: equal keys print the same code."""
+        renamed = expr.xreplace({index: _AXES[p] for p, index in enumerate(self.layout) if expr.has(index)})
+        used = tuple(p for p, index in enumerate(self.layout) if expr.has(index))
+        return renamed, len(self.layout) if used else None
+
+    def _shared(self, expr, text: str) -> str:
+        key = self._key(expr)
+        if self.counting:
+            self.repeated[key] += 1
+            return text
+        if self.repeated[key] >= 2 and self.body is not None:
+            return self.body.bind(key, type(expr), text)
+        return text
+
+    # ------------------------------------------------------------------------------ nodes
+    def _print_Indexed(self, expr):
+        name = self._print(expr.base.label)
+        (index,) = expr.indices
+        if index not in self.layout:
+            raise NotImplementedError(f"{expr}: index {index} is not an axis of the layout {self.layout}")
+        if len(self.layout) == 1:
+            return name
+        position = self.layout.index(index)
+        return f"{name}[{', '.join(':' if p == position else 'None' for p in range(len(self.layout)))}]"
+
+    def _print_KroneckerDelta(self, expr):
+        if set(expr.args) != set(self.layout) or len(self.layout) != 2:
+            raise NotImplementedError(f"{expr}: a Kronecker delta must span a two-axis layout, got {self.layout}")
+        return f"_identity({self.like})"
+
+    def _print_Sum(self, expr):
+        (index, low, high), = expr.limits
+        if low != 1:
+            raise NotImplementedError(f"{expr}: only sums over the whole class range 1..K are vectorized")
+        if any(expr.function.has(other) for other in self.layout):
+            inner = self.print_layout(expr.function, self.layout + (index,))
+            text = f"numpy.sum({inner}, axis={len(self.layout)})"
+        else:  # one value per example: keep the class axis (length 1) so it broadcasts under any layout
+            inner = self.print_layout(expr.function, (index,))
+            text = f"numpy.sum({inner}, axis=0, keepdims=True)"
+        return self._shared(expr, text)
+
+    def _print_exp(self, expr):
+        return self._shared(expr, f"numpy.exp({self._print(expr.args[0])})")
+
+    def _print_log(self, expr):
+        return self._shared(expr, f"numpy.log({self._print(expr.args[0])})")
+
+    def _print_StableSigmoid(self, expr):
+        return self._shared(expr, f"_sigmoid({self._print(expr.args[0])})")
+
+    def _print_Symbol(self, expr):
+        return "m" if expr == SHIFT else super()._print_Symbol(expr)
+
+    def _print_Add(self, expr, order=None):
+        """Positive terms first, as a person writes them: z - m, not -m + z."""
+        terms = sorted(sp.Add.make_args(expr), key=lambda term: (term.could_extract_minus_sign(), str(term)))
+        pieces = []
+        for position, term in enumerate(terms):
+            negative = term.could_extract_minus_sign()
+            text = self.parenthesize(-term if negative else term, precedence(expr))
+            pieces.append((("-" if negative else "") if position == 0 else (" - " if negative else " + ")) + text)
+        return "".join(pieces)
+
+
+def print_array(expr: sp.Expr, layout, body: Body, like: str = "z") -> str:
+    """The numpy expression for expr under layout; subexpressions used twice are bound in `body`."""
+    printer = ArrayPrinter(layout, body, like)
+    printer.counting = True
+    printer.doprint(expr)
+    printer.counting = False
+    return printer.doprint(expr)

@@ -1,0 +1,5 @@
+"""Markdown output of one derivation."""
+
+from derive.render.structured import markdown
+
+__all__ = ["markdown"]

@@ -1,0 +1,64 @@
+"""Rule titles and notes (Unicode prose with bits of math) turned into LaTeX that pdflatex accepts."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["note_to_latex"]
+
+_SYMBOLS = {
+    "Σ": r"\sum", "δ": r"\delta", "∂": r"\partial", "σ": r"\sigma", "−": "-", "≠": r"\neq", "·": r"\cdot",
+    "⊙": r"\odot", "²": "^2", "ᵀ": "^T", "→": r"\to", "≤": r"\le", "≥": r"\ge", "∑": r"\sum", "ε": r"\epsilon",
+    "′": "'", "…": r"\dots", "×": r"\times", "∇": r"\nabla",
+}
+_MATHY = re.compile(r"[_^{}=/<>|]|[Σδ∂σ−≠·⊙²ᵀ→≤≥∑ε′×∇]|\bln\b|^[a-zA-Z]$")
+_TEXT_ESCAPES = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}"}
+
+
+def note_to_latex(note: str) -> str:
+    """Words stay text; a run of tokens that look like math (a_j, e^{z_k}, Σ_k, =) goes into $...$.
+
+    A lone letter or number joins the math next to it ("k = i", "Σ_j y_j = 1"); other words stay text.
+    """
+    tokens = note.split(" ")
+    kinds = [_kind(token) for token in tokens]
+    for position, kind in enumerate(kinds):
+        if kind == "neutral":
+            neighbours = kinds[max(position - 1, 0):position] + kinds[position + 1:position + 2]
+            kinds[position] = "math" if "math" in neighbours else "text"
+    pieces, run = [], []
+    for token, kind in zip(tokens, kinds):
+        if kind == "math":
+            run.append(token)
+            continue
+        if run:
+            pieces.append(_math(" ".join(run)))
+            run = []
+        pieces.append("".join(_TEXT_ESCAPES.get(char, char) for char in token))
+    if run:
+        pieces.append(_math(" ".join(run)))
+    return " ".join(pieces)
+
+
+def _kind(token: str) -> str:
+    core = token.strip(",;:.()")
+    if core in ("a", "A", "I"):  # the article and the pronoun, never a variable in our prose
+        return "text"
+    if re.fullmatch(r"[A-Za-z]|\d+", core) and core not in ("a", "A", "I"):
+        return "neutral"
+    return "math" if core and _MATHY.search(core) else "text"
+
+
+def _math(text: str) -> str:
+    leading, trailing = "", ""
+    while text and text[0] in "(":
+        leading, text = leading + text[0], text[1:]
+    while text and text[-1] in ",;:.)":
+        trailing, text = text[-1] + trailing, text[:-1]
+    for symbol, command in _SYMBOLS.items():
+        text = text.replace(symbol, command + (" " if command[-1].isalpha() else ""))
+    text = re.sub(r"\bln\b", r"\\ln", text)
+    text = re.sub(r"_([A-Za-z0-9]{2,})", r"_{\1}", text)
+    text = re.sub(r"(\\[a-z]+) _", r"\1_", text)
+    text = text.replace("%", r"\%")
+    return f"{leading}${text}${trailing}"

@@ -1,0 +1,51 @@
+"""A derivation with its verdicts: the one object that every output format and Jupyter render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from checks.derivation_check import NumericCheck, check_derivation
+from derive.derivations import build
+from derive.steps import Derivation
+from derive.verify import Proof, prove
+
+__all__ = ["Report", "run"]
+
+
+@dataclass(frozen=True)
+class Report:
+    """What was derived, what the symbolic proof says of each step, and what the numeric check measured."""
+
+    derivation: Derivation
+    proof: Proof
+    numeric: NumericCheck
+
+    @property
+    def passed(self) -> bool:
+        return self.proof.passed and self.numeric.passed
+
+    def __rich_console__(self, console, options):
+        from derive.render.text import derivation_renderable
+
+        yield derivation_renderable(self)
+
+    def _repr_latex_(self) -> str:
+        from derive.render.latex import latex_fragment
+
+        return latex_fragment(self, for_notebook=True)
+
+    def _repr_markdown_(self) -> str:
+        from derive.render.markdown import markdown
+
+        return markdown(self)
+
+    def __str__(self) -> str:
+        from derive.render.text import plain_text
+
+        return plain_text(self)
+
+
+def run(id_: str, classes: int | None = 3, seed: int = 0, **options) -> Report:
+    """Build, prove and numerically check one derivation: `derive.run("softmax-jacobian", classes=None)`."""
+    derivation = build(id_, classes, **options)
+    return Report(derivation, prove(derivation), check_derivation(derivation, seed=seed))
