@@ -16,6 +16,7 @@ from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import precedence
 
 from derive.codegen.stable import SHIFT, StableSigmoid
+from derive.notation import t as LABEL
 
 __all__ = ["ArrayPrinter", "Body", "print_array"]
 
@@ -80,6 +81,8 @@ class ArrayPrinter(NumPyPrinter):
     def _print_Indexed(self, expr):
         name = self._print(expr.base.label)
         (index,) = expr.indices
+        if index == LABEL:  # the true class, given as labels: one entry per example, kept as a length-1 axis
+            return f"numpy.take_along_axis({name}, t[None], axis=0)"
         if index not in self.layout:
             raise NotImplementedError(f"{expr}: index {index} is not an axis of the layout {self.layout}")
         if len(self.layout) == 1:
@@ -88,6 +91,8 @@ class ArrayPrinter(NumPyPrinter):
         return f"{name}[{', '.join(':' if p == position else 'None' for p in range(len(self.layout)))}]"
 
     def _print_KroneckerDelta(self, expr):
+        if LABEL in expr.args and len(self.layout) == 1 and set(expr.args) == {LABEL, self.layout[0]}:
+            return f"_one_hot(t, {self.like})"
         if set(expr.args) != set(self.layout) or len(self.layout) != 2:
             raise NotImplementedError(f"{expr}: a Kronecker delta must span a two-axis layout, got {self.layout}")
         return f"_identity({self.like})"
@@ -113,18 +118,43 @@ class ArrayPrinter(NumPyPrinter):
     def _print_StableSigmoid(self, expr):
         return self._shared(expr, f"_sigmoid({self._print(expr.args[0])})")
 
+    def _print_Mul(self, expr):
+        """Factors in reading order (a_j*(δ_ij - a_i)), denominators after one slash."""
+        coefficient, rest = expr.as_coeff_Mul()
+        factors = sp.Mul.make_args(rest)
+        below = [f.base ** -f.exp for f in factors if f.is_Pow and f.exp.is_negative]
+        above = sorted((f for f in factors if not (f.is_Pow and f.exp.is_negative)), key=_reading_rank)
+        level = precedence(expr)
+        text = "*".join(self.parenthesize(f, level) for f in above) or "1"
+        if below:
+            denominator = sp.Mul(*below)
+            text += "/" + (self.parenthesize(denominator, level, strict=True) if len(below) == 1
+                           else f"({self._print(denominator)})")
+        if coefficient == -1:
+            return f"-{text}"
+        return text if coefficient == 1 else f"{self._print(coefficient)}*{text}"
+
     def _print_Symbol(self, expr):
         return "m" if expr == SHIFT else super()._print_Symbol(expr)
 
     def _print_Add(self, expr, order=None):
         """Positive terms first, as a person writes them: z - m, not -m + z."""
-        terms = sorted(sp.Add.make_args(expr), key=lambda term: (term.could_extract_minus_sign(), str(term)))
+        terms = sorted(sp.Add.make_args(expr), key=lambda term: (term.could_extract_minus_sign(), sp.count_ops(term), str(term)))
         pieces = []
         for position, term in enumerate(terms):
             negative = term.could_extract_minus_sign()
             text = self.parenthesize(-term if negative else term, precedence(expr))
             pieces.append((("-" if negative else "") if position == 0 else (" - " if negative else " + ")) + text)
         return "".join(pieces)
+
+
+def _reading_rank(factor) -> int:
+    """Numbers, names, Kronecker deltas, functions, sums, sums of terms: the order a person writes them in."""
+    for rank, kinds in enumerate([(sp.Number,), (sp.Symbol, sp.Indexed), (sp.KroneckerDelta,), (sp.Function,),
+                                  (sp.Sum,), (sp.Add,)]):
+        if isinstance(factor.base if factor.is_Pow else factor, kinds):
+            return rank
+    return len(kinds)
 
 
 def print_array(expr: sp.Expr, layout, body: Body, like: str = "z") -> str:

@@ -1,0 +1,264 @@
+"""From a derivation to the source of a numpy module: plan the functions, stabilize, print, assemble."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import sympy as sp
+
+from derive.codegen.printer import Body, print_array
+from derive.codegen.stable import SHIFT, STABLE_RULES, StableSigmoid, stabilize
+from derive.errors import UsageError
+from derive.notation import E, a, cross_entropy, j, sigmoid_of, softmax_of, t, y, z
+from derive.printing import to_text
+from derive.rules import ASSUMPTION, rule
+from derive.steps import Derivation
+
+__all__ = ["Function", "plan", "render", "SUPPORTED", "RESULT_NAMES"]
+
+# The contract: the function that implements each derivation's result. Its definitions and cost come too.
+RESULT_NAMES = {
+    "softmax-jacobian": "softmax_jacobian",
+    "softmax-diagonal": "softmax_diagonal",
+    "softmax-off-diagonal": "softmax_off_diagonal",
+    "sigmoid": "sigmoid_derivative",
+    "cross-entropy-delta": "delta",
+    "negative-log-likelihood": "negative_log_likelihood_gradient",
+}
+SUPPORTED = tuple(RESULT_NAMES) + ("backprop",)
+_X = sp.Symbol("_x", integer=True, positive=True)
+_ARGUMENT_TEXT = {
+    "z": "z: logits, shape (K,) or (K, *batch); real or complex",
+    "y": "y: targets, the same shape as z",
+    "t": "t: true class labels 0..K-1 (numpy counting: the derivation's class t is label t - 1), shape () or batch",
+}
+
+
+@dataclass(frozen=True)
+class Function:
+    """One generated function: `expr` (the derived expression, a kept) printed in its stable form under `layout`."""
+
+    name: str
+    args: tuple[str, ...]
+    layout: tuple[sp.Symbol, ...]
+    lhs: sp.Expr
+    expr: sp.Expr
+    source: str  # which part of the derivation it implements
+    stable: sp.Expr
+    rules: tuple[str, ...]
+    classes_axis: bool  # the class axis is a softmax axis, whose length K is fixed by the module
+    assumptions: tuple[tuple[str, str], ...] = ()  # (rule, note) of the assumption steps it relies on
+
+    @property
+    def equation(self) -> str:
+        return f"{to_text(self.lhs)} = {to_text(self.expr)}"
+
+
+def plan(derivation: Derivation) -> tuple[Function, ...]:
+    """The functions of the module for `derivation`: each definition, the cost, the general form, the result."""
+    if derivation.id not in RESULT_NAMES:
+        raise UsageError(f"codegen does not support {derivation.id!r}; it supports: {', '.join(SUPPORTED)}")
+    layout = _layout(derivation.lhs)
+    index = layout[0] if layout else j
+    definitions = derivation.definitions
+    softmax = any(isinstance(node, sp.Sum) for node in sp.preorder_traversal(definitions[a](_X)))
+    functions = [_definition(base, define, index, definitions) for base, define in definitions.items()]
+    if not isinstance(derivation.quantity, sp.Indexed):  # a cost: C or E written out in a
+        functions.append(_function(_cost_name(derivation), (), sp.Symbol(_cost_symbol(derivation)),
+                                   derivation.quantity, "its cost, the quantity differentiated", definitions,
+                                   unfold=True, softmax=softmax))
+    for position, step in enumerate(derivation.steps):
+        if step.rule == "one-hot":
+            functions.append(_function(f"general_{RESULT_NAMES[derivation.id]}", layout, derivation.lhs,
+                                       derivation.previous(position), "its general form, before the one-hot "
+                                       "assumption: any targets", definitions, softmax=softmax))
+    result = _function(RESULT_NAMES[derivation.id], layout, derivation.lhs, derivation.result, "its result",
+                       definitions, softmax=softmax)
+    assumed = tuple((step.rule, step.note) for step in derivation.steps
+                    if not step.aside and rule(step.rule).kind == ASSUMPTION and step.rule != "distinct-indices")
+    functions.append(replace(result, assumptions=assumed))
+    return tuple(functions)
+
+
+def _layout(lhs: sp.Expr) -> tuple[sp.Symbol, ...]:
+    """The free indices of the left-hand side in axis order: ∂a_j/∂z_i -> (j, i), the matrix J[j, i]."""
+    parts = [lhs.expr, *lhs.variables] if isinstance(lhs, sp.Derivative) else [lhs]
+    found = []
+    for part in parts:
+        for node in sp.preorder_traversal(part):
+            if isinstance(node, sp.Indexed):
+                found.extend(index for index in node.indices if index.is_Symbol and index not in found)
+    return tuple(found)
+
+
+def _definition(base, define, index, definitions) -> Function:
+    expr = define(index)
+    name = "softmax" if expr == softmax_of(index, None) else "sigmoid" if expr == sigmoid_of(index) else None
+    if name is None:
+        raise UsageError(f"codegen knows the softmax and sigmoid definitions of {base}, not {expr}")
+    stable, rules = stabilize(expr, {})
+    return Function(name, ("z",), (index,), base[index], expr, f"the definition of {base}", stable, rules,
+                    name == "softmax")
+
+
+def _function(name, layout, lhs, expr, source, definitions, unfold=False, softmax=True) -> Function:
+    body = _unfold(expr, definitions) if unfold else expr
+    stable, rules = stabilize(body, definitions)
+    used = {str(node.base) for node in sp.preorder_traversal(stable) if isinstance(node, sp.Indexed)}
+    args = ("z",) + tuple(name_ for name_ in ("y",) if name_ in used) + (("t",) if stable.has(t) else ())
+    return Function(name, args, tuple(layout), lhs, expr, source, stable, rules, softmax)
+
+
+def _unfold(expr, definitions):
+    return expr.replace(lambda e: isinstance(e, sp.Indexed) and e.base in definitions,
+                        lambda e: definitions[e.base](e.indices[0]))
+
+
+def _cost_name(derivation: Derivation) -> str:
+    if derivation.quantity == cross_entropy(derivation.classes) or derivation.quantity == cross_entropy(None):
+        return "cross_entropy"
+    if derivation.quantity == -sp.log(a[t]):
+        return "negative_log_likelihood"
+    raise UsageError(f"codegen does not know the cost {derivation.quantity} of {derivation.id}")
+
+
+def _cost_symbol(derivation: Derivation) -> str:
+    return "E" if derivation.quantity.has(t) else "C"
+
+
+# ----------------------------------------------------------------------------------------------- source
+def render(derivation: Derivation, functions, command: str) -> str:
+    """The module's source: header, helpers it needs, then one function per plan entry."""
+    printed = [_print_function(derivation, f) for f in functions]
+    helpers = _helpers(derivation, functions)
+    names = [f.name for f in functions]
+    rules = sorted({rule for f in functions for rule in f.rules}, key=list(STABLE_RULES).index)
+    softmax = any(f.classes_axis for f in functions)
+    header = _HEADER.format(id=derivation.id, scale=_scale(derivation, softmax), claim=_claim(derivation),
+                            command=command, arrays=_SOFTMAX_ARRAYS if softmax else _ELEMENTWISE_ARRAYS,
+                            rules="\n".join(f"    {r}: {STABLE_RULES[r].formula}" for r in rules) or "    (none needed)")
+    constants = (f"__all__ = {names!r}\n\nDERIVATION = {derivation.id!r}\n"
+                 f"K = {derivation.classes if softmax else None!r}  # {_classes_comment(derivation, softmax)}\n")
+    return "\n\n\n".join([header + "import numpy", constants.rstrip(), *helpers, *printed]) + "\n"
+
+
+_HEADER = '''"""Numerically stable numpy functions for the derivation {id} ({scale}).
+
+Claim: {claim}
+
+Generated by `{command}` from the derived expressions,
+passed through the stability rules of derive.codegen.stable:
+{rules}
+Regenerate rather than edit. {arrays}
+"""
+
+'''
+
+
+_SOFTMAX_ARRAYS = """Arrays: axis 0 is the class axis; further axes are batch axes (one
+column per example). Complex input works (the shift m uses the real part), so complex-step
+differentiation through these functions does too."""
+_ELEMENTWISE_ARRAYS = """Elementwise: z may have any shape. Complex input works (the branch
+is chosen by the real part), so complex-step differentiation through these functions does too."""
+
+
+def _scale(derivation, softmax: bool) -> str:
+    if not softmax:
+        return "elementwise"
+    return "any number of classes K" if derivation.classes is None else f"K = {derivation.classes}"
+
+
+def _classes_comment(derivation, softmax: bool) -> str:
+    if not softmax:
+        return "elementwise: no class axis"
+    return "any number of classes" if derivation.classes is None else "the class axis must have this length"
+
+
+def _claim(derivation) -> str:
+    return f"{to_text(derivation.lhs)} = {to_text(derivation.result)}"
+
+
+def _helpers(derivation, functions) -> list[str]:
+    stables = [f.stable for f in functions]
+    chosen = []
+    if derivation.classes is not None and any(f.classes_axis for f in functions):
+        chosen.append(_CHECK_CLASSES)
+    if any(e.has(sp.KroneckerDelta) and not e.has(t) for e in stables):
+        chosen.append(_IDENTITY)
+    if any(e.has(sp.KroneckerDelta) and e.has(t) for e in stables):
+        chosen.append(_ONE_HOT)
+    if any(e.has(StableSigmoid) for e in stables):
+        chosen.append(_SIGMOID)
+    return chosen
+
+
+_CHECK_CLASSES = '''def _check_classes(z):
+    if z.shape[:1] != (K,):
+        raise ValueError(f"this module was generated for K = {K} classes on axis 0; got shape {z.shape}")'''
+
+_IDENTITY = '''def _identity(z):
+    """δ_ij as an array: the K x K identity, with a unit axis for each batch axis of z."""
+    return numpy.eye(z.shape[0]).reshape(z.shape[:1] * 2 + (1,) * (z.ndim - 1))'''
+
+_ONE_HOT = '''def _one_hot(t, z):
+    """δ_jt as an array: 1 where the class j (axis 0) is the label t, shape (K, *batch)."""
+    classes = numpy.arange(z.shape[0]).reshape((-1,) + (1,) * (z.ndim - 1))
+    return (classes == t).astype(float)'''
+
+_SIGMOID = '''def _sigmoid(x):
+    """σ(x) = 1/(1 + e^{-x}) from e^{-|Re x|} <= 1: no exponential overflows, for any x (complex included)."""
+    x = numpy.asarray(x)
+    positive = x.real >= 0
+    e = numpy.exp(numpy.where(positive, -x, x))
+    return numpy.where(positive, 1 / (1 + e), e / (1 + e))'''
+
+
+def _print_function(derivation: Derivation, f: Function) -> str:
+    body = Body(reserved={"z", "y", "t", "a", "m", "K", "numpy", f.name})
+    value = print_array(f.stable, f.layout, body)
+    lines = [f"def {f.name}({', '.join(f.args)}):", _docstring(derivation, f)]
+    lines.append(f"    {', '.join(f.args)} = {', '.join(f'numpy.asarray({x})' for x in f.args)}")
+    if derivation.classes is not None and f.classes_axis:
+        lines.append("    _check_classes(z)")
+    if f.stable.has(a):
+        lines.append(f"    a = {_activation_name(derivation)}(z)")
+    if f.stable.has(SHIFT):
+        lines.append("    m = numpy.max(z.real, axis=0, keepdims=True)  # m = max_k Re z_k (softmax-shift)")
+    lines.extend(f"    {name} = {text}" for name, text in body.lines)
+    if f.layout:
+        lines.append(f"    return {value}")
+    else:
+        name = "cost" if "cost" not in {n for n, _ in body.lines} else "value"
+        lines.append(f"    {name} = {value}")
+        lines.append(f"    return {name}[0]  # one value per example: drop the class axis (length 1)")
+    return "\n".join(lines)
+
+
+def _activation_name(derivation) -> str:
+    return "softmax" if derivation.definitions[a](_X) == softmax_of(_X, None) else "sigmoid"
+
+
+def _docstring(derivation: Derivation, f: Function) -> str:
+    lines = [f'    """{f.equation}', "", f"    From derivation {derivation.id}: {f.source}."]
+    lines += [f"    Assumption ({name}): {note}." for name, note in f.assumptions]
+    if derivation.distinct and f.name == RESULT_NAMES.get(derivation.id):
+        lines.append("    Off the diagonal only (" + ", ".join(f"{p} ≠ {q}" for p, q in derivation.distinct)
+                     + "): the entries on the diagonal are not this derivative.")
+    lines += [f"    {_ARGUMENT_TEXT[x] if f.classes_axis else 'z: any shape; real or complex'}" for x in f.args]
+    lines.append(f"    Returns {_returns(f)}.")
+    if f.stable.has(a):
+        lines.append(f"    a = {_activation_name(derivation)}(z), in its stable form.")
+    if f.rules:
+        lines.append("    Stable form, by the rules")
+        lines += [f"        {r}: {STABLE_RULES[r].formula}" for r in f.rules]
+    lines.append('    """')
+    return "\n".join(lines)
+
+
+def _returns(f: Function) -> str:
+    if not f.layout:
+        return "one value per example: shape () or batch"
+    if len(f.layout) == 1:
+        return f"the vector over {f.layout[0]}: the shape of z"
+    first, second = f.layout
+    return f"the matrix [{first}, {second}] = {to_text(f.lhs)}: shape (K, K) or (K, K, *batch)"
