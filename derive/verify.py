@@ -292,16 +292,11 @@ def _equal(left: sp.Expr, right: sp.Expr) -> bool:
     if left == right:
         return True
     (p1, q1), (p2, q2) = _fraction(left), _fraction(right)
-    generators = sorted((left.free_symbols | right.free_symbols) | _atoms(p1, q1, p2, q2), key=str)
-    if not generators:
-        return sp.simplify(p1 * q2 - p2 * q1) == 0
-    polys = [sp.Poly(part, *generators) for part in (p1, q1, p2, q2)]
-    return (polys[0] * polys[3] - polys[2] * polys[1]).is_zero
-
-
-def _atoms(*parts) -> set:
-    """Non-symbol generators (indexed names such as y_1) that polynomials must treat as variables."""
-    return {node for part in parts for node in sp.preorder_traversal(part) if isinstance(node, sp.Indexed)}
+    try:
+        (n1, d1, n2, d2), _ = sp.parallel_poly_from_expr([p1, q1, p2, q2])
+    except sp.PolynomialError:  # generators that are not independent (z_i beside exp(z_i)): the slow exact route
+        return sp.cancel(sp.together(left - right)) == 0
+    return (n1 * d2 - n2 * d1).is_zero
 
 
 # ------------------------------------------------------------------------------------ independent route

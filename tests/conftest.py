@@ -1,0 +1,32 @@
+"""Shared fixtures: the installed `derive` command, run as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+
+
+def derive_executable() -> str:
+    found = shutil.which("derive", path=str(BIN)) or shutil.which("derive")
+    if found is None:
+        pytest.fail("the `derive` console script is not installed: run pip install -e '.[test]'")
+    return found
+
+
+@pytest.fixture
+def cli():
+    """Run the installed `derive` with arguments; returns the CompletedProcess (text, no stdin)."""
+
+    def run(*args: str, timeout: float = 300, cwd=None) -> subprocess.CompletedProcess:
+        env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
+        return subprocess.run([derive_executable(), *args], capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL, env=env, cwd=cwd)
+
+    return run

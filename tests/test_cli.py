@@ -1,0 +1,108 @@
+"""The installed `derive` command, run as a subprocess the way a user runs it."""
+
+import json
+
+import pytest
+
+from derive.derivations import ids
+
+
+def test_list_names_every_derivation(cli):
+    result = cli("list")
+    assert result.returncode == 0
+    for id_ in ids():
+        assert id_ in result.stdout
+
+
+def test_default_run_shows_every_derivation_and_the_checks(cli):
+    result = cli()
+    assert result.returncode == 0, result.stderr
+    for id_ in ("sigmoid", "softmax-jacobian", "cross-entropy-delta", "negative-log-likelihood"):
+        assert f"{id_} (symbolic K)" in result.stdout
+    assert "quotient rule" in result.stdout and "Kronecker-delta contraction" in result.stdout
+    assert "Checks" in result.stdout and "checks passed" in result.stdout and "✗" not in result.stdout
+
+
+@pytest.mark.parametrize("args", [["show", "softmax-jacobian"], ["show", "softmax-jacobian", "--general"],
+                                  ["show", "cross-entropy-delta", "--classes", "5"]])
+def test_show_text(cli, args):
+    result = cli(*args)
+    assert result.returncode == 0, result.stderr
+    assert "✓ =" in result.stdout and "✗" not in result.stdout
+
+
+def test_show_json_contract(cli):
+    result = cli("show", "cross-entropy-delta", "--format", "json")
+    assert result.returncode == 0
+    document = json.loads(result.stdout)
+    assert set(document) == {"id", "title", "claim", "assumptions", "steps"}
+    assert document["id"] == "cross-entropy-delta"
+    assert [step["rule"] for step in document["steps"]][-1] == "one-hot"
+    assert all(step["verified"] is True for step in document["steps"])
+    assert all(isinstance(step[key], str) for step in document["steps"] for key in ("rule", "text", "latex"))
+
+
+@pytest.mark.parametrize("format_, marker", [("latex", r"\begin{align*}"), ("markdown", "$$")])
+def test_show_other_formats(cli, format_, marker):
+    result = cli("show", "softmax-jacobian", "--general", "--format", format_)
+    assert result.returncode == 0 and marker in result.stdout
+
+
+def test_check_json_contract_at_three_and_symbolic_k(cli):
+    result = cli("check", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["passed"] is True
+    scales = {(r["id"], r["classes"]) for r in document["results"]}
+    for id_ in ("sigmoid", "softmax-diagonal", "softmax-off-diagonal", "softmax-jacobian", "cross-entropy-delta",
+                "negative-log-likelihood"):
+        assert (id_, 3) in scales and (id_, "K") in scales
+    for r in document["results"]:
+        assert set(r) == {"id", "classes", "symbolic", "numeric_max_rel_error", "passed"}
+        assert r["symbolic"] is True and 0 <= r["numeric_max_rel_error"] <= 1e-7 and r["passed"] is True
+
+
+def test_check_large_k_instantiates(cli):
+    result = cli("check", "softmax-jacobian", "--classes", "100", "--format", "json", "--seed", "7")
+    assert result.returncode == 0
+    (only,) = json.loads(result.stdout)["results"]
+    assert only["classes"] == 100 and only["passed"]
+
+
+def test_check_at_ten_thousand_classes(cli):
+    result = cli("check", "cross-entropy-delta", "--classes", "10000", "--format", "json")
+    assert result.returncode == 0, result.stdout
+    assert json.loads(result.stdout)["passed"] is True
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["show", "nope"], "unknown derivation 'nope'; choose one of: sigmoid"),
+    (["check", "softmax-jacobian", "nope"], "unknown derivation 'nope'"),
+    (["show", "softmax-jacobian", "--classes", "1"], "from 2 to 10000"),
+    (["show", "softmax-jacobian", "--classes", "2.5"], "must be an integer from 2 to 10000"),
+    (["show", "softmax-jacobian", "--classes", "abc"], "must be an integer from 2 to 10000"),
+    (["check", "--classes", "10001"], "supported maximum"),
+    (["show", "softmax-jacobian", "--format", "pdf"], "invalid choice: 'pdf'"),
+    (["check", "--format", "latex"], "invalid choice: 'latex'"),
+    (["show", "softmax-jacobian", "--classes", "3", "--general"], "not allowed with argument"),
+    (["show"], "required: ID"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+    (["check", "--seed", "-1"], "whole number"),
+    (["show", "sigmoid", "--format", "json", "--standalone"], "--standalone goes with --format latex"),
+])
+def test_bad_input_is_one_line_and_exit_2(cli, args, fragment):
+    result = cli(*args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("derive: error: "), result.stderr
+    assert fragment in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_python_dash_m_runs_the_same_command(cli):
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "derive", "list"], capture_output=True, text=True)
+    assert result.returncode == 0 and "softmax-jacobian" in result.stdout
