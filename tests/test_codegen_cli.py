@@ -1,0 +1,81 @@
+"""`derive codegen`, run as a user runs it: the module goes to stdout or, atomically, to -o FILE; bad input exits 2."""
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+
+def import_file(path):
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_stdout_is_the_module(cli, tmp_path):
+    run = cli("codegen", "softmax-jacobian", "--classes", "4")
+    assert run.returncode == 0, run.stderr
+    path = tmp_path / "jacobian.py"
+    path.write_text(run.stdout)
+    generated = import_file(path)
+    z = np.array([1000.0, 999.0, 998.0, 0.0])
+    assert generated.softmax_jacobian(z).shape == (4, 4) and np.isfinite(generated.softmax_jacobian(z)).all()
+
+
+def test_file_is_written_and_importable(cli, tmp_path):
+    path = tmp_path / "ce.py"
+    run = cli("codegen", "cross-entropy-delta", "--classes", "1000", "-o", str(path))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "" and list(tmp_path.iterdir()) == [path], "no temporary file is left behind"
+    generated = import_file(path)
+    z, y = np.full(1000, -1000.0), np.eye(1000)[7]
+    assert np.isclose(generated.cross_entropy(z, y), np.log(1000)) and np.isfinite(generated.delta(z, y)).all()
+    assert "`derive codegen cross-entropy-delta --classes 1000`" in path.read_text()
+
+
+def test_missing_directory_is_a_usage_error_and_writes_nothing(cli, tmp_path):
+    run = cli("codegen", "softmax-jacobian", "-o", str(tmp_path / "absent" / "j.py"))
+    assert run.returncode == 2 and run.stderr.startswith("derive: error: cannot write")
+    assert "does not exist" in run.stderr and not (tmp_path / "absent").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["no-such-id"], "unknown derivation"),
+    (["softmax-jacobian", "--classes", "1"], "from 2 to"),
+    (["softmax-jacobian", "--classes", "10001"], "from 2 to"),
+    (["softmax-jacobian", "--sizes", "3,4"], "--sizes does not apply"),
+])
+def test_bad_input_exits_2_with_one_line(cli, args, message):
+    run = cli("codegen", *args)
+    assert run.returncode == 2 and message in run.stderr and run.stderr.count("\n") == 1 and run.stdout == ""
+
+
+def test_a_directory_as_target_is_refused(cli, tmp_path):
+    run = cli("codegen", "sigmoid", "-o", str(tmp_path))
+    assert run.returncode == 2 and "is a directory" in run.stderr
+
+
+def test_an_existing_file_is_untouched_when_generation_fails(tmp_path, monkeypatch, capsys):
+    """An error after the file was opened must leave the old module whole and no temporary file behind."""
+    from derive.cli import codegen_cmd, main
+
+    path = tmp_path / "keep.py"
+    path.write_text("OLD = 1\n")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full, say")
+
+    monkeypatch.setattr(codegen_cmd.os, "fsync", broken)
+    with pytest.raises(RuntimeError):
+        main(["codegen", "softmax-jacobian", "-o", str(path)])
+    assert path.read_text() == "OLD = 1\n" and list(tmp_path.iterdir()) == [path]
+
+
+def test_a_mismatch_is_reported_and_nothing_is_written(tmp_path, monkeypatch, capsys):
+    from derive.cli import codegen_cmd, main
+
+    monkeypatch.setattr(codegen_cmd, "_failures", lambda *args: "softmax: relative error 1.0e+00")
+    path = tmp_path / "j.py"
+    assert main(["codegen", "softmax-jacobian", "-o", str(path)]) == 1
+    assert "does not match the derivation" in capsys.readouterr().err and not path.exists()
