@@ -106,3 +106,18 @@ def test_python_dash_m_runs_the_same_command(cli):
 
     result = subprocess.run([sys.executable, "-m", "derive", "list"], capture_output=True, text=True)
     assert result.returncode == 0 and "softmax-jacobian" in result.stdout
+
+
+def test_ci_runs_the_readme_test_command():
+    """.ci/run reads its command from README.md; the README's two commands install the same way."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text()
+    blocks = re.findall(r"```sh\n(.*?)\n```", readme, flags=re.S)
+    install = "python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[test]'"
+    assert f"{install} && derive" in blocks and f"{install} && pytest" in blocks
+    after_marker = readme.split("<!-- ci: tests -->", 1)[1]
+    assert re.search(r"```sh\n(.*?)\n```", after_marker, flags=re.S).group(1) == f"{install} && pytest"
+    assert "<!-- ci: tests -->" in (root / ".ci" / "run").read_text()

@@ -1,0 +1,66 @@
+"""Issue 2's figures: `derive` and `derive check softmax-jacobian --classes 100` against the bare start-up.
+
+Run: python benchmarks/bench_derive.py [--naive] [--repeat N]
+Every time is a median of whole-command runs, measured in this one run beside the baseline
+`python -c "import sympy, numpy, rich"`, and reported as a ratio to it (the machine is shared and noisy).
+--naive also times SymPy's own route (expanded softmax, Matrix.jacobian, lambdify) at K = 30 and 100.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+
+from _timing import baseline_startup, derive_command, print_rows, time_command
+
+NAIVE = """
+import sys, time, numpy as np, sympy as sp
+K = int(sys.argv[1])
+start = time.perf_counter()
+z = sp.symbols(f"z1:{K + 1}")
+total = sum(sp.exp(v) for v in z)
+a = sp.Matrix([sp.exp(v) / total for v in z])
+jacobian = a.jacobian(sp.Matrix(z))
+middle = time.perf_counter()
+f = sp.lambdify([z], jacobian, "numpy")
+f(np.linspace(-1, 1, K))
+print(f"{middle - start:.3f} {time.perf_counter() - middle:.3f}")
+"""
+
+
+def naive(classes: int) -> tuple[float, float]:
+    output = subprocess.run([sys.executable, "-c", NAIVE, str(classes)], capture_output=True, text=True, check=True)
+    jacobian, lambdify = map(float, output.stdout.split())
+    return jacobian, lambdify
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--naive", action="store_true", help="also time naive SymPy at K = 30 and K = 100 (minutes)")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    derive = derive_command()
+    base = baseline_startup(args.repeat)
+    rows = [('python -c "import sympy, numpy, rich" (baseline)', base, 1.0, None)]
+    for label, argv, target in [
+        ("derive (every derivation, proofs and numeric checks)", [derive], 5),
+        ("derive check softmax-jacobian --classes 100", [derive, "check", "softmax-jacobian", "--classes", "100"], 15),
+        ("derive check softmax-jacobian --classes 1000", [derive, "check", "softmax-jacobian", "--classes", "1000"], 8),
+        ("derive list", [derive, "list"], None),
+    ]:
+        seconds = time_command(argv, args.repeat)
+        rows.append((label, seconds, seconds / base, target))
+    if args.naive:
+        for classes in (30, 100):
+            start = time.perf_counter()
+            jacobian, lambdify = naive(classes)
+            seconds = time.perf_counter() - start
+            rows.append((f"naive SymPy K={classes}: jacobian {jacobian:.1f} s + lambdify {lambdify:.1f} s", seconds,
+                         seconds / base, None))
+    print_rows(rows)
+
+
+if __name__ == "__main__":
+    main()
