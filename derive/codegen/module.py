@@ -9,7 +9,7 @@ import sympy as sp
 from derive.codegen.printer import Body, print_array
 from derive.codegen.stable import SHIFT, STABLE_RULES, StableSigmoid, stabilize
 from derive.errors import UsageError
-from derive.notation import E, a, cross_entropy, j, sigmoid_of, softmax_of, t, y, z
+from derive.notation import K, a, cross_entropy, j, sigmoid_of, softmax_of, t, y, z
 from derive.printing import to_text
 from derive.rules import ASSUMPTION, rule
 from derive.steps import Derivation
@@ -51,7 +51,7 @@ class Function:
 
     @property
     def equation(self) -> str:
-        return f"{to_text(self.lhs)} = {to_text(self.expr)}"
+        return f"{_text(self.lhs)} = {_text(self.expr)}"
 
 
 def plan(derivation: Derivation) -> tuple[Function, ...]:
@@ -175,7 +175,12 @@ def _classes_comment(derivation, softmax: bool) -> str:
 
 
 def _claim(derivation) -> str:
-    return f"{to_text(derivation.lhs)} = {to_text(derivation.result)}"
+    return f"{_text(derivation.lhs)} = {_text(derivation.result)}"
+
+
+def _text(expr: sp.Expr) -> str:
+    """The expression as the derivation writes it, with Σ over all classes kept as Σ (never written out)."""
+    return to_text(expr.replace(lambda e: isinstance(e, sp.Sum), lambda e: sp.Sum(e.function, (e.limits[0][0], 1, K))))
 
 
 def _helpers(derivation, functions) -> list[str]:
@@ -223,7 +228,7 @@ def _print_function(derivation: Derivation, f: Function) -> str:
     if f.stable.has(a):
         lines.append(f"    a = {_activation_name(derivation)}(z)")
     if f.stable.has(SHIFT):
-        lines.append("    m = numpy.max(z.real, axis=0, keepdims=True)  # m = max_k Re z_k (softmax-shift)")
+        lines.append("    m = z.real.max(axis=0, keepdims=True)  # m = max_k Re z_k (softmax-shift)")
     lines.extend(f"    {name} = {text}" for name, text in body.lines)
     if f.layout:
         lines.append(f"    return {value}")
@@ -261,4 +266,4 @@ def _returns(f: Function) -> str:
     if len(f.layout) == 1:
         return f"the vector over {f.layout[0]}: the shape of z"
     first, second = f.layout
-    return f"the matrix [{first}, {second}] = {to_text(f.lhs)}: shape (K, K) or (K, K, *batch)"
+    return f"the matrix [{first}, {second}] = {_text(f.lhs)}: shape (K, K) or (K, K, *batch)"

@@ -103,10 +103,10 @@ class ArrayPrinter(NumPyPrinter):
             raise NotImplementedError(f"{expr}: only sums over the whole class range 1..K are vectorized")
         if any(expr.function.has(other) for other in self.layout):
             inner = self.print_layout(expr.function, self.layout + (index,))
-            text = f"numpy.sum({inner}, axis={len(self.layout)})"
+            text = f"{_operand(inner)}.sum(axis={len(self.layout)})"
         else:  # one value per example: keep the class axis (length 1) so it broadcasts under any layout
             inner = self.print_layout(expr.function, (index,))
-            text = f"numpy.sum({inner}, axis=0, keepdims=True)"
+            text = f"{_operand(inner)}.sum(axis=0, keepdims=True)"
         return self._shared(expr, text)
 
     def _print_exp(self, expr):
@@ -146,6 +146,22 @@ class ArrayPrinter(NumPyPrinter):
             text = self.parenthesize(-term if negative else term, precedence(expr))
             pieces.append((("-" if negative else "") if position == 0 else (" - " if negative else " + ")) + text)
         return "".join(pieces)
+
+
+def _operand(text: str) -> str:
+    """text as the receiver of a method call: a name or a call stays bare, anything else is parenthesized."""
+    return text if text.isidentifier() or (text.startswith("numpy.") and text.endswith(")") and _balanced(text)) \
+        else f"({text})"
+
+
+def _balanced(text: str) -> bool:
+    """Whether the first parenthesis of a call closes at the very end (numpy.exp(x) - 1 does not)."""
+    depth = 0
+    for position, character in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        if depth == 0 and character == ")" and position != len(text) - 1:
+            return False
+    return True
 
 
 def _reading_rank(factor) -> int:
