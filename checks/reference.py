@@ -18,6 +18,8 @@ PAIRS = {
     ("sigmoid", "binary-cross-entropy"): ("bp1", {"output": "sigmoid", "cost": "cross-entropy"}, None),
     ("sigmoid", "quadratic"): ("bp1", {"output": "sigmoid", "cost": "quadratic"}, None),
 }
+# With a sigmoid output, "cross-entropy" means the binary cross-entropy (as on the command line).
+ALIASES = {("sigmoid", "cross-entropy"): ("sigmoid", "binary-cross-entropy")}
 
 
 def output_delta(output: str, cost: str) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
@@ -25,6 +27,7 @@ def output_delta(output: str, cost: str) -> Callable[[np.ndarray, np.ndarray], n
 
     softmax + cross-entropy gives a Σ_j y_j − y (the general form: right for soft targets too).
     """
+    output, cost = ALIASES.get((output, cost), (output, cost))
     if (output, cost) not in PAIRS:
         raise ValueError(f"no derived delta for output {output!r} with cost {cost!r}; "
                          f"known: {', '.join(f'{o} + {c}' for o, c in PAIRS)}")
