@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import sympy as sp
@@ -13,7 +14,7 @@ from derive.notation import C, E, K, a, cross_entropy, free_indices, softmax_of,
 from derive.numeric import numpy_function, padded
 from derive.steps import Derivation
 
-__all__ = ["NumericCheck", "check_derivation", "SAMPLED_COORDINATES"]
+__all__ = ["NumericCheck", "check_derivation", "Problem", "problem", "problems", "SAMPLED_COORDINATES"]
 
 POINTS = 3  # seeded random points per checked expression
 # A general-K derivation is checked numerically at these K: the smallest, and one past the K = 2..6 at
@@ -47,10 +48,9 @@ def check_derivation(derivation: Derivation, seed: int = 0, classes: int | None 
     """
     if derivation.family in CHECKERS:
         return importlib.import_module(CHECKERS[derivation.family]).check_derivation(derivation, seed=seed)
-    sizes = (derivation.classes or classes,) if (derivation.classes or classes) else GENERAL_NUMERIC_CLASSES
-    rng = np.random.default_rng(seed)
-    errors = [_error(expr, derivation, n, targets, rng) for n in sizes for expr, targets in _checkpoints(derivation)
-              for _ in range(POINTS)]
+    sizes = _sizes(derivation, classes)
+    errors = [item.compare(central_jacobian(item.quantity, item.z0, item.coordinates))
+              for _, item in problems(derivation, seed, classes)]
     at = "K=" + ",".join(map(str, sizes))
     sampled = max(sizes) > SAMPLED_COORDINATES
     method = (f"4th-order central differences at {POINTS} seeded points, {at}"
@@ -69,7 +69,28 @@ def _checkpoints(derivation: Derivation):
     return points
 
 
-def _error(expr, derivation: Derivation, n: int, targets: str, rng) -> float:
+@dataclass(frozen=True)
+class Problem:
+    """One numeric comparison: the quantity as a function of z, and the derived derivative on the index grid.
+
+    `compare(differences)` takes derivatives of `quantity` along the sampled coordinates (axis 0) and
+    returns the normwise relative error of the derived values against them.
+    """
+
+    z0: np.ndarray
+    quantity: Callable[[np.ndarray], np.ndarray]
+    coordinates: np.ndarray
+    derived: np.ndarray
+    select: Callable[[np.ndarray], np.ndarray]
+    mask: np.ndarray
+
+    def compare(self, differences: np.ndarray) -> float:
+        reference = self.select(differences)
+        return normwise_relative_error(np.broadcast_to(self.derived, reference.shape)[self.mask], reference[self.mask])
+
+
+def problem(derivation: Derivation, expr: sp.Expr, n: int, targets: str, rng) -> Problem:
+    """Set up the comparison of `expr` (a derivative of derivation.quantity) at a seeded random point."""
     z0 = rng.normal(size=n)
     y0 = _one_hot(n, rng) if targets == "one-hot" else _soft_targets(n, rng)
     index = derivation.wrt.indices[0]
@@ -81,18 +102,32 @@ def _error(expr, derivation: Derivation, n: int, targets: str, rng) -> float:
     derived = numpy_function(expr.xreplace({K: n}), [a, z, y, *grid])
     coordinates = _coordinates(n, rng)
     arrays = _grid_arrays(grid, n, index, coordinates)
+    outer_arrays = [_all(n)[(...,) + (None,) * (len(outer) - 1 - p)] for p in range(len(outer))]
 
     def q(z_vector):
-        return np.broadcast_to(quantity(padded(activation(padded(z_vector), _all(n))), padded(y0),
-                                        *[_all(n)[(...,) + (None,) * (len(outer) - 1 - p)] for p in range(len(outer))]),
-                               (n,) * len(outer))
+        values = quantity(padded(activation(padded(z_vector), _all(n))), padded(y0), *outer_arrays)
+        return np.broadcast_to(values, (n,) * len(outer))
 
-    differences = central_jacobian(q, z0, coordinates)  # axes: (coordinate, *outer)
-    reference = _select(differences, grid, outer, index, arrays, coordinates)
     value = derived(padded(activation(padded(z0), _all(n))), padded(z0), padded(y0), *[arrays[g] for g in grid])
-    value = np.broadcast_to(value, reference.shape)
-    mask = _mask(derivation, grid, arrays, reference.shape)
-    return normwise_relative_error(value[mask], reference[mask])
+    shape = np.broadcast_shapes(*[arrays[g].shape for g in grid])
+    return Problem(z0, q, coordinates, np.broadcast_to(value, shape),
+                   lambda differences: _select(differences, grid, outer, index, arrays, coordinates),
+                   _mask(derivation, grid, arrays, shape))
+
+
+def problems(derivation: Derivation, seed: int = 0, classes: int | None = None):
+    """Every comparison the numeric check makes, in order: (K, Problem)."""
+    sizes = _sizes(derivation, classes)
+    rng = np.random.default_rng(seed)
+    for n in sizes:
+        for expr, targets in _checkpoints(derivation):
+            for _ in range(POINTS):
+                yield n, problem(derivation, expr, n, targets, rng)
+
+
+def _sizes(derivation: Derivation, classes: int | None) -> tuple[int, ...]:
+    chosen = derivation.classes or classes
+    return (chosen,) if chosen else GENERAL_NUMERIC_CLASSES
 
 
 _m = sp.Symbol("m", integer=True, positive=True)

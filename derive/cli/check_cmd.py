@@ -11,6 +11,8 @@ def add_arguments(parser) -> None:
     add_network_options(parser)
     add_seed_option(parser)
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
+    parser.add_argument("--plot", metavar="FILE.png",
+                        help="also draw the finite-difference error against the step size (needs the plot extra)")
 
 
 def run(args, out) -> int:
@@ -19,9 +21,40 @@ def run(args, out) -> int:
     from derive.derivations import ids
 
     chosen = args.ids or ids()
+    if args.plot is not None:
+        _check_plot_target(chosen, args.plot)
     reports = list(plan_reports(chosen, args, network_options(args)))
+    if args.plot is not None:
+        _plot(reports[0], args)
     emit_check(reports, args.format, out)
     return 0 if all(report.passed for report in reports) else 1
+
+
+def _check_plot_target(chosen, path) -> None:
+    """Everything that can be wrong with --plot is found before any work starts."""
+    from pathlib import Path
+
+    from derive.errors import UsageError
+    from derive.render.plot import require_matplotlib
+
+    if len(chosen) != 1:
+        raise UsageError(f"--plot draws one derivation: give exactly one ID, got {len(chosen)}")
+    if Path(path).suffix.lower() != ".png":
+        raise UsageError(f"--plot writes a PNG file: give a name ending in .png, got {path!r}")
+    if not Path(path).resolve().parent.is_dir():
+        raise UsageError(f"cannot write {path!r}: its folder does not exist")
+    require_matplotlib()
+
+
+def _plot(report, args) -> None:
+    from checks.stepsize import step_study
+    from derive.render.plot import save_step_size_plot
+
+    if report.derivation.family != "output":
+        from derive.errors import UsageError
+
+        raise UsageError(f"--plot is available for the output-layer derivations, not {report.derivation.id}")
+    save_step_size_plot(step_study(report.derivation, seed=args.seed, classes=args.classes), args.plot)
 
 
 def plan_reports(chosen, args, options):
