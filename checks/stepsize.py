@@ -8,7 +8,7 @@ import numpy as np
 
 from checks.derivation_check import Problem, problems
 
-__all__ = ["StepStudy", "step_study", "DIFFERENCES", "elementwise_relative_errors"]
+__all__ = ["StepStudy", "step_study", "DIFFERENCES", "elementwise_relative_errors", "Measures", "compare_measures"]
 
 
 def _forward(problem: Problem, h: float) -> np.ndarray:
@@ -74,3 +74,27 @@ def elementwise_relative_errors(derived: np.ndarray, reference: np.ndarray) -> n
     scale = np.maximum(np.abs(derived), np.abs(reference))
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(scale > 0, np.abs(derived - reference) / scale, 0.0)
+
+
+@dataclass(frozen=True)
+class Measures:
+    """One finite-difference check of a correct derivative, judged by two measures."""
+
+    step: float
+    normwise: float  # ||derived − difference|| / ||difference||
+    elementwise: np.ndarray  # entry by entry
+    entries: np.ndarray  # the derived entries, to see which are tiny
+
+    def failing(self, threshold: float = 1e-7) -> float:
+        """The fraction of entries that the elementwise rule of thumb (relative error > threshold) rejects."""
+        return float(np.mean(self.elementwise > threshold))
+
+
+def compare_measures(derivation, step: float = 1e-6, method: str = "central", seed: int = 0,
+                     classes: int | None = None) -> Measures:
+    """A fixed-step difference of a derivative that is right, judged normwise and entry by entry."""
+    n, first = next(iter(problems(derivation, seed, classes)))
+    differences = first.select(DIFFERENCES[method](first, step))[first.mask]
+    derived = np.broadcast_to(first.derived, first.mask.shape)[first.mask]
+    return Measures(step, first.compare(DIFFERENCES[method](first, step)),
+                    elementwise_relative_errors(derived, differences), derived)
