@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
+from derive._lazy import lazy_exports
 
 __all__ = [
     "gradcheck",
@@ -26,13 +26,4 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str):
-    if name not in _HOMES:
-        raise AttributeError(f"module 'checks' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_HOMES[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES, globals())
