@@ -181,10 +181,12 @@ def _report(title, yours, derived, findings, method, mode, tol) -> Report:
                   labels=("targets", "yours", "derived"))
 
 
-def _reference(output: str, cost: str) -> DeltaFunction:
-    from checks.reference import output_delta
+def _reference(output: str, cost: str) -> tuple[DeltaFunction, tuple[str, str]]:
+    """The derived delta from the derivation engine, and the (output, cost) pair it answers for (after aliases)."""
+    from checks import reference
 
-    return output_delta(output, cost)
+    pair = getattr(reference, "ALIASES", {}).get((output, cost), (output, cost))
+    return reference.output_delta(output, cost), pair
 
 
 def check_delta(delta: DeltaFunction, output: str = "softmax", cost: str = "cross-entropy", classes: int = 10, *,
@@ -200,7 +202,7 @@ def check_delta(delta: DeltaFunction, output: str = "softmax", cost: str = "cros
         raise ValueError(f"classes must be an integer >= 2, got {classes!r}")
     if output not in ("softmax", "sigmoid"):
         raise ValueError(f"unknown output {output!r}; choose softmax or sigmoid")
-    reference = _reference(output, cost)
+    reference, (output, cost) = _reference(output, cost)
     probes = _probe_sets(output, int(classes), np.random.default_rng(seed))
     yours = _evaluate(delta, probes, classes)
     derived = _evaluate(reference, probes, classes)

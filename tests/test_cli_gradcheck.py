@@ -1,14 +1,11 @@
-"""`derive gradcheck FILE.py`, run as a real subprocess of the installed console script: report, exit 0 / 1 / 2."""
+"""`derive gradcheck FILE.py`, run as a real subprocess of the installed console script: report, exit 0 / 1 / 2.
 
-import os
-import shutil
-import subprocess
-import sys
+The `cli` fixture (tests/conftest.py) runs the `derive` found next to sys.executable.
+"""
+
 import textwrap
 
 import pytest
-
-DERIVE = shutil.which("derive", path=os.path.dirname(sys.executable))
 
 # A person's own file: a 3-4-2 sigmoid/softmax network written from scratch, nothing imported from this project.
 NETWORK = textwrap.dedent(
@@ -51,32 +48,31 @@ def _write(tmp_path, text, name="mine.py"):
     return path
 
 
-def _derive(*args, cwd=None):
-    assert DERIVE, "the derive console script is not installed next to this Python"
-    return subprocess.run([DERIVE, "gradcheck", *map(str, args)], capture_output=True, text=True, timeout=120,
-                          cwd=cwd)
+@pytest.fixture
+def derive(cli):
+    return lambda *args, cwd=None: cli("gradcheck", *map(str, args), cwd=cwd)
 
 
 def _network(tmp_path, scale="1", extra=""):
     return _write(tmp_path, NETWORK.replace("SCALE", scale) + extra)
 
 
-def test_a_correct_gradient_passes_with_exit_0(tmp_path):
-    result = _derive(_network(tmp_path))
+def test_a_correct_gradient_passes_with_exit_0(derive, tmp_path):
+    result = derive(_network(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "gradient check: PASSED" in result.stdout
     assert "W1" in result.stdout and "b2" in result.stdout
     assert result.stderr == ""
 
 
-def test_a_wrong_gradient_fails_with_exit_1_and_names_the_factor(tmp_path):
-    result = _derive(_network(tmp_path, scale="5"), "--batch-size", "5")
+def test_a_wrong_gradient_fails_with_exit_1_and_names_the_factor(derive, tmp_path):
+    result = derive(_network(tmp_path, scale="5"), "--batch-size", "5")
     assert result.returncode == 1, result.stderr
     assert "gradient check: FAILED" in result.stdout
     assert "[scale]" in result.stdout and "batch size" in result.stdout
 
 
-def test_other_names_and_params_from_a_function(tmp_path):
+def test_other_names_and_params_from_a_function(derive, tmp_path):
     extra = textwrap.dedent(
         """
         def cost(p):
@@ -89,16 +85,16 @@ def test_other_names_and_params_from_a_function(tmp_path):
             return [q.copy() for q in params]
         """
     )
-    result = _derive(_network(tmp_path, extra=extra), "--loss", "cost", "--grad", "backward", "--params", "start",
+    result = derive(_network(tmp_path, extra=extra), "--loss", "cost", "--grad", "backward", "--params", "start",
                      "--mode", "fast", "--method", "central")
     assert result.returncode == 0, result.stderr
     assert "central differences" in result.stdout and "fast" in result.stdout
 
 
-def test_the_file_s_folder_is_importable_while_it_runs(tmp_path):
+def test_the_file_s_folder_is_importable_while_it_runs(derive, tmp_path):
     _write(tmp_path, NETWORK.replace("SCALE", "1"), name="helper_net.py")
     path = _write(tmp_path, "from helper_net import loss, grad, params\n", name="uses_helper.py")
-    result = _derive(path, cwd="/")
+    result = derive(path, cwd="/")
     assert result.returncode == 0, result.stderr
 
 
@@ -111,23 +107,23 @@ def _assert_usage_error(result, *fragments):
         assert fragment in result.stderr
 
 
-def test_a_missing_file_is_exit_2(tmp_path):
-    _assert_usage_error(_derive(tmp_path / "nothere.py"), "no such file")
+def test_a_missing_file_is_exit_2(derive, tmp_path):
+    _assert_usage_error(derive(tmp_path / "nothere.py"), "no such file")
 
 
-def test_a_file_that_is_not_python_is_exit_2(tmp_path):
+def test_a_file_that_is_not_python_is_exit_2(derive, tmp_path):
     path = _write(tmp_path, "loss = 1\n", name="notes.txt")
-    _assert_usage_error(_derive(path), "not a Python file")
+    _assert_usage_error(derive(path), "not a Python file")
 
 
-def test_a_syntax_error_is_exit_2_naming_file_and_line(tmp_path):
+def test_a_syntax_error_is_exit_2_naming_file_and_line(derive, tmp_path):
     path = _write(tmp_path, "import numpy as np\ndef loss(p:\n    return 0\n")
-    _assert_usage_error(_derive(path), "mine.py", "SyntaxError", "line 2")
+    _assert_usage_error(derive(path), "mine.py", "SyntaxError", "line 2")
 
 
-def test_an_error_at_import_is_exit_2(tmp_path):
+def test_an_error_at_import_is_exit_2(derive, tmp_path):
     path = _write(tmp_path, "raise RuntimeError('no data file')\n")
-    _assert_usage_error(_derive(path), "RuntimeError: no data file")
+    _assert_usage_error(derive(path), "RuntimeError: no data file")
 
 
 @pytest.mark.parametrize(
@@ -140,20 +136,20 @@ def test_an_error_at_import_is_exit_2(tmp_path):
         (["--method", "forward"], "invalid choice"),
     ],
 )
-def test_bad_names_are_exit_2(tmp_path, args, fragment):
-    _assert_usage_error(_derive(_network(tmp_path), *args), fragment)
+def test_bad_names_are_exit_2(derive, tmp_path, args, fragment):
+    _assert_usage_error(derive(_network(tmp_path), *args), fragment)
 
 
-def test_wrong_shapes_are_exit_2(tmp_path):
+def test_wrong_shapes_are_exit_2(derive, tmp_path):
     extra = "\n\ndef short(p):\n    return [g[:, :1] for g in grad(p)]\n"
-    _assert_usage_error(_derive(_network(tmp_path, extra=extra), "--grad", "short"), "shape", "expected (4, 3)")
+    _assert_usage_error(derive(_network(tmp_path, extra=extra), "--grad", "short"), "shape", "expected (4, 3)")
 
 
-def test_params_that_are_not_arrays_are_exit_2(tmp_path):
+def test_params_that_are_not_arrays_are_exit_2(derive, tmp_path):
     extra = "\n\nbad = [[1, 2], [3, 4]]\n"
-    _assert_usage_error(_derive(_network(tmp_path, extra=extra), "--params", "bad"), "floating-point numpy array")
+    _assert_usage_error(derive(_network(tmp_path, extra=extra), "--params", "bad"), "floating-point numpy array")
 
 
-def test_an_error_inside_grad_is_exit_2(tmp_path):
+def test_an_error_inside_grad_is_exit_2(derive, tmp_path):
     extra = "\n\ndef broken(p):\n    return 1 / 0\n"
-    _assert_usage_error(_derive(_network(tmp_path, extra=extra), "--grad", "broken"), "ZeroDivisionError")
+    _assert_usage_error(derive(_network(tmp_path, extra=extra), "--grad", "broken"), "ZeroDivisionError")

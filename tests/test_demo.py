@@ -3,10 +3,6 @@
 import ast
 import io
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +10,6 @@ import pytest
 from checks.demo import run_demo
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "04_the_classic_mistake.ipynb"
-DERIVE = shutil.which("derive", path=os.path.dirname(sys.executable))
 
 
 @pytest.fixture(scope="module", params=[0, 1, 2])
@@ -53,15 +48,15 @@ def test_the_demo_renders_as_text_and_rich(demo):
     assert "text/html" in demo._repr_mimebundle_()
 
 
-def test_derive_demo_runs_with_exit_0():
-    result = subprocess.run([DERIVE, "demo", "--seed", "1"], capture_output=True, text=True, timeout=120)
+def test_derive_demo_runs_with_exit_0(cli):
+    result = cli("demo", "--seed", "1")
     assert result.returncode == 0, result.stderr
-    assert "softmax-diagonal-only" in result.stdout and "check_delta names the mistake" in result.stdout
+    assert "[softmax-diagonal-only]" in result.stdout and "lean" in result.stdout
 
 
 @pytest.mark.parametrize("args", [["--classes", "1"], ["--epochs", "0"], ["--seed", "x"]])
-def test_derive_demo_rejects_bad_options_with_exit_2(args):
-    result = subprocess.run([DERIVE, "demo", *args], capture_output=True, text=True, timeout=60)
+def test_derive_demo_rejects_bad_options_with_exit_2(cli, args):
+    result = cli("demo", *args)
     assert result.returncode == 2 and result.stderr.startswith("derive: error: ")
     assert "Traceback" not in result.stderr
 
