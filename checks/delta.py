@@ -92,7 +92,8 @@ def _probe_sets(output: str, classes: int, rng: np.random.Generator) -> dict[str
 def _call(delta: DeltaFunction, z: Array, second: Array, classes: int) -> Array:
     value = np.asarray(delta(z.copy(), second.copy()))
     if value.shape != (classes,):
-        raise ValueError(f"delta(z, y) returned shape {value.shape}; expected ({classes},) for z and y of shape ({classes},)")
+        raise ValueError(f"delta(z, y) returned shape {value.shape}; expected ({classes},) "
+                         f"for z and y of shape ({classes},)")
     if not np.all(np.isfinite(value)):
         raise ValueError("delta(z, y) returned NaN or inf")
     return value.astype(float)
@@ -167,7 +168,8 @@ def _scale_findings(yours: Array, derived: Array, tol: Tolerance, names: dict) -
     if abs(abs(c) - 1) > 1e-6:
         named = name_factor(abs(c), names.get("batch_size"), names.get("classes"))
         label = f" = {named}" if named else ""
-        findings.append(Finding("scale", f"your delta is {c:.10g} x ({names['right']}): off by a constant factor{label}",
+        message = f"your delta is {c:.10g} x ({names['right']}): off by a constant factor{label}"
+        findings.append(Finding("scale", message,
                                 f"yours = {c:.10g} x derived on every probe", factor=c))
     return findings
 

@@ -51,7 +51,8 @@ def name_factor(factor: float, batch_size: int | None, classes: int | None, tol:
     """What a constant factor is: 'the batch size (16)', '2', '1/K (K = 10 classes)', or '' when it is none of these."""
     candidates = [(2.0, "2"), (0.5, "1/2")]
     if batch_size:
-        candidates += [(float(batch_size), f"the batch size ({batch_size})"), (1 / batch_size, f"1 / batch size (1/{batch_size})")]
+        candidates += [(float(batch_size), f"the batch size ({batch_size})"),
+                       (1 / batch_size, f"1 / batch size (1/{batch_size})")]
     if classes:
         candidates += [(float(classes), f"K, the number of classes ({classes})"), (1 / classes, f"1/K (1/{classes})")]
     names = [name for value, name in candidates if abs(abs(factor) / value - 1) <= tol]
@@ -81,7 +82,8 @@ def _scale_findings(factor: float, names: list[str], all_names: list[str], batch
     if abs(magnitude - 1) > tol:
         named = name_factor(magnitude, batch_size, classes, tol)
         label = f" = {named}" if named else ""
-        hint = "" if names == all_names or named else " (a factor on one layer often comes from its activation derivative)"
+        hint = "" if names == all_names or named else \
+            " (a factor on one layer often comes from its activation derivative)"
         findings.append(Finding("scale", f"{where}: off by a constant factor {magnitude:.10g}{label}{hint}",
                                 f"analytic = {factor:.10g} x numeric on every probe; {residual}", tuple(names), factor))
     return findings
@@ -89,7 +91,7 @@ def _scale_findings(factor: float, names: list[str], all_names: list[str], batch
 
 def diagnose(evidence: list[Evidence], failed: list[bool], tol: Tolerance, batch_size: int | None = None,
              classes: int | None = None, shape_transposed: tuple[str, ...] = ()) -> list[Finding]:
-    """The catalogued mistakes visible in the numbers: transpose (shape or values), sign and scale per failing tensor."""
+    """The catalogued mistakes the numbers show: transpose (shape or values), sign and scale per failing tensor."""
     findings = [Finding("transpose", f"{name}: the gradient has the parameter's shape reversed",
                         "grad returned the transposed shape; transposed back it is checked below", (name,))
                 for name in shape_transposed]
@@ -127,7 +129,9 @@ def layer_hint(names: list[str], failed: list[bool], explained: set[str]) -> str
     if last in wrong_layers:
         return (f"the output layer (W{last}, b{last}) is wrong, so the error starts at the output delta: check your "
                 "delta function with checks.check_delta(delta, output=..., cost=...)")
-    right = [n for n, bad in zip(names, failed) if not bad]
-    return (f"{', '.join(right)} are right and layer(s) {', '.join(map(str, wrong_layers))} are wrong: the error enters "
-            f"when backpropagating into layer {wrong_layers[-1]} (its activation derivative or the transposed weights); "
+    right = ", ".join(n for n, bad in zip(names, failed) if not bad)
+    wrong_text = f"layer {wrong_layers[0]} is" if len(wrong_layers) == 1 else \
+        f"layers {', '.join(map(str, wrong_layers))} are"
+    return (f"{wrong_text} wrong and {right} right: the error enters when backpropagating into layer "
+            f"{wrong_layers[-1]} (its activation derivative or the transposed weights); "
             "checks.delta.check_hidden_delta tests a hidden-layer delta function")

@@ -126,7 +126,8 @@ def complex_safety(loss: Loss, params: Sequence[Array], rng: np.random.Generator
                 warnings.simplefilter("error", np.exceptions.ComplexWarning)
                 value = _complex_step(loss, params, probe, default_step("complex", scale, low_precision))
         except (TypeError, ValueError, ArithmeticError, np.exceptions.ComplexWarning) as error:
-            return False, f"L(p + ih v) failed: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+            first = str(error).splitlines()[0] if str(error) else ""
+            return False, f"L(p + ih v) failed: {type(error).__name__}: {first}"
         reference = _central(loss, params, probe, default_step("central", scale, low_precision))
         if not np.isfinite(value):
             return False, "L(p + ih v) has a non-finite imaginary part"

@@ -82,7 +82,8 @@ def _default_names(shapes: list[tuple[int, ...]], single: bool) -> list[str]:
     return [f"params[{i}]" for i in range(len(shapes))]
 
 
-def _gradients(grad: Callable, params: list[Array], single: bool, names: list[str]) -> tuple[list[Array], tuple[str, ...]]:
+def _gradients(grad: Callable, params: list[Array], single: bool,
+               names: list[str]) -> tuple[list[Array], tuple[str, ...]]:
     """grad(params) as a list of arrays shaped like params; a reversed 2-D shape is transposed back and recorded."""
     value = grad(params[0] if single else params)
     grads = [value] if single and isinstance(value, np.ndarray) else list(value)
@@ -165,7 +166,8 @@ def _full_where(setup: _Setup, result: TensorResult, item: Evidence, entries: li
     if wrong > item.analytic.size / 2:
         return replace(result, where=f"spread: {wrong} of {item.analytic.size} entries", spread=True)
     listed = ", ".join(str(e.index) for e in entries[:wrong])
-    return replace(result, where=f"{wrong} of {item.analytic.size} entries: {listed}{', ...' if wrong > len(entries) else ''}")
+    more = ", ..." if wrong > len(entries) else ""
+    return replace(result, where=f"{wrong} of {item.analytic.size} entries: {listed}{more}")
 
 
 def _fast_tensor(setup: _Setup, t: int, rng: np.random.Generator) -> tuple[Evidence, Array]:
@@ -227,8 +229,9 @@ def _overall(results: list[TensorResult]) -> float:
 
 def _warn_low_precision(family: str, tol: Tolerance) -> None:
     if family == "float32":
-        warnings.warn(f"float32 parameters: gradients carry ~1e-7 relative rounding, so the check uses rtol={tol.rtol:g},"
-                      f" atol={tol.atol:g} ({tol.reason}); check in float64 to see small mistakes", stacklevel=3)
+        warnings.warn(f"float32 parameters: gradients carry ~1e-7 relative rounding, so the check uses "
+                      f"rtol={tol.rtol:g}, atol={tol.atol:g} ({tol.reason}); check in float64 to see small mistakes",
+                      stacklevel=3)
 
 
 def gradcheck(

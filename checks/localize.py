@@ -39,7 +39,7 @@ class Block:
 
 @dataclass(frozen=True)
 class Localization:
-    """The single wrong entries found (flat indices, best first), the splits made, and how often both halves were bad."""
+    """The wrong entries found (flat indices, best first), the splits made, and how often both halves were bad."""
 
     entries: tuple[int, ...]
     splits: int

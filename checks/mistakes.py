@@ -1,4 +1,4 @@
-"""The catalogue of backprop mistakes people actually make: a stable id, what it is, how the checker sees it, the fix."""
+"""The backprop mistakes people actually make: a stable id, what it is, how the checker sees it, the fix."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The result of a check: verdict, normwise errors per tensor, worst entries, named mistakes; renders as text, rich, HTML."""
+"""A check's result: verdict, normwise errors per tensor, worst entries, named mistakes; as text, rich and HTML."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ class Entry:
 
 @dataclass(frozen=True)
 class TensorResult:
-    """The normwise check of one tensor: relative error ||a - n|| / max(||a||, ||n||), its verdict, where it is wrong."""
+    """One tensor's normwise check: relative error ||a - n|| / max(||a||, ||n||), its verdict, where it is wrong."""
 
     name: str
     shape: tuple[int, ...]

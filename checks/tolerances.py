@@ -1,4 +1,4 @@
-"""The tolerance table of the gradient checker: a relative bound and an absolute floor per dtype and method, with reasons.
+"""The gradient checker's tolerance table: a relative bound and an absolute floor per dtype and method, with reasons.
 
 The criterion, per tensor T and over all parameters together, is normwise:
 

@@ -69,7 +69,8 @@ def test_the_diagonal_only_evidence_shows_the_missing_off_diagonal_terms():
 
 @pytest.mark.parametrize(
     "factor, named",
-    [(4.0, "K, the number of classes (4)"), (0.25, "1/K"), (2.0, "2"), (0.5, "1/2"), (3.7, ""), (8.0, "the batch size (8)")],
+    [(4.0, "K, the number of classes (4)"), (0.25, "1/K"), (2.0, "2"), (0.5, "1/2"), (3.7, ""),
+     (8.0, "the batch size (8)")],
 )
 def test_a_constant_factor_is_scale_and_named_when_it_is_k_2_or_the_batch(factor, named):
     report = check_delta(lambda z, y: factor * (softmax(z) - y), classes=4, batch_size=8)

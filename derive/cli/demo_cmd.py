@@ -1,4 +1,4 @@
-"""`derive demo`: the seed's story - the diagonal-only softmax delta in training, its symptom, and check_delta naming it."""
+"""`derive demo`: the diagonal-only softmax delta in training, its symptom, and check_delta naming it."""
 
 from __future__ import annotations
 

@@ -63,7 +63,8 @@ def _lookup(module, path: Path, name: str, option: str):
         raise UsageError(f"--{option} {name!r} is not a Python name")
     if not hasattr(module, name):
         defined = sorted(n for n in vars(module) if not n.startswith("_"))
-        raise UsageError(f"{path} defines no {name!r} (give --{option} NAME; it defines: {', '.join(defined) or 'nothing'})")
+        listing = ", ".join(defined) or "nothing"
+        raise UsageError(f"{path} defines no {name!r} (give --{option} NAME; it defines: {listing})")
     return getattr(module, name)
 
 
