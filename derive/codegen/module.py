@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import sympy as sp
 
 from derive.codegen.printer import Body, print_array
-from derive.codegen.stable import SHIFT, STABLE_RULES, StableSigmoid, stabilize
+from derive.codegen.stable import SHIFT, STABLE_RULES, Softplus, StableSigmoid, stabilize
 from derive.errors import UsageError
 from derive.notation import K, a, cross_entropy, j, sigmoid_of, softmax_of, t, y, z
 from derive.printing import to_text
 from derive.rules import ASSUMPTION, rule
 from derive.steps import Derivation
 
-__all__ = ["Function", "plan", "render", "SUPPORTED", "RESULT_NAMES"]
+__all__ = ["Function", "Context", "plan", "render", "function_source", "helper_sources", "definition_function",
+           "derived_function", "SUPPORTED", "RESULT_NAMES"]
 
 # The contract: the function that implements each derivation's result. Its definitions and cost come too.
 RESULT_NAMES = {
@@ -34,6 +36,18 @@ _ARGUMENT_TEXT = {
 }
 
 
+class Context(NamedTuple):
+    """What printing a function needs from its derivation (a Derivation has these attributes too)."""
+
+    id: str
+    classes: int | None
+    definitions: dict
+    distinct: tuple = ()
+
+
+_ELEMENTWISE_ARGUMENTS = {"z": "z: any shape; real or complex", "y": "y: targets, the same shape as z"}
+
+
 @dataclass(frozen=True)
 class Function:
     """One generated function: `expr` (the derived expression, a kept) printed in its stable form under `layout`."""
@@ -48,10 +62,11 @@ class Function:
     rules: tuple[str, ...]
     classes_axis: bool  # the class axis is a softmax axis, whose length K is fixed by the module
     assumptions: tuple[tuple[str, str], ...] = ()  # (rule, note) of the assumption steps it relies on
+    text: str | None = None  # the equation as its derivation writes it, when expr is a rewritten form of it
 
     @property
     def equation(self) -> str:
-        return f"{_text(self.lhs)} = {_text(self.expr)}"
+        return self.text or f"{_text(self.lhs)} = {_text(self.expr)}"
 
 
 def plan(derivation: Derivation) -> tuple[Function, ...]:
@@ -62,17 +77,17 @@ def plan(derivation: Derivation) -> tuple[Function, ...]:
     index = layout[0] if layout else j
     definitions = derivation.definitions
     softmax = any(isinstance(node, sp.Sum) for node in sp.preorder_traversal(definitions[a](_X)))
-    functions = [_definition(base, define, index, definitions) for base, define in definitions.items()]
+    functions = [definition_function(base, define, index, definitions) for base, define in definitions.items()]
     if not isinstance(derivation.quantity, sp.Indexed):  # a cost: C or E written out in a
-        functions.append(_function(_cost_name(derivation), (), sp.Symbol(_cost_symbol(derivation)),
+        functions.append(derived_function(_cost_name(derivation), (), sp.Symbol(_cost_symbol(derivation)),
                                    derivation.quantity, "its cost, the quantity differentiated", definitions,
                                    unfold=True, softmax=softmax))
     for position, step in enumerate(derivation.steps):
         if step.rule == "one-hot":
-            functions.append(_function(f"general_{RESULT_NAMES[derivation.id]}", layout, derivation.lhs,
+            functions.append(derived_function(f"general_{RESULT_NAMES[derivation.id]}", layout, derivation.lhs,
                                        derivation.previous(position), "its general form, before the one-hot "
                                        "assumption: any targets", definitions, softmax=softmax))
-    result = _function(RESULT_NAMES[derivation.id], layout, derivation.lhs, derivation.result, "its result",
+    result = derived_function(RESULT_NAMES[derivation.id], layout, derivation.lhs, derivation.result, "its result",
                        definitions, softmax=softmax)
     assumed = tuple((step.rule, step.note) for step in derivation.steps
                     if not step.aside and rule(step.rule).kind == ASSUMPTION and step.rule != "distinct-indices")
@@ -91,7 +106,7 @@ def _layout(lhs: sp.Expr) -> tuple[sp.Symbol, ...]:
     return tuple(found)
 
 
-def _definition(base, define, index, definitions) -> Function:
+def definition_function(base, define, index, definitions) -> Function:
     expr = define(index)
     name = "softmax" if expr == softmax_of(index, None) else "sigmoid" if expr == sigmoid_of(index) else None
     if name is None:
@@ -101,7 +116,7 @@ def _definition(base, define, index, definitions) -> Function:
                     name == "softmax")
 
 
-def _function(name, layout, lhs, expr, source, definitions, unfold=False, softmax=True) -> Function:
+def derived_function(name, layout, lhs, expr, source, definitions, unfold=False, softmax=True) -> Function:
     body = _unfold(expr, definitions) if unfold else expr
     stable, rules = stabilize(body, definitions)
     used = {str(node.base) for node in sp.preorder_traversal(stable) if isinstance(node, sp.Indexed)}
@@ -129,8 +144,8 @@ def _cost_symbol(derivation: Derivation) -> str:
 # ----------------------------------------------------------------------------------------------- source
 def render(derivation: Derivation, functions, command: str) -> str:
     """The module's source: header, helpers it needs, then one function per plan entry."""
-    printed = [_print_function(derivation, f) for f in functions]
-    helpers = _helpers(derivation, functions)
+    printed = [function_source(derivation, f) for f in functions]
+    helpers = helper_sources(derivation, functions)
     names = [f.name for f in functions]
     rules = sorted({rule for f in functions for rule in f.rules}, key=list(STABLE_RULES).index)
     softmax = any(f.classes_axis for f in functions)
@@ -183,7 +198,7 @@ def _text(expr: sp.Expr) -> str:
     return to_text(expr.replace(lambda e: isinstance(e, sp.Sum), lambda e: sp.Sum(e.function, (e.limits[0][0], 1, K))))
 
 
-def _helpers(derivation, functions) -> list[str]:
+def helper_sources(derivation, functions) -> list[str]:
     stables = [f.stable for f in functions]
     chosen = []
     if derivation.classes is not None and any(f.classes_axis for f in functions):
@@ -194,6 +209,8 @@ def _helpers(derivation, functions) -> list[str]:
         chosen.append(_ONE_HOT)
     if any(e.has(StableSigmoid) for e in stables):
         chosen.append(_SIGMOID)
+    if any(e.has(Softplus) for e in stables):
+        chosen.append(_SOFTPLUS)
     return chosen
 
 
@@ -218,7 +235,14 @@ _SIGMOID = '''def _sigmoid(x):
     return numpy.where(positive, 1 / (1 + e), e / (1 + e))'''
 
 
-def _print_function(derivation: Derivation, f: Function) -> str:
+_SOFTPLUS = '''def _softplus(x):
+    """ln(1 + e^x) as r + ln(e^{-r} + e^{x - r}), r = max(Re x, 0): no exponential overflows (complex-safe)."""
+    x = numpy.asarray(x)
+    r = numpy.maximum(x.real, 0)
+    return r + numpy.log(numpy.exp(-r) + numpy.exp(x - r))'''
+
+
+def function_source(derivation: Derivation, f: Function) -> str:
     body = Body(reserved={"z", "y", "t", "a", "m", "K", "numpy", f.name})
     value = print_array(f.stable, f.layout, body)
     lines = [f"def {f.name}({', '.join(f.args)}):", _docstring(derivation, f)]
@@ -249,7 +273,7 @@ def _docstring(derivation: Derivation, f: Function) -> str:
     if derivation.distinct and f.name == RESULT_NAMES.get(derivation.id):
         lines.append("    Off the diagonal only (" + ", ".join(f"{p} ≠ {q}" for p, q in derivation.distinct)
                      + "): the entries on the diagonal are not this derivative.")
-    lines += [f"    {_ARGUMENT_TEXT[x] if f.classes_axis else 'z: any shape; real or complex'}" for x in f.args]
+    lines += [f"    {(_ARGUMENT_TEXT if f.classes_axis else _ELEMENTWISE_ARGUMENTS)[x]}" for x in f.args]
     lines.append(f"    Returns {_returns(f)}.")
     if f.stable.has(a):
         lines.append(f"    a = {_activation_name(derivation)}(z), in its stable form.")
@@ -267,3 +291,4 @@ def _returns(f: Function) -> str:
         return f"the vector over {f.layout[0]}: the shape of z"
     first, second = f.layout
     return f"the matrix [{first}, {second}] = {_text(f.lhs)}: shape (K, K) or (K, K, *batch)"
+

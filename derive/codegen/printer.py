@@ -9,19 +9,30 @@ Repeated exponentials and sums are printed once, bound to a name (e = numpy.exp(
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import precedence
 
-from derive.codegen.stable import SHIFT, StableSigmoid
+from derive.codegen.stable import SHIFT, Softplus, StableSigmoid
 from derive.notation import t as LABEL
 
-__all__ = ["ArrayPrinter", "Body", "print_array"]
+__all__ = ["ArrayPrinter", "Body", "BatchMean", "print_array"]
 
 # Temporary names by the kind of node they hold: every naming template of generated code lives here.
-TEMPORARY_NAMES = {sp.exp: "e", sp.Sum: "s", sp.log: "log_s", StableSigmoid: "sig"}
+TEMPORARY_NAMES = {sp.exp: "e", sp.Sum: "s", sp.log: "log_s", StableSigmoid: "sig", Softplus: "sp"}
+# Layer quantities of a network (x^l_u, derive.backprop.notation) are lists indexed by layer: a[l] is a^l, with
+# a[0] = x; weights[l - 1] is W^l and biases[l - 1] is b^l (a network's parameter lists start at layer 1).
+LAYER_NAMES = {"a": ("a", 0), "z": ("z", 0), "delta": ("delta", 0), "w": ("weights", 1), "b": ("biases", 1)}
+EXAMPLES = "examples"  # the number of examples of a batch (its columns): the m of the mean cost
+
+
+class BatchMean(sp.Function):
+    """(1/m) Σ_x f^x: the mean over the m examples of a batch (the columns) of a per-example expression f."""
+
+    nargs = 1
 _AXES = tuple(sp.Symbol(f"_axis{p}", integer=True, positive=True) for p in range(8))
 
 
@@ -78,9 +89,18 @@ class ArrayPrinter(NumPyPrinter):
         return text
 
     # ------------------------------------------------------------------------------ nodes
+    def _array(self, expr) -> tuple[str, tuple]:
+        """The Python expression of an indexed quantity's array, and the unit indices that are its axes."""
+        if hasattr(expr, "units"):  # a layer quantity x^layer_units
+            name, offset = LAYER_NAMES[str(expr.base)]
+            return f"{name}[{self._print(expr.layer - offset)}]", tuple(expr.units)
+        return self._print(expr.base.label), tuple(expr.indices)
+
     def _print_Indexed(self, expr):
-        name = self._print(expr.base.label)
-        (index,) = expr.indices
+        name, units = self._array(expr)
+        if len(units) != 1:
+            raise NotImplementedError(f"{expr}: a matrix is printed only inside a contraction (Σ_k w_jk v_k)")
+        (index,) = units
         if index == LABEL:  # the true class, given as labels: one entry per example, kept as a length-1 axis
             return f"numpy.take_along_axis({name}, t[None], axis=0)"
         if index not in self.layout:
@@ -101,6 +121,9 @@ class ArrayPrinter(NumPyPrinter):
         (index, low, high), = expr.limits
         if low != 1:
             raise NotImplementedError(f"{expr}: only sums over the whole class range 1..K are vectorized")
+        product = self._matrix_vector(expr)
+        if product is not None:
+            return product
         if any(expr.function.has(other) for other in self.layout):
             inner = self.print_layout(expr.function, self.layout + (index,))
             text = f"{_operand(inner)}.sum(axis={len(self.layout)})"
@@ -108,6 +131,34 @@ class ArrayPrinter(NumPyPrinter):
             inner = self.print_layout(expr.function, (index,))
             text = f"{_operand(inner)}.sum(axis=0, keepdims=True)"
         return self._shared(expr, text)
+
+    def _matrix_vector(self, expr) -> str | None:
+        """Σ_k w_jk v_k -> (W @ v), and Σ_k w_kj v_k -> (W.T @ v): a contraction of a matrix with a vector."""
+        (index, _, _), = expr.limits
+        factors = sp.Mul.make_args(expr.function)
+        if len(factors) != 2 or len(self.layout) != 1 or not all(isinstance(f, sp.Indexed) for f in factors):
+            return None
+        (matrix, matrix_units), (vector, vector_units) = sorted((self._array(f) for f in factors), key=lambda p: -len(p[1]))
+        if len(matrix_units) != 2 or vector_units != (index,):
+            return None
+        free = self.layout[0]
+        if matrix_units == (free, index):
+            return f"({matrix} @ {vector})"
+        if matrix_units == (index, free):
+            return f"({matrix}.T @ {vector})"
+        return None
+
+    def _print_BatchMean(self, expr):
+        """The mean over the examples (columns): an outer product becomes one matrix product over the batch."""
+        inner = expr.args[0]
+        factors = sp.Mul.make_args(inner)
+        if len(self.layout) == 2 and len(factors) == 2 and all(isinstance(f, sp.Indexed) for f in factors):
+            arrays = {self._array(f)[1]: self._array(f)[0] for f in factors}
+            first, second = ((self.layout[0],), (self.layout[1],))
+            if set(arrays) == {first, second}:
+                return f"{arrays[first]} @ {arrays[second]}.T / {EXAMPLES}"
+        axis = len(self.layout)
+        return f"{_operand(self._print(inner))}.sum(axis={axis}, keepdims=True) / {EXAMPLES}"
 
     def _print_exp(self, expr):
         return self._shared(expr, f"numpy.exp({self._print(expr.args[0])})")
@@ -117,6 +168,9 @@ class ArrayPrinter(NumPyPrinter):
 
     def _print_StableSigmoid(self, expr):
         return self._shared(expr, f"_sigmoid({self._print(expr.args[0])})")
+
+    def _print_Softplus(self, expr):
+        return self._shared(expr, f"_softplus({self._print(expr.args[0])})")
 
     def _print_Mul(self, expr):
         """Factors in reading order (a_j*(δ_ij - a_i)), denominators after one slash."""
@@ -139,7 +193,8 @@ class ArrayPrinter(NumPyPrinter):
 
     def _print_Add(self, expr, order=None):
         """Positive terms first, as a person writes them: z - m, not -m + z."""
-        terms = sorted(sp.Add.make_args(expr), key=lambda term: (term.could_extract_minus_sign(), sp.count_ops(term), str(term)))
+        terms = sorted(sp.Add.make_args(expr), key=lambda term: (term.could_extract_minus_sign(), term.is_Number,
+                                                                 sp.count_ops(term), str(term)))
         pieces = []
         for position, term in enumerate(terms):
             negative = term.could_extract_minus_sign()
@@ -150,8 +205,8 @@ class ArrayPrinter(NumPyPrinter):
 
 def _operand(text: str) -> str:
     """text as the receiver of a method call: a name or a call stays bare, anything else is parenthesized."""
-    return text if text.isidentifier() or (text.startswith("numpy.") and text.endswith(")") and _balanced(text)) \
-        else f"({text})"
+    simple = re.fullmatch(r"[A-Za-z_]\w*(\[[^\[\]]*\])*", text) is not None
+    return text if simple or (text.startswith("numpy.") and text.endswith(")") and _balanced(text)) else f"({text})"
 
 
 def _balanced(text: str) -> bool:

@@ -15,7 +15,7 @@ import sympy as sp
 
 from derive.notation import a, sigmoid_of, z
 
-__all__ = ["StableRule", "STABLE_RULES", "SHIFT", "StableSigmoid", "stabilize"]
+__all__ = ["StableRule", "STABLE_RULES", "SHIFT", "StableSigmoid", "Softplus", "stabilize"]
 
 # m = max_k Re z_k: one value per example (per column of z); the generated code binds it once.
 SHIFT = sp.Symbol("m", real=True)
@@ -31,6 +31,18 @@ class StableSigmoid(sp.Function):
 
     def fdiff(self, argindex=1):
         return StableSigmoid(self.args[0]) * StableSigmoid(-self.args[0])
+
+
+class Softplus(sp.Function):
+    """softplus(x) = ln(1 + e^x), evaluated as r + ln(e^{−r} + e^{x − r}) with r = max(Re x, 0): no overflow."""
+
+    nargs = 1
+
+    def _eval_rewrite_as_exp(self, x, **kwargs):
+        return sp.log(1 + sp.exp(x))
+
+    def fdiff(self, argindex=1):
+        return StableSigmoid(self.args[0])
 
 
 @dataclass(frozen=True)
@@ -95,6 +107,23 @@ def stable_sigmoid(expr, definitions):
     return expr.replace(lambda e: match(e) is not None, lambda e: StableSigmoid(match(e)))
 
 
+def log_sigmoid(expr, definitions):
+    """ln σ(x) -> −softplus(−x),  ln(1 − σ(x)) -> −softplus(x)   (binary cross-entropy without ln 0)"""
+
+    def rewrite(node):
+        inner = node.args[0]
+        if isinstance(inner, StableSigmoid):
+            return -Softplus(-inner.args[0])
+        terms = sp.Add.make_args(inner)
+        if len(terms) == 2 and sp.Integer(1) in terms:
+            other = -(terms[0] if terms[1] == 1 else terms[1])
+            if isinstance(other, StableSigmoid):
+                return -Softplus(other.args[0])
+        return node
+
+    return expr.replace(lambda e: isinstance(e, sp.log), rewrite)
+
+
 def sigmoid_complement(expr, definitions):
     """1 − a_i -> σ(−z_i)   for a_i = σ(z_i) (no cancellation when a_i is near 1)"""
     if definitions.get(a) is None or definitions[a](sp.Symbol("_x")) != sigmoid_of(sp.Symbol("_x")):
@@ -116,6 +145,7 @@ _TABLE = [
     ("softmax-shift",       "shift the logits by their maximum (real part)", softmax_shift),
     ("log-softmax",         "log of a softmax without exponentials",         log_quotient),
     ("stable-sigmoid",      "sigmoid through e^{−|x|}",                      stable_sigmoid),
+    ("log-sigmoid",         "log of a sigmoid as a softplus",                log_sigmoid),
     ("sigmoid-complement",  "1 − σ(x) = σ(−x)",                              sigmoid_complement),
 ]
 STABLE_RULES: dict[str, StableRule] = {name: StableRule(name, title, fn) for name, title, fn in _TABLE}

@@ -1,0 +1,252 @@
+"""backprop(weights, biases, x, y) generated from BP1-BP4 of the backprop derivation, and the check of it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import sympy as sp
+
+from derive.codegen.check import AGREEMENT, EXTREME_LOGITS, CodeCheck
+from derive.codegen.module import (
+    Context, definition_function, derived_function, function_source, helper_sources, _text,
+)
+from derive.codegen.printer import BatchMean, Body, print_array
+from derive.codegen.stable import STABLE_RULES
+from derive.errors import UsageError
+from derive.notation import C, K, a as plain_a, i, j, k, sigmoid_of, softmax_of, y, z as plain_z
+from derive.rules import ASSUMPTION, rule
+
+__all__ = ["generate_backprop", "check_backprop", "CHECK_SIZES"]
+
+CHECK_SIZES = (4, 5, 3)  # the network a module is checked on when no --sizes fix it
+_BATCH = 3
+
+
+def _derivation(sizes, output, cost):
+    from derive.derivations import CATALOGUE, build
+
+    if "backprop" not in CATALOGUE:  # registered at the end of derive.derivations once the family is wired in
+        try:
+            import derive.backprop.catalogue  # noqa: F401
+        except ModuleNotFoundError:
+            pass
+    if "backprop" not in CATALOGUE:
+        raise UsageError("the backprop derivation is not in the catalogue yet: codegen backprop needs it")
+    return build("backprop", None, sizes=sizes, output=output, cost=cost)
+
+
+def _equations(derivation) -> dict:
+    from derive.backprop.derivations import equations
+
+    return {equation.name: equation for equation in equations(derivation)}
+
+
+def _layer_symbols():
+    from derive.backprop import notation
+
+    return notation
+
+
+def _at_output(expr: sp.Expr) -> sp.Expr:
+    """a^L_i -> a_i and z^L_i -> z_i: the output layer's quantities in the notation of the K-class derivations."""
+    bp = _layer_symbols()
+    plain = {bp.a: plain_a, bp.z: plain_z}
+    expr = expr.replace(lambda e: isinstance(e, bp.LayerIndexed) and e.base in plain and e.layer == bp.L,
+                        lambda e: plain[e.base][e.units[0]])
+    return expr.xreplace({bp.n[bp.L]: K})
+
+
+def _output_definition(output: str):
+    return (lambda index: softmax_of(index, None)) if output == "softmax" else sigmoid_of
+
+
+def plan_backprop(derivation):
+    """The plain functions (activations, BP1 as output_error, the per-example cost) and the BP2-BP4 sources."""
+    found = _equations(derivation)
+    output = derivation.definitions["output"]
+    definitions = {plain_a: _output_definition(output)}
+    functions = [definition_function(plain_a, sigmoid_of, j, {})]
+    if output == "softmax":
+        functions.append(definition_function(plain_a, definitions[plain_a], j, {}))
+    softmax = output == "softmax"
+    bp1 = found["bp1"]
+    assumed = tuple((derivation.steps[p].rule, derivation.steps[p].note) for p in bp1.positions
+                    if not derivation.steps[p].aside and rule(derivation.steps[p].rule).kind == ASSUMPTION)
+    error = derived_function("output_error", (i,), bp1.lhs, _at_output(bp1.result), "BP1, the error of the output "
+                             "layer (z = z^L, the output's weighted input)", definitions, softmax=softmax)
+    functions.append(replace(error, assumptions=assumed, text=f"BP1: {_text(bp1.lhs)} = {_text(bp1.result)}"))
+    cost = derived_function("output_cost", (), C, _at_output(derivation.quantity), "the cost of one example, "
+                            "from the output's weighted input z = z^L", definitions, unfold=True, softmax=softmax)
+    functions.append(replace(cost, text=f"C = {_text(derivation.quantity)}"))
+    return functions, found
+
+
+def generate_backprop(sizes=None, output=None, cost=None, command=None) -> str:
+    derivation = _derivation(sizes, output, cost)
+    functions, found = plan_backprop(derivation)
+    context = Context("backprop", derivation.sizes[-1] if derivation.sizes else None, {plain_a: functions[-1].expr and
+                      _output_definition(derivation.definitions["output"])})
+    command = command or "derive codegen backprop" + (f" --sizes {','.join(map(str, sizes))}" if sizes else "")
+    rules = sorted({r for f in functions for r in f.rules}, key=list(STABLE_RULES).index)
+    header = _HEADER.format(output=derivation.definitions["output"], cost=derivation.definitions["cost"],
+                            command=command, equations="\n".join(f"    {_line(e)}" for e in found.values()),
+                            rules="\n".join(f"    {r}: {STABLE_RULES[r].formula}" for r in rules))
+    names = ["backprop", "forward", "cost", *(f.name for f in functions)]
+    constants = (f"__all__ = {names!r}\n\nDERIVATION = 'backprop'\nOUTPUT = {derivation.definitions['output']!r}\n"
+                 f"COST = {derivation.definitions['cost']!r}\n"
+                 f"SIZES = {derivation.sizes!r}  # {'layer sizes n_0, ..., n_L the module checks' if derivation.sizes else 'any layer sizes'}\n"
+                 f"K = {context.classes!r}  # the output layer's size n_L\n")
+    network = [_forward_source(derivation), _cost_source(derivation), _backprop_source(derivation, found)]
+    helpers = helper_sources(context, functions) + [_CHECK_NETWORK]
+    parts = [header + "import numpy", constants.rstrip(), *helpers, *network,
+             *(function_source(context, f) for f in functions)]
+    return "\n\n\n".join(parts) + "\n"
+
+
+def _line(equation) -> str:
+    return f"{equation.name.upper()}: {_text(equation.lhs)} = {_text(equation.result)}"
+
+
+_HEADER = '''"""Numerically stable numpy backpropagation, generated from the derivation backprop ({output} output, {cost} cost).
+
+{equations}
+
+Generated by `{command}` from the derived equations, passed through
+the stability rules of derive.codegen.stable:
+{rules}
+Regenerate rather than edit. Arrays: one column per example; W^l is weights[l - 1], of shape
+(n_l, n_(l-1)), and b^l is biases[l - 1], a column (n_l, 1). Complex input works, so complex-step
+differentiation through cost() checks backprop().
+"""
+
+'''
+
+_CHECK_NETWORK = '''def _check_network(weights, biases, x):
+    if len(weights) != len(biases) or not weights:
+        raise ValueError(f"need one bias per weight matrix, got {len(weights)} weights and {len(biases)} biases")
+    rows = x.shape[0]
+    for layer, (w, b) in enumerate(zip(weights, biases), start=1):
+        if w.ndim != 2 or w.shape[1] != rows or b.shape != (w.shape[0], 1):
+            raise ValueError(f"layer {layer}: W of shape {w.shape} and b of shape {b.shape} do not follow n_{layer - 1} = {rows}")
+        rows = w.shape[0]
+    if SIZES is not None and (x.shape[0],) + tuple(w.shape[0] for w in weights) != SIZES:
+        raise ValueError(f"this module was generated for the layer sizes {SIZES}")'''
+
+
+def _forward_source(derivation) -> str:
+    bp = _layer_symbols()
+    preactivation = rule("preactivation-definition").apply(sp.Derivative(bp.z[bp.l, i], bp.b[bp.l, i]), None).expr
+    value = print_array(preactivation, (i,), Body(reserved={"a", "z", "x", "l", "L", "weights", "biases"}))
+    output = derivation.definitions["output"]
+    return f'''def forward(weights, biases, x):
+    """{_text(bp.z[bp.l, i])} = {_text(preactivation)}; a^l = σ(z^l) for l < L, a^L = {output}(z^L).
+
+    From derivation backprop: the network it assumes (rule preactivation-definition).
+    x: inputs (n_0, batch), one column per example, or one example (n_0,).
+    Returns the lists a and z of the layers: a[l] = a^l (a[0] = x), z[l] = z^l (z[0] = None).
+    """
+    weights = [numpy.asarray(w) for w in weights]
+    biases = [numpy.asarray(b) for b in biases]
+    x = numpy.asarray(x)
+    x = x.reshape(x.shape[0], -1)
+    _check_network(weights, biases, x)
+    L = len(weights)
+    a, z = [x], [None]
+    for l in range(1, L + 1):
+        z.append({value})
+        a.append(sigmoid(z[l]) if l < L else {output}(z[l]))
+    return a, z'''
+
+
+def _cost_source(derivation) -> str:
+    return f'''def cost(weights, biases, x, y):
+    """C = (1/m) Σ_x C_x, the mean over the m examples of C = {_text(derivation.quantity)}.
+
+    From derivation backprop: the cost it differentiates, averaged over the batch.
+    """
+    a, z = forward(weights, biases, x)
+    y = numpy.asarray(y).reshape(a[-1].shape)
+    return output_cost(z[-1], y).mean()'''
+
+
+def _backprop_source(derivation, found) -> str:
+    bp = _layer_symbols()
+    body = Body(reserved={"a", "z", "x", "y", "l", "L", "weights", "biases", "delta", "examples"})
+    bp2 = print_array(found["bp2"].result, (j,), body)
+    bp3 = print_array(BatchMean(found["bp3"].result), (j,), body)
+    bp4 = print_array(BatchMean(found["bp4"].result), (j, k), body)
+    if body.lines:
+        raise NotImplementedError("backprop statements with shared subexpressions are not laid out yet")
+    definitions = derivation.definitions
+    return f'''def backprop(weights, biases, x, y):
+    """The gradients of the mean cost over a batch, by BP1-BP4 (derivation backprop, {definitions["output"]} output, {definitions["cost"]} cost).
+
+    {_line(found["bp1"])}   (output_error)
+    {_line(found["bp2"])}
+    {_line(found["bp3"])}
+    {_line(found["bp4"])}
+    BP3 and BP4 are averaged over the m examples (columns): the gradient of C = (1/m) Σ_x C_x.
+    weights: [W^1, ..., W^L], W^l of shape (n_l, n_(l-1)); biases: [b^1, ..., b^L], b^l of shape (n_l, 1).
+    x: inputs (n_0, batch); y: targets (n_L, batch){", one-hot" if definitions["cost"] == "cross-entropy" else ""}; one column per example.
+    Returns (grad_w, grad_b), lists of the shapes of weights and biases.
+    """
+    a, z = forward(weights, biases, x)
+    L = len(a) - 1
+    y = numpy.asarray(y).reshape(a[L].shape)
+    examples = a[0].shape[1]
+    delta = [None] * (L + 1)
+    delta[L] = output_error(z[L], y)  # BP1
+    for l in range(L - 1, 0, -1):
+        delta[l] = {bp2}  # BP2
+    grad_b = [{bp3} for l in range(1, L + 1)]  # BP3
+    grad_w = [{bp4} for l in range(1, L + 1)]  # BP4
+    return grad_w, grad_b'''
+
+
+# ------------------------------------------------------------------------------------------------ check
+def check_backprop(module, sizes=None, output=None, cost=None, seed: int = 0) -> tuple[CodeCheck, ...]:
+    """output_cost and output_error against the derived expressions, backprop against complex steps of cost."""
+    from derive.codegen.check import _reference
+    from derive.numeric import numpy_function, padded  # noqa: F401  (used through _reference)
+
+    derivation = _derivation(sizes, output, cost)
+    functions, _ = plan_backprop(derivation)
+    shapes = tuple(sizes) if sizes else CHECK_SIZES
+    rng = np.random.default_rng(seed)
+    context = Context("backprop", shapes[-1], {plain_a: _output_definition(derivation.definitions["output"])})
+    checks = [_check_plain(module, context, f, shapes[-1], rng) for f in functions if f.name.startswith("output_")]
+    checks.append(_check_gradients(module, shapes, rng))
+    return tuple(checks)
+
+
+def _check_plain(module, context, f, n, rng) -> CodeCheck:
+    from derive.codegen.check import _reference
+
+    inputs = {"z": rng.normal(size=n), "y": np.eye(n)[rng.integers(n)], "t": 0}
+    generated = np.asarray(getattr(module, f.name)(*[inputs[x] for x in f.args]))
+    reference = _reference(context, f, n, inputs)
+    error = np.linalg.norm(generated - reference) / max(np.linalg.norm(reference), np.finfo(float).tiny)
+    extreme = {**inputs, "z": inputs["z"] / np.max(np.abs(inputs["z"])) * EXTREME_LOGITS}
+    finite = bool(np.all(np.isfinite(getattr(module, f.name)(*[extreme[x] for x in f.args]))))
+    return CodeCheck(f.name, float(error), finite)
+
+
+def _check_gradients(module, sizes, rng, directions: int = 3, step: float = 1e-30) -> CodeCheck:
+    """Along seeded random directions V: Im cost(θ + i h V) / h against Σ grad · V (complex step, no cancellation)."""
+    weights = [rng.normal(size=(n, m)) / np.sqrt(m) for m, n in zip(sizes[:-1], sizes[1:])]
+    biases = [rng.normal(size=(n, 1)) for n in sizes[1:]]
+    x = rng.random((sizes[0], _BATCH))
+    y = np.eye(sizes[-1])[:, rng.integers(sizes[-1], size=_BATCH)]
+    grad_w, grad_b = module.backprop(weights, biases, x, y)
+    errors = []
+    for _ in range(directions):
+        vw = [rng.normal(size=w.shape) for w in weights]
+        vb = [rng.normal(size=b.shape) for b in biases]
+        numeric = np.imag(module.cost([w + 1j * step * v for w, v in zip(weights, vw)],
+                                      [b + 1j * step * v for b, v in zip(biases, vb)], x, y)) / step
+        analytic = sum(np.sum(g * v) for g, v in zip(grad_w + grad_b, vw + vb))
+        errors.append(abs(numeric - analytic) / max(abs(numeric), np.finfo(float).tiny))
+    big = [w * EXTREME_LOGITS for w in weights]
+    finite = all(np.all(np.isfinite(g)) for g in sum(module.backprop(big, biases, x, y), []))
+    return CodeCheck("backprop", float(max(errors)), bool(finite))
