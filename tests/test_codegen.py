@@ -140,7 +140,7 @@ def test_soft_targets_at_extreme_logits(z):
 
 def test_lambdified_sympy_form_fails_where_the_generated_code_does_not():
     """The issue's motivation: the derived expression as SymPy writes it gives NaN at these logits."""
-    from derive.notation import K, a, i, softmax_of, z as zb
+    from derive.notation import K, i, softmax_of, z as zb
     from derive.numeric import numpy_function, padded
 
     naive = numpy_function(softmax_of(i, None).xreplace({K: 3}), [zb, i])

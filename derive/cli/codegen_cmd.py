@@ -1,4 +1,4 @@
-"""`derive codegen ID`: write a numerically stable numpy module generated from a derivation, checked before it is written."""
+"""`derive codegen ID`: a numerically stable numpy module generated from a derivation, checked before it is written."""
 
 from __future__ import annotations
 

@@ -24,6 +24,8 @@ def generate_module(id_: str, classes: int | None = None, sizes=None, command: s
     if id_ == "backprop":
         from derive.codegen.network import generate_backprop
 
+        if classes is not None:
+            raise _usage("classes do not apply to backprop: its output size is the last of the sizes")
         return generate_backprop(sizes=sizes, command=command, **options)
     derivation = build(id_, classes, sizes=sizes, **options)
     from derive.codegen.module import plan, render
@@ -46,6 +48,10 @@ def _command(id_: str, classes) -> str:
 
 
 def _unsupported(id_: str):
+    return _usage(f"codegen does not support {id_!r}; it supports: {', '.join(SUPPORTED)}")
+
+
+def _usage(message: str):
     from derive.errors import UsageError
 
-    return UsageError(f"codegen does not support {id_!r}; it supports: {', '.join(SUPPORTED)}")
+    return UsageError(message)

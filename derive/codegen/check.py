@@ -63,7 +63,8 @@ def _reference(derivation, f: Function, n: int, inputs: dict) -> np.ndarray:
     """The derived expression (definitions unfolded) lambdified as SymPy writes it, on the grid of its layout."""
     expr = _unfold(f.expr, derivation.definitions).xreplace({K: n})
     function = numpy_function(expr, [z, y, t, *f.layout])
-    grid = [np.arange(1, n + 1).reshape([-1 if q == p else 1 for q in range(len(f.layout))]) for p in range(len(f.layout))]
+    axes = len(f.layout)
+    grid = [np.arange(1, n + 1).reshape([-1 if q == p else 1 for q in range(axes)]) for p in range(axes)]
     value = function(padded(inputs["z"]), padded(inputs["y"]), inputs["t"] + 1, *grid)
     return np.broadcast_to(value, (n,) * len(f.layout))
 

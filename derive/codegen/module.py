@@ -151,7 +151,7 @@ def render(derivation: Derivation, functions, command: str) -> str:
     softmax = any(f.classes_axis for f in functions)
     header = _HEADER.format(id=derivation.id, scale=_scale(derivation, softmax), claim=_claim(derivation),
                             command=command, arrays=_SOFTMAX_ARRAYS if softmax else _ELEMENTWISE_ARRAYS,
-                            rules="\n".join(f"    {r}: {STABLE_RULES[r].formula}" for r in rules) or "    (none needed)")
+                            rules=_rule_lines(rules))
     constants = (f"__all__ = {names!r}\n\nDERIVATION = {derivation.id!r}\n"
                  f"K = {derivation.classes if softmax else None!r}  # {_classes_comment(derivation, softmax)}\n")
     return "\n\n\n".join([header + "import numpy", constants.rstrip(), *helpers, *printed]) + "\n"
@@ -175,6 +175,10 @@ column per example). Complex input works (the shift m uses the real part), so co
 differentiation through these functions does too."""
 _ELEMENTWISE_ARRAYS = """Elementwise: z may have any shape. Complex input works (the branch
 is chosen by the real part), so complex-step differentiation through these functions does too."""
+
+
+def _rule_lines(rules) -> str:
+    return "\n".join(f"    {r}: {STABLE_RULES[r].formula}" for r in rules) or "    (none needed)"
 
 
 def _scale(derivation, softmax: bool) -> str:

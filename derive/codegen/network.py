@@ -7,9 +7,9 @@ from dataclasses import replace
 import numpy as np
 import sympy as sp
 
-from derive.codegen.check import AGREEMENT, EXTREME_LOGITS, CodeCheck
+from derive.codegen.check import EXTREME_LOGITS, CodeCheck
 from derive.codegen.module import (
-    Context, definition_function, derived_function, function_source, helper_sources, _text,
+    Context, definition_function, derived_function, function_source, helper_sources, _rule_lines, _text,
 )
 from derive.codegen.printer import BatchMean, Body, print_array
 from derive.codegen.stable import STABLE_RULES
@@ -85,17 +85,18 @@ def plan_backprop(derivation):
 def generate_backprop(sizes=None, output=None, cost=None, command=None) -> str:
     derivation = _derivation(sizes, output, cost)
     functions, found = plan_backprop(derivation)
-    context = Context("backprop", derivation.sizes[-1] if derivation.sizes else None, {plain_a: functions[-1].expr and
-                      _output_definition(derivation.definitions["output"])})
+    output = derivation.definitions["output"]
+    context = Context("backprop", derivation.sizes[-1] if derivation.sizes else None,
+                      {plain_a: _output_definition(output)})
     command = command or "derive codegen backprop" + (f" --sizes {','.join(map(str, sizes))}" if sizes else "")
     rules = sorted({r for f in functions for r in f.rules}, key=list(STABLE_RULES).index)
-    header = _HEADER.format(output=derivation.definitions["output"], cost=derivation.definitions["cost"],
-                            command=command, equations="\n".join(f"    {_line(e)}" for e in found.values()),
-                            rules="\n".join(f"    {r}: {STABLE_RULES[r].formula}" for r in rules))
+    header = _HEADER.format(output=output, cost=derivation.definitions["cost"], command=command,
+                            equations="\n".join(f"    {_line(e)}" for e in found.values()), rules=_rule_lines(rules))
     names = ["backprop", "forward", "cost", *(f.name for f in functions)]
-    constants = (f"__all__ = {names!r}\n\nDERIVATION = 'backprop'\nOUTPUT = {derivation.definitions['output']!r}\n"
+    sizes_note = "the layer sizes n_0, ..., n_L the functions accept" if derivation.sizes else "any layer sizes"
+    constants = (f"__all__ = {names!r}\n\nDERIVATION = 'backprop'\nOUTPUT = {output!r}\n"
                  f"COST = {derivation.definitions['cost']!r}\n"
-                 f"SIZES = {derivation.sizes!r}  # {'layer sizes n_0, ..., n_L the module checks' if derivation.sizes else 'any layer sizes'}\n"
+                 f"SIZES = {derivation.sizes!r}  # {sizes_note}\n"
                  f"K = {context.classes!r}  # the output layer's size n_L\n")
     network = [_forward_source(derivation), _cost_source(derivation), _backprop_source(derivation, found)]
     helpers = helper_sources(context, functions) + [_CHECK_NETWORK]
@@ -108,7 +109,7 @@ def _line(equation) -> str:
     return f"{equation.name.upper()}: {_text(equation.lhs)} = {_text(equation.result)}"
 
 
-_HEADER = '''"""Numerically stable numpy backpropagation, generated from the derivation backprop ({output} output, {cost} cost).
+_HEADER = '''"""Numerically stable numpy backpropagation from the derivation backprop ({output} output, {cost} cost).
 
 {equations}
 
@@ -128,7 +129,7 @@ _CHECK_NETWORK = '''def _check_network(weights, biases, x):
     rows = x.shape[0]
     for layer, (w, b) in enumerate(zip(weights, biases), start=1):
         if w.ndim != 2 or w.shape[1] != rows or b.shape != (w.shape[0], 1):
-            raise ValueError(f"layer {layer}: W of shape {w.shape} and b of shape {b.shape} do not follow n_{layer - 1} = {rows}")
+            raise ValueError(f"layer {layer}: W {w.shape} and b {b.shape} do not follow n_{layer - 1} = {rows}")
         rows = w.shape[0]
     if SIZES is not None and (x.shape[0],) + tuple(w.shape[0] for w in weights) != SIZES:
         raise ValueError(f"this module was generated for the layer sizes {SIZES}")'''
@@ -179,8 +180,11 @@ def _backprop_source(derivation, found) -> str:
     if body.lines:
         raise NotImplementedError("backprop statements with shared subexpressions are not laid out yet")
     definitions = derivation.definitions
+    one_hot = ", one-hot" if definitions["cost"] == "cross-entropy" else ""
     return f'''def backprop(weights, biases, x, y):
-    """The gradients of the mean cost over a batch, by BP1-BP4 (derivation backprop, {definitions["output"]} output, {definitions["cost"]} cost).
+    """The gradients of the mean cost over a batch, by BP1-BP4.
+
+    From derivation backprop ({definitions["output"]} output, {definitions["cost"]} cost):
 
     {_line(found["bp1"])}   (output_error)
     {_line(found["bp2"])}
@@ -188,7 +192,7 @@ def _backprop_source(derivation, found) -> str:
     {_line(found["bp4"])}
     BP3 and BP4 are averaged over the m examples (columns): the gradient of C = (1/m) Σ_x C_x.
     weights: [W^1, ..., W^L], W^l of shape (n_l, n_(l-1)); biases: [b^1, ..., b^L], b^l of shape (n_l, 1).
-    x: inputs (n_0, batch); y: targets (n_L, batch){", one-hot" if definitions["cost"] == "cross-entropy" else ""}; one column per example.
+    x: inputs (n_0, batch); y: targets (n_L, batch){one_hot}; one column per example.
     Returns (grad_w, grad_b), lists of the shapes of weights and biases.
     """
     a, z = forward(weights, biases, x)
@@ -207,9 +211,6 @@ def _backprop_source(derivation, found) -> str:
 # ------------------------------------------------------------------------------------------------ check
 def check_backprop(module, sizes=None, output=None, cost=None, seed: int = 0) -> tuple[CodeCheck, ...]:
     """output_cost and output_error against the derived expressions, backprop against complex steps of cost."""
-    from derive.codegen.check import _reference
-    from derive.numeric import numpy_function, padded  # noqa: F401  (used through _reference)
-
     derivation = _derivation(sizes, output, cost)
     functions, _ = plan_backprop(derivation)
     shapes = tuple(sizes) if sizes else CHECK_SIZES

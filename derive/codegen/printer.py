@@ -138,7 +138,8 @@ class ArrayPrinter(NumPyPrinter):
         factors = sp.Mul.make_args(expr.function)
         if len(factors) != 2 or len(self.layout) != 1 or not all(isinstance(f, sp.Indexed) for f in factors):
             return None
-        (matrix, matrix_units), (vector, vector_units) = sorted((self._array(f) for f in factors), key=lambda p: -len(p[1]))
+        arrays = sorted((self._array(f) for f in factors), key=lambda pair: -len(pair[1]))
+        (matrix, matrix_units), (vector, vector_units) = arrays
         if len(matrix_units) != 2 or vector_units != (index,):
             return None
         free = self.layout[0]
