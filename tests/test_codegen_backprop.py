@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("derive.backprop.catalogue", reason="the backprop derivation (issue 3) is not in the tree")
 
 from derive.codegen import generate_module, load_module  # noqa: E402
-from derive.codegen.network import check_backprop  # noqa: E402
+from derive.codegen.network import check_network  # noqa: E402
 
 PAIRS = [("softmax", "cross-entropy"), ("softmax", "quadratic"), ("sigmoid", "cross-entropy"), ("sigmoid", "quadratic")]
 AGREE = 1e-13
@@ -45,7 +45,7 @@ def hand_written(weights, biases, x, y):
 @pytest.mark.parametrize("sizes", [None, (3, 4, 4, 2), (2, 3)])
 def test_generated_backprop_matches_complex_steps_of_its_cost(output, cost, sizes):
     generated = load_module(generate_module("backprop", sizes=sizes, output=output, cost=cost))
-    checks = check_backprop(generated, sizes=sizes, output=output, cost=cost, seed=2)
+    checks = check_network(generated, "backprop", sizes=sizes, output=output, cost=cost, seed=2)
     assert all(c.finite_at_extremes for c in checks) and max(c.max_rel_error for c in checks) <= AGREE, checks
 
 
@@ -107,3 +107,29 @@ def test_cli_writes_an_importable_backprop(cli, tmp_path):
 def test_cli_classes_does_not_apply_to_backprop(cli):
     run = cli("codegen", "backprop", "--classes", "10")
     assert run.returncode == 2 and "--classes does not apply" in run.stderr
+
+
+@pytest.mark.parametrize("output, cost", PAIRS)
+def test_bp1_module_is_the_output_layer_delta(output, cost):
+    generated = load_module(generate_module("bp1", output=output, cost=cost))
+    checks = check_network(generated, "bp1", output=output, cost=cost, seed=3)
+    assert {"delta", "cost"} <= set(generated.__all__)
+    assert all(c.finite_at_extremes for c in checks) and max(c.max_rel_error for c in checks) <= AGREE, checks
+
+
+@pytest.mark.parametrize("output, cost", PAIRS)
+def test_complex_step_through_the_bp1_cost_gives_its_delta_even_at_logits_of_1000(output, cost):
+    generated = load_module(generate_module("bp1", output=output, cost=cost))
+    z = np.array([1000.0, -999.0, 3.0, -0.5])
+    y = np.array([0.0, 1.0, 0.0, 0.0])
+    gradient = np.array([np.imag(generated.cost(z + 1e-30j * np.eye(4)[c], y)) / 1e-30 for c in range(4)])
+    delta = generated.delta(z, y)
+    assert np.all(np.isfinite(delta)) and np.isfinite(generated.cost(z, y))
+    assert np.linalg.norm(gradient - delta) <= AGREE * np.linalg.norm(delta)
+
+
+def test_bp1_for_softmax_and_cross_entropy_is_the_cross_entropy_delta():
+    bp1, ce = load_module(generate_module("bp1")), load_module(generate_module("cross-entropy-delta"))
+    z, y = np.random.default_rng(1).normal(size=(6, 4)) * 400, np.eye(6)[:, [0, 2, 5, 1]]
+    assert np.array_equal(bp1.delta(z, y), ce.delta(z, y))
+    assert np.array_equal(bp1.general_delta(z, 2 * y), ce.general_delta(z, 2 * y))

@@ -76,10 +76,10 @@ def _failures(id_: str, classes, options, source: str) -> str:
     from derive.codegen.check import check_generated
 
     module = load_module(source, id_.replace("-", "_"))
-    if id_ == "backprop":
-        from derive.codegen.network import check_backprop
+    if id_ in ("bp1", "backprop"):
+        from derive.codegen.network import check_network
 
-        checks = check_backprop(module, **options)
+        checks = check_network(module, id_, **options)
     else:
         from derive.derivations import build
 

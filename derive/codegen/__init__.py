@@ -21,12 +21,12 @@ def generate_module(id_: str, classes: int | None = None, sizes=None, command: s
 
         entry(id_)  # an unknown id: the catalogue's own error lists every id
         raise _unsupported(id_)
-    if id_ == "backprop":
-        from derive.codegen.network import generate_backprop
+    if id_ in ("bp1", "backprop"):
+        from derive.codegen.network import generate_network
 
         if classes is not None:
-            raise _usage("classes do not apply to backprop: its output size is the last of the sizes")
-        return generate_backprop(sizes=sizes, command=command, **options)
+            raise _usage(f"classes do not apply to {id_}: its output size is the last of the sizes")
+        return generate_network(id_, sizes=sizes, command=command, **options)
     derivation = build(id_, classes, sizes=sizes, **options)
     from derive.codegen.module import plan, render
 

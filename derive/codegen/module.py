@@ -27,7 +27,7 @@ RESULT_NAMES = {
     "cross-entropy-delta": "delta",
     "negative-log-likelihood": "negative_log_likelihood_gradient",
 }
-SUPPORTED = tuple(RESULT_NAMES) + ("backprop",)
+SUPPORTED = tuple(RESULT_NAMES) + ("bp1", "backprop")
 _X = sp.Symbol("_x", integer=True, positive=True)
 _ARGUMENT_TEXT = {
     "z": "z: logits, shape (K,) or (K, *batch); real or complex",
@@ -43,6 +43,8 @@ class Context(NamedTuple):
     classes: int | None
     definitions: dict
     distinct: tuple = ()
+    lhs: sp.Expr | None = None  # the claim lhs = result, for the module's header
+    result: sp.Expr | None = None
 
 
 _ELEMENTWISE_ARGUMENTS = {"z": "z: any shape; real or complex", "y": "y: targets, the same shape as z"}
@@ -173,8 +175,9 @@ Regenerate rather than edit. {arrays}
 _SOFTMAX_ARRAYS = """Arrays: axis 0 is the class axis; further axes are batch axes (one
 column per example). Complex input works (the shift m uses the real part), so complex-step
 differentiation through these functions does too."""
-_ELEMENTWISE_ARRAYS = """Elementwise: z may have any shape. Complex input works (the branch
-is chosen by the real part), so complex-step differentiation through these functions does too."""
+_ELEMENTWISE_ARRAYS = """The sigmoid acts elementwise; a cost sums over axis 0 (the units),
+further axes are batch axes. Complex input works (the branch is chosen by the real part), so
+complex-step differentiation through these functions does too."""
 
 
 def _rule_lines(rules) -> str:

@@ -9,7 +9,7 @@ import sympy as sp
 
 from derive.codegen.check import EXTREME_LOGITS, CodeCheck
 from derive.codegen.module import (
-    Context, definition_function, derived_function, function_source, helper_sources, _rule_lines, _text,
+    Context, definition_function, derived_function, function_source, helper_sources, render, _rule_lines, _text,
 )
 from derive.codegen.printer import BatchMean, Body, print_array
 from derive.codegen.stable import STABLE_RULES
@@ -17,23 +17,23 @@ from derive.errors import UsageError
 from derive.notation import C, K, a as plain_a, i, j, k, sigmoid_of, softmax_of, y, z as plain_z
 from derive.rules import ASSUMPTION, rule
 
-__all__ = ["generate_backprop", "check_backprop", "CHECK_SIZES"]
+__all__ = ["generate_network", "check_network", "CHECK_SIZES"]
 
 CHECK_SIZES = (4, 5, 3)  # the network a module is checked on when no --sizes fix it
 _BATCH = 3
 
 
-def _derivation(sizes, output, cost):
+def _derivation(id_, sizes, output, cost):
     from derive.derivations import CATALOGUE, build
 
-    if "backprop" not in CATALOGUE:  # registered at the end of derive.derivations once the family is wired in
+    if id_ not in CATALOGUE:  # registered at the end of derive.derivations once the family is wired in
         try:
             import derive.backprop.catalogue  # noqa: F401
         except ModuleNotFoundError:
             pass
-    if "backprop" not in CATALOGUE:
-        raise UsageError("the backprop derivation is not in the catalogue yet: codegen backprop needs it")
-    return build("backprop", None, sizes=sizes, output=output, cost=cost)
+    if id_ not in CATALOGUE:
+        raise UsageError(f"the {id_} derivation is not in the catalogue yet: codegen {id_} needs it")
+    return build(id_, None, sizes=sizes, output=output, cost=cost)
 
 
 def _equations(derivation) -> dict:
@@ -61,34 +61,59 @@ def _output_definition(output: str):
     return (lambda index: softmax_of(index, None)) if output == "softmax" else sigmoid_of
 
 
-def plan_backprop(derivation):
-    """The plain functions (activations, BP1 as output_error, the per-example cost) and the BP2-BP4 sources."""
-    found = _equations(derivation)
+# The names of the output layer's functions: bp1 is the K-class delta(z, y) contract; backprop keeps them apart.
+_OUTPUT_NAMES = {"bp1": {"error": "delta", "cost": "cost", "general": "general_delta"},
+                 "backprop": {"error": "output_error", "cost": "output_cost", "general": None}}
+
+
+def plan_output(derivation):
+    """The output layer's functions in the K-class notation (z = z^L): its activations, cost and BP1 delta."""
+    names = _OUTPUT_NAMES[derivation.id]
+    bp1 = _equations(derivation)["bp1"]
     output = derivation.definitions["output"]
     definitions = {plain_a: _output_definition(output)}
-    functions = [definition_function(plain_a, sigmoid_of, j, {})]
-    if output == "softmax":
-        functions.append(definition_function(plain_a, definitions[plain_a], j, {}))
     softmax = output == "softmax"
-    bp1 = found["bp1"]
-    assumed = tuple((derivation.steps[p].rule, derivation.steps[p].note) for p in bp1.positions
-                    if not derivation.steps[p].aside and rule(derivation.steps[p].rule).kind == ASSUMPTION)
-    error = derived_function("output_error", (i,), bp1.lhs, _at_output(bp1.result), "BP1, the error of the output "
+    functions = [] if derivation.id == "bp1" and softmax else [definition_function(plain_a, sigmoid_of, j, {})]
+    if softmax:
+        functions.append(definition_function(plain_a, definitions[plain_a], j, {}))
+    source = "the cost of one example, from the output's weighted input z = z^L"
+    cost = derived_function(names["cost"], (), C, _at_output(derivation.quantity), source, definitions, unfold=True,
+                            softmax=softmax)
+    functions.append(replace(cost, text=f"C = {_text(derivation.quantity)}"))
+    steps = [derivation.steps[p] for p in bp1.positions]
+    for p in bp1.positions:
+        if derivation.steps[p].rule == "one-hot" and names["general"]:
+            general = _at_output(derivation.previous(p))
+            functions.append(derived_function(names["general"], (i,), bp1.lhs, general, "BP1 before the one-hot "
+                                              "assumption: any targets", definitions, softmax=softmax))
+            functions[-1] = replace(functions[-1], text=f"{_text(bp1.lhs)} = {_text(derivation.previous(p))}")
+    assumed = tuple((s.rule, s.note) for s in steps if not s.aside and rule(s.rule).kind == ASSUMPTION)
+    error = derived_function(names["error"], (i,), bp1.lhs, _at_output(bp1.result), "BP1, the error of the output "
                              "layer (z = z^L, the output's weighted input)", definitions, softmax=softmax)
     functions.append(replace(error, assumptions=assumed, text=f"BP1: {_text(bp1.lhs)} = {_text(bp1.result)}"))
-    cost = derived_function("output_cost", (), C, _at_output(derivation.quantity), "the cost of one example, "
-                            "from the output's weighted input z = z^L", definitions, unfold=True, softmax=softmax)
-    functions.append(replace(cost, text=f"C = {_text(derivation.quantity)}"))
-    return functions, found
+    return functions
 
 
-def generate_backprop(sizes=None, output=None, cost=None, command=None) -> str:
-    derivation = _derivation(sizes, output, cost)
-    functions, found = plan_backprop(derivation)
-    output = derivation.definitions["output"]
-    context = Context("backprop", derivation.sizes[-1] if derivation.sizes else None,
-                      {plain_a: _output_definition(output)})
-    command = command or "derive codegen backprop" + (f" --sizes {','.join(map(str, sizes))}" if sizes else "")
+def _context(derivation, lhs=None, result=None) -> Context:
+    definitions = {plain_a: _output_definition(derivation.definitions["output"])}
+    return Context(derivation.id, derivation.sizes[-1] if derivation.sizes else None, definitions, (), lhs, result)
+
+
+def generate_network(id_: str, sizes=None, output=None, cost=None, command=None) -> str:
+    """The module for bp1 (the output layer's delta) or backprop (the whole network)."""
+    derivation = _derivation(id_, sizes, output, cost)
+    flags = [f"--sizes {','.join(map(str, sizes))}" if sizes else ""]
+    flags += [f"--{name} {value}" for name, value in (("output", output), ("cost", cost)) if value]
+    command = command or " ".join([f"derive codegen {id_}", *filter(None, flags)])
+    if id_ == "bp1":
+        bp1 = _equations(derivation)["bp1"]
+        return render(_context(derivation, bp1.lhs, bp1.result), plan_output(derivation), command)
+    return _generate_backprop(derivation, command)
+
+
+def _generate_backprop(derivation, command) -> str:
+    functions, found = plan_output(derivation), _equations(derivation)
+    output, context = derivation.definitions["output"], _context(derivation)
     rules = sorted({r for f in functions for r in f.rules}, key=list(STABLE_RULES).index)
     header = _HEADER.format(output=output, cost=derivation.definitions["cost"], command=command,
                             equations="\n".join(f"    {_line(e)}" for e in found.values()), rules=_rule_lines(rules))
@@ -209,22 +234,24 @@ def _backprop_source(derivation, found) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ check
-def check_backprop(module, sizes=None, output=None, cost=None, seed: int = 0) -> tuple[CodeCheck, ...]:
-    """output_cost and output_error against the derived expressions, backprop against complex steps of cost."""
-    derivation = _derivation(sizes, output, cost)
-    functions, _ = plan_backprop(derivation)
+def check_network(module, id_: str, sizes=None, output=None, cost=None, seed: int = 0) -> tuple[CodeCheck, ...]:
+    """The output layer's functions against the derived expressions; backprop against complex steps of its cost."""
+    derivation = _derivation(id_, sizes, output, cost)
     shapes = tuple(sizes) if sizes else CHECK_SIZES
     rng = np.random.default_rng(seed)
-    context = Context("backprop", shapes[-1], {plain_a: _output_definition(derivation.definitions["output"])})
-    checks = [_check_plain(module, context, f, shapes[-1], rng) for f in functions if f.name.startswith("output_")]
-    checks.append(_check_gradients(module, shapes, rng))
+    context = _context(derivation)._replace(classes=shapes[-1])
+    checks = [_check_plain(module, context, f, shapes[-1], rng) for f in plan_output(derivation)]
+    if id_ == "backprop":
+        checks.append(_check_gradients(module, shapes, rng))
     return tuple(checks)
 
 
 def _check_plain(module, context, f, n, rng) -> CodeCheck:
     from derive.codegen.check import _reference
 
-    inputs = {"z": rng.normal(size=n), "y": np.eye(n)[rng.integers(n)], "t": 0}
+    one_hot = any(name == "one-hot" for name, _ in f.assumptions)
+    targets = np.eye(n)[rng.integers(n)] if one_hot else rng.uniform(0.05, 1.0, n)
+    inputs = {"z": rng.normal(size=n), "y": targets, "t": 0}
     generated = np.asarray(getattr(module, f.name)(*[inputs[x] for x in f.args]))
     reference = _reference(context, f, n, inputs)
     error = np.linalg.norm(generated - reference) / max(np.linalg.norm(reference), np.finfo(float).tiny)
