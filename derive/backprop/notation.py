@@ -1,0 +1,229 @@
+"""Layer notation for whole networks: z^l_j, a^l_j, w^l_jk, b^l_j, δ^l_j, the sizes n_l, and their matrices.
+
+A layer quantity is an Indexed whose first index is the layer (l, l + 1, L or a number) and whose other indices
+are units: `z[l + 1, k]` prints as z^(l+1)_k. Matrices (W^l, δ^l, a^l, the batch matrices Δ^l and A^l) are
+MatrixSymbols that know their layer and the entry they stand for, so a matrix statement can be written out
+entry by entry at concrete sizes. Everything here prints itself (text and LaTeX) through the printers'
+print-method hooks, so derive/printing.py needs no knowledge of layers.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.core.symbol import Str
+
+from derive.notation import C, i, j, k, y
+
+__all__ = [
+    "l", "L", "m", "n", "p", "q", "r", "i", "j", "k", "C", "y",
+    "z", "a", "b", "w", "delta", "LayerBase", "LayerIndexed", "SigmaPrime", "Statement",
+    "LayerMatrix", "Tr", "Had", "Ones", "matrix", "NEW_CLAIM", "EQUIVALENT", "layer_text",
+]
+
+l, L = sp.symbols("l L", integer=True, positive=True)  # a layer, the output layer
+m = sp.Symbol("m", integer=True, positive=True)  # the examples in a mini-batch (n_l are the layer sizes)
+p, q, r = sp.symbols("p q r", integer=True, positive=True)  # summation indices of the definitions
+
+# Relations of the steps of this family, besides = and ≠ (derive.steps.EQUAL, NOT_EQUAL).
+NEW_CLAIM = ""  # the step starts a new equation: its expression is the left-hand side of the next chain
+EQUIVALENT = "⇔"  # an aside restating the chain's claim in matrix form: equivalent to it, entry by entry
+
+_GREEK = {"delta": ("δ", r"\delta"), "Delta": ("Δ", r"\Delta"), "sigma": ("σ", r"\sigma")}
+
+
+def layer_text(layer: sp.Expr, printer=None) -> str:
+    """l, L, 2, or (l+1), (l-1): compound layers in parentheses, as in a^(l-1); l always written first."""
+    text = sp.sstr(layer).replace(" ", "")
+    return text if layer.is_Symbol or layer.is_Integer else f"({text})"
+
+
+def _layer_latex(layer: sp.Expr, printer=None) -> str:
+    return sp.latex(layer).replace(" ", "")
+
+
+class SizeIndexed(sp.Indexed):
+    """n_l, n_(l+1): the number of units of a layer (written with l first, unlike SymPy's 1 + l)."""
+
+    def _derive_text(self, printer) -> str:
+        return f"n_{layer_text(self.indices[0])}"
+
+    def _latex(self, printer) -> str:
+        return f"n_{{{_layer_latex(self.indices[0])}}}"
+
+
+class _SizeBase(sp.IndexedBase):
+    def __getitem__(self, index):
+        return SizeIndexed(self, index)
+
+
+def _index_text(indices, printer) -> str:
+    texts = [printer._print(index) for index in indices]
+    joined = "".join(texts)
+    return joined if all(len(t) == 1 for t in texts) else "{" + ",".join(texts) + "}"
+
+
+class LayerIndexed(sp.Indexed):
+    """base^layer_indices: the first index is the layer, the rest are units (z^l_j, w^(l+1)_kj)."""
+
+    @property
+    def layer(self) -> sp.Expr:
+        return self.indices[0]
+
+    @property
+    def units(self) -> tuple:
+        return self.indices[1:]
+
+    def _derive_text(self, printer) -> str:
+        name = _GREEK.get(str(self.base), (str(self.base),))[0]
+        return f"{name}^{layer_text(self.layer, printer)}_{_index_text(self.units, printer)}"
+
+    def _latex(self, printer) -> str:
+        name = _GREEK.get(str(self.base), (None, str(self.base)))[1]
+        units = "".join(printer._print(u) for u in self.units)
+        return f"{name}^{{{_layer_latex(self.layer, printer)}}}_{{{units}}}"
+
+
+class LayerBase(sp.IndexedBase):
+    """z = LayerBase("z"); z[l, j] is the LayerIndexed z^l_j."""
+
+    def __getitem__(self, indices):
+        indices = indices if isinstance(indices, tuple) else (indices,)
+        return LayerIndexed(self, *indices)
+
+
+n = _SizeBase("n")  # n[l]: the number of units of layer l; n[0] inputs, n[L] outputs
+z, a, b, w, delta = (LayerBase(name) for name in ("z", "a", "b", "w", "delta"))
+
+
+class SigmaPrime(sp.Function):
+    """σ'(u): the derivative of the sigmoid at u, kept as a name until the sigmoid-derivative step."""
+
+    nargs = 1
+
+    def _derive_text(self, printer) -> str:
+        return f"σ'({printer._print(self.args[0])})"
+
+    def _latex(self, printer) -> str:
+        return rf"\sigma'\left({printer._print(self.args[0])}\right)"
+
+
+class Statement(sp.Basic):
+    """lhs = rhs as one expression: a whole equation, for the matrix forms and the collected results."""
+
+    @property
+    def lhs(self):
+        return self.args[0]
+
+    @property
+    def rhs(self):
+        return self.args[1]
+
+    def _derive_text(self, printer) -> str:
+        return f"{printer._print(self.lhs)} = {printer._print(self.rhs)}"
+
+    def _latex(self, printer) -> str:
+        return f"{printer._print(self.lhs)} = {printer._print(self.rhs)}"
+
+    def _sympystr(self, printer) -> str:
+        return f"{printer._print(self.lhs)} = {printer._print(self.rhs)}"
+
+
+# ------------------------------------------------------------------------------------------------ matrices
+_MATRIX_NAMES = {  # kind -> (text name, LaTeX name, whether the layer is printed)
+    "W": ("W", "W", True), "b": ("b", "b", True), "delta": ("δ", r"\delta", True), "a": ("a", "a", True),
+    "z": ("z", "z", True), "Delta": ("Δ", r"\Delta", True), "A": ("A", "A", True), "Z": ("Z", "Z", True),
+    "y": ("y", "y", False), "Y": ("Y", "Y", False), "J": ("J", "J", False), "grad": ("∇_a C", r"\nabla_{a} C", False),
+    "sigma'": ("σ'", r"\sigma'", True),
+}
+
+
+class LayerMatrix(sp.MatrixSymbol):
+    """A named matrix of layer `layer` with the given shape: W^l (n_l × n_(l−1)), δ^l (n_l × 1), Δ^l (n_l × m) ...
+
+    `kind` says which entries it holds (see `derive.backprop.ground.entry`); σ'(z^l) is the kind "sigma'".
+    """
+
+    def __new__(cls, kind, layer, rows, cols):
+        kind = kind if isinstance(kind, Str) else Str(kind)
+        return sp.Basic.__new__(cls, kind, sp.sympify(layer), sp.sympify(rows), sp.sympify(cols))
+
+    @property
+    def kind(self) -> str:
+        return self.args[0].name
+
+    @property
+    def name(self) -> str:
+        return self.kind
+
+    @property
+    def layer(self) -> sp.Expr:
+        return self.args[1]
+
+    @property
+    def shape(self):
+        return self.args[2], self.args[3]
+
+    @property
+    def free_symbols(self):
+        return {self}
+
+    def _hashable_content(self):
+        return self.args
+
+    def _derive_text(self, printer) -> str:
+        text, _, layered = _MATRIX_NAMES[self.kind]
+        if self.kind == "sigma'":
+            return f"σ'(z^{layer_text(self.layer, printer)})"
+        return f"{text}^{layer_text(self.layer, printer)}" if layered else text
+
+    def _latex(self, printer) -> str:
+        _, latex, layered = _MATRIX_NAMES[self.kind]
+        if self.kind == "sigma'":
+            return rf"\sigma'\left(z^{{{_layer_latex(self.layer, printer)}}}\right)"
+        return f"{latex}^{{{_layer_latex(self.layer, printer)}}}" if layered else latex
+
+    def _sympystr(self, printer) -> str:
+        return self._derive_text(printer)
+
+
+def matrix(kind: str, layer, rows, cols=1) -> LayerMatrix:
+    return LayerMatrix(kind, layer, rows, cols)
+
+
+def _compound(arg) -> bool:
+    return isinstance(arg, (sp.MatMul, sp.MatAdd, sp.HadamardProduct))
+
+
+class Tr(sp.Transpose):
+    """Xᵀ printed as (W^(l+1))^T: parentheses whenever the base carries a superscript of its own."""
+
+    def _derive_text(self, printer) -> str:
+        inner = printer._print(self.arg)
+        return f"({inner})^T" if ("^" in inner or _compound(self.arg)) else f"{inner}^T"
+
+    def _latex(self, printer) -> str:
+        inner = printer._print(self.arg)
+        return rf"\left({inner}\right)^{{T}}" if ("^" in inner or _compound(self.arg)) else f"{inner}^{{T}}"
+
+
+class Had(sp.HadamardProduct):
+    """A ⊙ B ⊙ ...: the element-wise (Hadamard) product, products and sums in parentheses."""
+
+    def _derive_text(self, printer) -> str:
+        return " ⊙ ".join(f"({printer._print(arg)})" if _compound(arg) else printer._print(arg) for arg in self.args)
+
+    def _latex(self, printer) -> str:
+        return r" \odot ".join(rf"\left({printer._print(arg)}\right)" if _compound(arg) else printer._print(arg)
+                               for arg in self.args)
+
+
+class Ones(sp.OneMatrix):
+    """The all-ones matrix: 1 (as in 1 − a^l), or the column 1_m that sums over the examples of a batch."""
+
+    def _derive_text(self, printer) -> str:
+        rows, cols = self.shape
+        return f"1_{printer._print(rows)}" if cols == 1 and rows.is_Symbol else "1"
+
+    def _latex(self, printer) -> str:
+        rows, cols = self.shape
+        return rf"\mathbf{{1}}_{{{printer._print(rows)}}}" if cols == 1 and rows.is_Symbol else "1"

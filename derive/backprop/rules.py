@@ -1,0 +1,289 @@
+"""The rules of backpropagation through layers, registered in derive.rules: each a rewrite whose docstring is its formula.
+
+A rewrite applies its formula wherever it matches and returns the new expression; a step that names it is
+verified by replaying it and by grounding both sides at concrete layer sizes (derive.backprop.verify).
+The generic rules of derive.rules (sum-linearity, kronecker-contraction, one-hot, the algebra rules and
+counterexample) are used as they are.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import sympy as sp
+
+from derive.backprop.notation import C, LayerIndexed, SigmaPrime, a, b, delta, n, p, q, r, w, y, z
+from derive.rules import REWRITE, Rule, register
+
+__all__ = ["CLAIM", "MATRIX", "COLLECT", "fresh_index", "depends"]
+
+# Step kinds of this family besides derive.rules' four.
+CLAIM = "claim"  # a new equation starts: the step's expression is its left-hand side (nothing is claimed yet)
+MATRIX = "matrix"  # the chain's claim restated in matrix form: checked entry by entry at concrete sizes
+COLLECT = "collect"  # the results of the chains above, side by side
+
+_SPARE = sp.symbols("i j k", integer=True, positive=True) + (p, q, r)
+
+
+def fresh_index(expr: sp.Expr, prefer: sp.Symbol) -> sp.Symbol:
+    """`prefer` if expr does not use it, else the first of i, j, k, p, q, r that it does not use."""
+    used = {s for s in sp.preorder_traversal(expr) if isinstance(s, sp.Symbol)}
+    return next(s for s in (prefer, *_SPARE) if s not in used)
+
+
+def _bottom_up(expr: sp.Expr, visit: Callable[[sp.Expr], sp.Expr]) -> sp.Expr:
+    """Rebuild expr from the leaves up, letting `visit` rewrite each node once."""
+    if expr.args and not isinstance(expr, (sp.Indexed, sp.Symbol)):
+        args = tuple(_bottom_up(arg, visit) for arg in expr.args)
+        if args != expr.args:
+            expr = expr.func(*args)
+    return visit(expr)
+
+
+def _d(expr: sp.Expr, variable: sp.Expr) -> sp.Derivative:
+    return sp.Derivative(expr, variable, evaluate=False)
+
+
+def _first_derivative(node) -> tuple[sp.Expr, sp.Expr] | None:
+    if isinstance(node, sp.Derivative) and len(node.variables) == 1:
+        return node.expr, node.variables[0]
+    return None
+
+
+def _on_derivatives(visit):
+    """Lift visit(inner, variable) -> expr | None to a rule that rewrites matching first derivatives."""
+
+    def apply(expr, classes=None):
+        def on_node(node):
+            found = _first_derivative(node)
+            rewritten = visit(*found) if found else None
+            return node if rewritten is None else rewritten
+
+        return _bottom_up(expr, on_node)
+
+    apply.__doc__ = visit.__doc__
+    apply.__name__ = visit.__name__
+    return apply
+
+
+def _layered(expr, *bases) -> bool:
+    return isinstance(expr, LayerIndexed) and (not bases or expr.base in bases)
+
+
+# ------------------------------------------------------------------------------------------ dependence
+def _offset(upper: sp.Expr, lower: sp.Expr) -> int | None:
+    """upper − lower as an integer, or None if it is not a known integer (such as l − L)."""
+    difference = sp.expand(upper - lower)
+    return int(difference) if difference.is_Integer else None
+
+
+def depends(expr: sp.Expr, variable: sp.Expr) -> bool:
+    """Whether expr may vary with `variable` in a feed-forward network (when unsure: it may).
+
+    z^l and a^l depend on z^j, a^j (j < l, and a^l on z^l) and on the weights and biases of layers up to l;
+    weights, biases and targets depend on nothing but themselves; C and δ depend on everything.
+    """
+    if expr.has(C):
+        return True
+    return any(_node_depends(node, variable) for node in sp.preorder_traversal(expr) if _layered(node))
+
+
+def _node_depends(node: LayerIndexed, variable: sp.Expr) -> bool:
+    if not _layered(variable):
+        return True
+    if node.base == variable.base and _offset(node.layer, variable.layer) == 0:
+        return True  # the same quantity: a Kronecker delta decides which unit
+    if node.base == delta:
+        return True
+    if node.base in (w, b):
+        return False
+    offset = _offset(node.layer, variable.layer)
+    if offset is None:
+        return True
+    if variable.base in (w, b, z):  # enters z at its own layer: z^l, a^l and everything above
+        return offset > 0 or (offset == 0 and node.base in (a, z))
+    if variable.base == a:  # feeds z^(l+1) and everything above
+        return offset > 0
+    return True
+
+
+def _split_constant(expr: sp.Expr, variable: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    factors = sp.Mul.make_args(expr)
+    constant = sp.Mul(*[f for f in factors if not depends(f, variable)])
+    return constant, sp.Mul(*[f for f in factors if depends(f, variable)])
+
+
+# ---------------------------------------------------------------------------------------- definitions
+def layer_delta_definition(expr, classes=None):
+    """δ^l_j = ∂C/∂z^l_j   (the error of unit j of layer l)"""
+    return expr.replace(lambda e: _layered(e, delta), lambda e: _d(C, z[(e.layer, *e.units)]))
+
+
+def layer_delta_fold(expr, classes=None):
+    """∂C/∂z^l_j = δ^l_j   (the definition of δ, read right to left)"""
+    return _bottom_up(expr, lambda node: delta[(node.variables[0].layer, *node.variables[0].units)]
+                      if _first_derivative(node) and node.expr == C and _layered(node.variables[0], z) else node)
+
+
+def preactivation_definition(expr, classes=None):
+    """z^l_i = Σ_p w^l_ip a^(l−1)_p + b^l_i   (inside the derivative)"""
+
+    def unfold(node):
+        found = _first_derivative(node)
+        if not found or not found[0].has(z):
+            return node
+        inner, variable = found
+        index = fresh_index(node, p)
+        inner = inner.replace(lambda e: _layered(e, z), lambda e: _weighted_input(e.layer, e.units[0], index))
+        return _d(inner, variable)
+
+    return _bottom_up(expr, unfold)
+
+
+def _weighted_input(layer, unit, index):
+    return sp.Sum(w[layer, unit, index] * a[layer - 1, index], (index, 1, n[layer - 1])) + b[layer, unit]
+
+
+# -------------------------------------------------------------------------------------- the chain rule
+def activation_chain_rule(expr, classes=None):
+    """∂C/∂z^L_i = Σ_j ∂a^L_j/∂z^L_i · ∂C/∂a^L_j   (C depends on z^L only through a^L)"""
+
+    def visit(inner, variable):
+        if inner != C or not _layered(variable, z):
+            return None
+        index = fresh_index(variable, sp.Symbol("j", integer=True, positive=True))
+        layer, unit = variable.layer, variable.units[0]
+        return sp.Sum(_d(a[layer, index], z[layer, unit]) * _d(C, a[layer, index]), (index, 1, n[layer]))
+
+    return _on_derivatives(visit)(expr)
+
+
+def next_layer_chain_rule(expr, classes=None):
+    """∂C/∂z^l_j = Σ_k ∂C/∂z^(l+1)_k · ∂z^(l+1)_k/∂z^l_j   (l < L: C depends on z^l only through z^(l+1))"""
+
+    def visit(inner, variable):
+        if inner != C or not _layered(variable, z):
+            return None
+        index = fresh_index(variable, sp.Symbol("k", integer=True, positive=True))
+        up = variable.layer + 1
+        return sp.Sum(_d(C, z[up, index]) * _d(z[up, index], variable), (index, 1, n[up]))
+
+    return _on_derivatives(visit)(expr)
+
+
+def parameter_chain_rule(expr, classes=None):
+    """∂C/∂θ = Σ_i ∂C/∂z^l_i · ∂z^l_i/∂θ   for θ = w^l_jk or b^l_j (they reach C only through z^l)"""
+
+    def visit(inner, variable):
+        if inner != C or not _layered(variable, w, b):
+            return None
+        index = fresh_index(variable, sp.Symbol("i", integer=True, positive=True))
+        layer = variable.layer
+        return sp.Sum(_d(C, z[layer, index]) * _d(z[layer, index], variable), (index, 1, n[layer]))
+
+    return _on_derivatives(visit)(expr)
+
+
+# ---------------------------------------------------------------------------------- local derivatives
+def _linearity(inner, variable):
+    """∂(Σ_p c·f_p + g)/∂x = Σ_p c·∂f_p/∂x + ∂g/∂x,  and ∂c/∂x = 0 for c that does not depend on x"""
+    if not depends(inner, variable):
+        return sp.Integer(0)
+    if isinstance(inner, sp.Sum):
+        return sp.Sum(_linear_part(inner.function, variable), *inner.limits)
+    if isinstance(inner, sp.Add):
+        return sp.Add(*[_linear_part(term, variable) for term in inner.args])
+    constant, rest = _split_constant(inner, variable)
+    return constant * _linear_part(rest, variable) if constant != 1 else None
+
+
+def _linear_part(inner, variable):
+    rewritten = _linearity(inner, variable)
+    return _d(inner, variable) if rewritten is None else rewritten
+
+
+def _same_quantity(inner, variable):
+    """∂x^l_u/∂x^l_v = δ_vu for each unit index:  ∂w^l_ip/∂w^l_jk = δ_ji δ_kp,  ∂b^l_i/∂b^l_j = δ_ji"""
+    if _layered(inner) and _layered(variable) and inner.base == variable.base and inner.layer == variable.layer:
+        return sp.Mul(*[sp.KroneckerDelta(v, u) for v, u in zip(variable.units, inner.units)])
+    return None
+
+
+def _elementwise_activation(inner, variable):
+    """∂a^l_p/∂z^l_j = δ_jp σ'(z^l_p)   (a^l_p = σ(z^l_p) depends on z^l_p alone)"""
+    if _layered(inner, a) and _layered(variable, z) and inner.layer == variable.layer:
+        return sp.KroneckerDelta(variable.units[0], inner.units[0]) * SigmaPrime(z[inner.layer, inner.units[0]])
+    return None
+
+
+def _softmax_jacobian(inner, variable):
+    """∂a^L_j/∂z^L_i = a^L_j (δ_ij − a^L_i)   (softmax output layer; derivation softmax-jacobian)"""
+    if _layered(inner, a) and _layered(variable, z) and inner.layer == variable.layer:
+        layer, (i_,), (j_,) = inner.layer, variable.units, inner.units
+        return a[layer, j_] * (sp.KroneckerDelta(i_, j_) - a[layer, i_])
+    return None
+
+
+def sigmoid_derivative(expr, classes=None):
+    """σ'(z^l_j) = a^l_j (1 − a^l_j)   (derivation sigmoid)"""
+    return expr.replace(lambda e: isinstance(e, SigmaPrime) and _layered(e.args[0], z),
+                        lambda e: a[e.args[0].layer, e.args[0].units[0]] * (1 - a[e.args[0].layer, e.args[0].units[0]]))
+
+
+# -------------------------------------------------------------------------------------- cost gradients
+def _cost_gradient(formula: Callable[[sp.Expr, sp.Expr], sp.Expr]):
+    def visit(inner, variable):
+        if inner == C and _layered(variable, a):
+            return formula(variable, y[variable.units[0]])
+        return None
+
+    return visit
+
+
+def _cross_entropy(inner, variable):
+    """∂C/∂a^L_j = −y_j / a^L_j   for C = −Σ_j y_j ln a^L_j"""
+    return _cost_gradient(lambda a_, y_: -y_ / a_)(inner, variable)
+
+
+def _binary_cross_entropy(inner, variable):
+    """∂C/∂a^L_j = −y_j / a^L_j + (1 − y_j) / (1 − a^L_j)   for C = −Σ_j [y_j ln a^L_j + (1 − y_j) ln(1 − a^L_j)]"""
+    return _cost_gradient(lambda a_, y_: -y_ / a_ + (1 - y_) / (1 - a_))(inner, variable)
+
+
+def _quadratic(inner, variable):
+    """∂C/∂a^L_j = a^L_j − y_j   for C = ½ Σ_j (a^L_j − y_j)²"""
+    return _cost_gradient(lambda a_, y_: a_ - y_)(inner, variable)
+
+
+COST_GRADIENT_RULES = {"cross-entropy": "cross-entropy-gradient", "binary-cross-entropy": "binary-cross-entropy-gradient",
+                       "quadratic": "quadratic-cost-gradient"}
+
+_TABLE = [
+    # name                           title                                                    rewrite
+    ("layer-delta-definition",     "definition of δ^l",                                     layer_delta_definition),
+    ("layer-delta-fold",           "definition of δ^l, read right to left",                 layer_delta_fold),
+    ("preactivation-definition",   "definition of z^l (weighted input)",                    preactivation_definition),
+    ("activation-chain-rule",      "chain rule through a^L",                                activation_chain_rule),
+    ("next-layer-chain-rule",      "chain rule through z^(l+1)",                            next_layer_chain_rule),
+    ("parameter-chain-rule",       "chain rule through z^l",                                parameter_chain_rule),
+    ("layer-linearity",            "linearity of ∂ (what does not depend on x has ∂/∂x = 0)", _on_derivatives(_linearity)),
+    ("layer-kronecker",            "Kronecker delta: ∂w^l_ip/∂w^l_jk, ∂b^l_i/∂b^l_j",        _on_derivatives(_same_quantity)),
+    ("elementwise-activation",     "sigmoid layer: a^l_p depends on z^l_p alone",           _on_derivatives(_elementwise_activation)),
+    ("output-softmax-jacobian",    "softmax Jacobian (derivation softmax-jacobian)",        _on_derivatives(_softmax_jacobian)),
+    ("sigmoid-derivative",         "σ'(z) = a(1 − a) (derivation sigmoid)",                 sigmoid_derivative),
+    ("cross-entropy-gradient",     "gradient of the cross-entropy cost",                    _on_derivatives(_cross_entropy)),
+    ("binary-cross-entropy-gradient", "gradient of the binary cross-entropy cost",          _on_derivatives(_binary_cross_entropy)),
+    ("quadratic-cost-gradient",    "gradient of the quadratic cost",                        _on_derivatives(_quadratic)),
+]
+for _name, _title, _fn in _TABLE:
+    register(Rule(_name, _title, REWRITE, _fn))
+for _name, _title, _kind in [
+    ("bp1", "BP1: the error of the output layer", CLAIM),
+    ("bp2", "BP2: the error carried back through a sigmoid layer", CLAIM),
+    ("bp3", "BP3: the gradient of the biases", CLAIM),
+    ("bp4", "BP4: the gradient of the weights", CLAIM),
+    ("matrix-form", "matrix form (shapes stated)", MATRIX),
+    ("batch-form", "mini-batch form: the mean cost over m examples", MATRIX),
+    ("collect", "BP1–BP4 together", COLLECT),
+]:
+    register(Rule(_name, _title, _kind))
