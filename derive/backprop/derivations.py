@@ -1,0 +1,377 @@
+"""BP1-BP4 derived step by step for a network of any depth and layer sizes, each in index and matrix form."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import NamedTuple
+
+import sympy as sp
+
+import derive.backprop.rules  # noqa: F401  registers the rules the chains name
+from derive.backprop.notation import (
+    EQUIVALENT, NEW_CLAIM, C, Had, L, Ones, Statement, Tr, a, b, delta, i, j, k, l, m, matrix, n, w, y, z,
+)
+from derive.backprop.rules import COST_GRADIENT_RULES
+from derive.errors import UsageError
+from derive.rules import ALGEBRA, rule
+from derive.steps import NOT_EQUAL, Derivation, Step
+
+__all__ = ["OUTPUTS", "COSTS", "MAX_PARAMETERS", "bp1", "bp2", "bp3", "bp4", "backprop", "network_cost", "validate",
+           "Equation", "equations"]
+
+OUTPUTS = ("softmax", "sigmoid")
+COSTS = ("cross-entropy", "quadratic")
+# The numeric check holds the network and a batch of 16 in memory several times over; this bounds it.
+MAX_PARAMETERS = 5_000_000
+_CLAIMS = ("bp1", "bp2", "bp3", "bp4")
+
+
+class _Chain:
+    """Records steps: `apply` a rewrite rule, `write` an algebra step, `aside` a remark, `claim` a new equation."""
+
+    def __init__(self, lhs: sp.Expr):
+        self.expr, self.steps = lhs, []
+
+    def apply(self, name: str, note: str) -> "_Chain":
+        new = rule(name).apply(self.expr, None)
+        if new == self.expr:
+            raise AssertionError(f"rule {name} does not change {self.expr}")
+        self.expr = new
+        self.steps.append(Step(name, new, note))
+        return self
+
+    def write(self, name: str, expr: sp.Expr, note: str) -> "_Chain":
+        if rule(name).kind != ALGEBRA:
+            raise ValueError(f"{name} is not an algebra rule: apply it, do not write its result")
+        self.expr = expr
+        self.steps.append(Step(name, expr, note))
+        return self
+
+    def aside(self, name: str, expr: sp.Expr, note: str, relation: str = EQUIVALENT) -> "_Chain":
+        self.steps.append(Step(name, expr, note, relation=relation, aside=True))
+        return self
+
+    def claim(self, name: str, lhs: sp.Expr, note: str) -> "_Chain":
+        self.expr = lhs
+        self.steps.append(Step(name, lhs, note, relation=NEW_CLAIM))
+        return self
+
+
+# ------------------------------------------------------------------------------------------------- BP1
+def _bp1_chain(chain: _Chain, output: str, cost: str) -> _Chain:
+    """δ^L_i from its definition, through the general form J^T ∇_a C, to the closed form for (output, cost)."""
+    chain.apply("layer-delta-definition", "the error of output unit i: how fast the cost changes with its weighted "
+                                          "input z^L_i")
+    general_note = ("every a^L_j depends on every z^L_i (softmax normalizes over all units): keep the whole Jacobian"
+                    if output == "softmax" else "the general form; a sigmoid a^L_j depends on z^L_j alone, so only "
+                                                "j = i will survive")
+    chain.apply("activation-chain-rule", general_note)
+    nL = n[L]
+    chain.aside("matrix-form", Statement(matrix("delta", L, nL), sp.MatMul(Tr(matrix("J", L, nL, nL)), matrix("grad", L, nL))),
+                "the general form δ^L = J^T ∇_a C, J = ∂a^L/∂z^L (n_L × n_L, entry (j, i) = ∂a^L_j/∂z^L_i), "
+                "∇_a C = ∂C/∂a^L (n_L × 1)")
+    elementwise = sp.Derivative(a[L, i], z[L, i]) * sp.Derivative(C, a[L, i])
+    if output == "softmax":
+        chain.aside("counterexample", elementwise,
+                    "the element-wise form ∇_a C ⊙ σ'(z^L) keeps only the j = i term; softmax also has the "
+                    "off-diagonal terms ∂a^L_j/∂z^L_i = −a^L_j a^L_i ≠ 0", relation=NOT_EQUAL)
+        chain.apply("output-softmax-jacobian", "∂a^L_j/∂z^L_i = a^L_j (δ_ij − a^L_i), the softmax Jacobian")
+    else:
+        chain.apply("elementwise-activation", "∂a^L_j/∂z^L_i = δ_ij σ'(z^L_j): the Jacobian is diagonal")
+        chain.apply("kronecker-contraction", "only the j = i term survives: the element-wise form ∇_a C ⊙ σ'(z^L) "
+                                             "is right for a sigmoid output")
+        chain.apply("sigmoid-derivative", "σ'(z^L_i) = a^L_i (1 − a^L_i)")
+    chain_cost = _cost_name(output, cost)
+    getattr(_BP1_ENDINGS, chain_cost.replace("-", "_") + "_" + output)(chain)
+    if output == "softmax":
+        wrong = rule(COST_GRADIENT_RULES[chain_cost]).apply(rule("output-softmax-jacobian").apply(elementwise, None), None)
+        consequence = ("zero for every wrong class (y_i = 0): only the true class's z^L is pushed (up), wrong classes "
+                       "are never pushed down, and the output biases drift toward the labels seen last — \"my network "
+                       "always predicts the last label\"" if chain_cost == "cross-entropy" else
+                       "the quadratic cost's formula with only the diagonal of the softmax Jacobian")
+        chain.aside("counterexample", wrong, f"the element-wise form above, by the same two rules, is {_text(wrong)}: "
+                                             f"{consequence}", relation=NOT_EQUAL)
+    return chain
+
+
+def _text(expr) -> str:
+    from derive.printing import to_text
+
+    return to_text(expr)
+
+
+class _BP1_ENDINGS:
+    """From Σ_j (Jacobian) ∂C/∂a^L_j, or σ'-times-gradient, to the closed form; each ends with its matrix form."""
+
+    @staticmethod
+    def cross_entropy_softmax(chain):
+        chain.apply("cross-entropy-gradient", "∂C/∂a^L_j = −y_j / a^L_j; a^L_j cancels")
+        chain.apply("sum-linearity", "split the sum: Σ_j y_j δ_ij and a^L_i Σ_j y_j")
+        chain.apply("kronecker-contraction", "only the j = i term of Σ_j y_j δ_ij survives: y_i")
+        chain.apply("one-hot", "y is one-hot (any target that sums to 1 will do): Σ_j y_j = 1")
+        chain.aside("matrix-form", Statement(matrix("delta", L, n[L]), sp.MatAdd(matrix("a", L, n[L]), -matrix("y", L, n[L]))),
+                    "δ^L, a^L and y are n_L × 1")
+
+    @staticmethod
+    def quadratic_softmax(chain):
+        chain.apply("quadratic-cost-gradient", "∂C/∂a^L_j = a^L_j − y_j")
+        chain.apply("sum-linearity", "expand and split the sum")
+        chain.apply("kronecker-contraction", "the j = i terms of the sums with δ_ij survive")
+        s_aa = sp.Sum(a[L, j] ** 2, (j, 1, n[L]))
+        s_ay = sp.Sum(a[L, j] * y[j], (j, 1, n[L]))
+        chain.write("factor", a[L, i] * (a[L, i] - y[i] - s_aa + s_ay), "take out a^L_i: nothing cancels, σ' and the "
+                                                                         "off-diagonal terms stay")
+        aL, yv = matrix("a", L, n[L]), matrix("y", L, n[L])
+        residual = sp.MatAdd(aL, -yv)
+        chain.aside("matrix-form", Statement(matrix("delta", L, n[L]), Had(aL, sp.MatAdd(
+            residual, sp.MatMul(-1, Ones(n[L], 1), Tr(aL), residual)))), "a^L ⊙ (a^L − y − ((a^L)^T (a^L − y)) 1), "
+                                                                      "all n_L × 1; (a^L)^T (a^L − y) is a number")
+
+    @staticmethod
+    def binary_cross_entropy_sigmoid(chain):
+        chain.apply("binary-cross-entropy-gradient", "∂C/∂a^L_i = −y_i / a^L_i + (1 − y_i) / (1 − a^L_i)")
+        chain.write("expand", -y[i] * (1 - a[L, i]) + (1 - y[i]) * a[L, i],
+                    "σ' = a^L_i (1 − a^L_i) cancels both denominators")
+        chain.write("expand", a[L, i] - y[i], "multiply out: −y_i + a^L_i y_i + a^L_i − a^L_i y_i")
+        chain.aside("matrix-form", Statement(matrix("delta", L, n[L]), sp.MatAdd(matrix("a", L, n[L]), -matrix("y", L, n[L]))),
+                    "δ^L, a^L and y are n_L × 1; no one-hot assumption: any targets 0 ≤ y_i ≤ 1")
+
+    @staticmethod
+    def quadratic_sigmoid(chain):
+        chain.apply("quadratic-cost-gradient", "∂C/∂a^L_i = a^L_i − y_i: σ' does not cancel")
+        aL = matrix("a", L, n[L])
+        chain.aside("matrix-form", Statement(matrix("delta", L, n[L]), Had(sp.MatAdd(aL, -matrix("y", L, n[L])), aL,
+                                                                            sp.MatAdd(Ones(n[L], 1), -aL))),
+                    "δ^L = (a^L − y) ⊙ σ'(z^L), all n_L × 1: learning slows where the output saturates")
+
+
+def _cost_name(output: str, cost: str) -> str:
+    """With a sigmoid output, cross-entropy means the binary cross-entropy."""
+    return "binary-cross-entropy" if (output, cost) == ("sigmoid", "cross-entropy") else cost
+
+
+# ------------------------------------------------------------------------------------------ BP2 to BP4
+def _bp2_chain(chain: _Chain) -> _Chain:
+    chain.apply("layer-delta-definition", "the error of unit j of a hidden layer l < L")
+    chain.apply("next-layer-chain-rule", "z^l reaches the cost only through the n_(l+1) weighted inputs of the next "
+                                         "layer: a^l = σ(z^l) feeds z^(l+1) = W^(l+1) a^l + b^(l+1)")
+    chain.apply("layer-delta-fold", "∂C/∂z^(l+1)_k is δ^(l+1)_k, known from the layer above")
+    chain.apply("preactivation-definition", "z^(l+1)_k = Σ_p w^(l+1)_kp a^l_p + b^(l+1)_k")
+    chain.apply("layer-linearity", "the weights w^(l+1) and the bias b^(l+1)_k do not depend on z^l")
+    chain.apply("elementwise-activation", "a^l_p = σ(z^l_p) depends on z^l_p alone: ∂a^l_p/∂z^l_j = δ_jp σ'(z^l_p)")
+    chain.apply("kronecker-contraction", "only the p = j term survives: w^(l+1)_kj σ'(z^l_j)")
+    chain.apply("sum-linearity", "σ'(z^l_j) does not depend on k: take it out of the sum")
+    W, d_up = matrix("W", l + 1, n[l + 1], n[l]), matrix("delta", l + 1, n[l + 1])
+    chain.aside("matrix-form", Statement(matrix("delta", l, n[l]), Had(sp.MatMul(Tr(W), d_up), matrix("sigma'", l, n[l]))),
+                "W^(l+1) is n_(l+1) × n_l, δ^(l+1) is n_(l+1) × 1: (W^(l+1))^T δ^(l+1) and σ'(z^l) are n_l × 1")
+    chain.apply("sigmoid-derivative", "σ'(z^l_j) = a^l_j (1 − a^l_j)")
+    al = matrix("a", l, n[l])
+    chain.aside("matrix-form", Statement(matrix("delta", l, n[l]), Had(sp.MatMul(Tr(W), d_up), al, sp.MatAdd(Ones(n[l], 1), -al))),
+                "with σ'(z^l) = a^l ⊙ (1 − a^l)")
+    A = matrix("A", l, n[l], m)
+    chain.aside("batch-form", Statement(matrix("Delta", l, n[l], m), Had(sp.MatMul(Tr(W), matrix("Delta", l + 1, n[l + 1], m)),
+                                                                         A, sp.MatAdd(Ones(n[l], m), -A))),
+                "for a mini-batch the m columns of Δ^l (n_l × m) and A^l are the examples: the same equation, "
+                "column by column")
+    return chain
+
+
+def _parameter_chain(chain: _Chain) -> _Chain:
+    chain.apply("parameter-chain-rule", "the weights and biases of layer l reach the cost only through z^l")
+    chain.apply("layer-delta-fold", "∂C/∂z^l_i is δ^l_i")
+    chain.apply("preactivation-definition", "z^l_i = Σ_p w^l_ip a^(l−1)_p + b^l_i")
+    return chain
+
+
+def _bp3_chain(chain: _Chain) -> _Chain:
+    _parameter_chain(chain)
+    chain.apply("layer-linearity", "the weights and the inputs a^(l−1) do not depend on b^l")
+    chain.apply("layer-kronecker", "∂b^l_i/∂b^l_j = δ_ji")
+    chain.apply("kronecker-contraction", "only the i = j term survives")
+    chain.aside("matrix-form", Statement(sp.Derivative(C, matrix("b", l, n[l])), matrix("delta", l, n[l])),
+                "∂C/∂b^l and δ^l are n_l × 1")
+    chain.aside("batch-form", Statement(sp.Derivative(C, matrix("b", l, n[l])),
+                                        sp.MatMul(1 / m, matrix("Delta", l, n[l], m), Ones(m, 1))),
+                "for the mean cost C = (1/m) Σ_x C_x of m examples: (1/m) Σ_x δ^(l,x), the row sums of Δ^l "
+                "(n_l × m) times 1/m")
+    return chain
+
+
+def _bp4_chain(chain: _Chain) -> _Chain:
+    _parameter_chain(chain)
+    chain.apply("layer-linearity", "the inputs a^(l−1) and the biases do not depend on w^l")
+    chain.apply("layer-kronecker", "∂w^l_ip/∂w^l_jk = δ_ji δ_kp")
+    chain.apply("kronecker-contraction", "only i = j and p = k survive")
+    chain.aside("matrix-form", Statement(sp.Derivative(C, matrix("W", l, n[l], n[l - 1])),
+                                         sp.MatMul(matrix("delta", l, n[l]), Tr(matrix("a", l - 1, n[l - 1])))),
+                "(n_l × 1)(1 × n_(l−1)): n_l × n_(l−1), the shape of W^l")
+    chain.aside("batch-form", Statement(sp.Derivative(C, matrix("W", l, n[l], n[l - 1])),
+                                        sp.MatMul(1 / m, matrix("Delta", l, n[l], m), Tr(matrix("A", l - 1, n[l - 1], m)))),
+                "for the mean cost C = (1/m) Σ_x C_x of m examples: (1/m) Σ_x δ^(l,x) (a^(l−1,x))^T; Δ^l is "
+                "n_l × m, A^(l−1) is n_(l−1) × m, the product sums over the batch")
+    return chain
+
+
+_LHS = {
+    "bp1": delta[L, i],
+    "bp2": delta[l, j],
+    "bp3": sp.Derivative(C, b[l, j]),
+    "bp4": sp.Derivative(C, w[l, j, k]),
+}
+_TITLES = {
+    "bp1": "BP1: the error of the output layer, δ^L = {}",
+    "bp2": "BP2: δ^l = ((W^(l+1))^T δ^(l+1)) ⊙ σ'(z^l), σ'(z^l) = a^l (1 − a^l)",
+    "bp3": "BP3: ∂C/∂b^l_j = δ^l_j",
+    "bp4": "BP4: ∂C/∂w^l_jk = a^(l−1)_k δ^l_j",
+}
+_BP1_RESULT_TEXT = {("softmax", "cross-entropy"): "a^L − y", ("softmax", "quadratic"): "J^T (a^L − y)",
+                    ("sigmoid", "binary-cross-entropy"): "a^L − y", ("sigmoid", "quadratic"): "(a^L − y) ⊙ a^L ⊙ (1 − a^L)"}
+_CLAIM_NOTES = {
+    "bp1": "to derive: the error of the output layer, from the cost and the output activation",
+    "bp2": "to derive: the error of a hidden layer l < L, from the error of the layer above",
+    "bp3": "to derive: the gradient of a bias, from the error of its layer",
+    "bp4": "to derive: the gradient of a weight, from the error of its layer and the activation it multiplies",
+}
+
+
+def _chain_for(id_: str, chain: _Chain, output: str, cost: str) -> _Chain:
+    return {"bp1": lambda: _bp1_chain(chain, output, cost), "bp2": lambda: _bp2_chain(chain),
+            "bp3": lambda: _bp3_chain(chain), "bp4": lambda: _bp4_chain(chain)}[id_]()
+
+
+# ----------------------------------------------------------------------------------------- the network
+def network_cost(output: str, cost: str) -> sp.Expr:
+    """The cost C of one example in terms of a^L and y (what is differentiated)."""
+    cost = _cost_name(output, cost)
+    aj, yj, bound = a[L, j], y[j], (j, 1, n[L])
+    return {"cross-entropy": -sp.Sum(yj * sp.log(aj), bound),
+            "binary-cross-entropy": -sp.Sum(yj * sp.log(aj) + (1 - yj) * sp.log(1 - aj), bound),
+            "quadratic": sp.Sum((aj - yj) ** 2, bound) / 2}[cost]
+
+
+def _assumptions(ids, output: str, cost: str, sizes) -> tuple[str, ...]:
+    cost = _cost_name(output, cost)
+    network = ("z^l = W^l a^(l−1) + b^l for l = 1..L, a^0 = x; W^l is n_l × n_(l−1)",
+               "hidden layers l < L are sigmoid: a^l = σ(z^l), element-wise")
+    found = list(network)
+    if "bp1" in ids:
+        found.append("output layer: " + ("softmax, a^L_j = e^(z^L_j) / Σ_k e^(z^L_k)" if output == "softmax"
+                                         else "sigmoid, a^L = σ(z^L)"))
+        found.append({"cross-entropy": "C = −Σ_j y_j ln a^L_j (cross-entropy), y one-hot",
+                      "binary-cross-entropy": "C = −Σ_j [y_j ln a^L_j + (1 − y_j) ln(1 − a^L_j)] (binary cross-entropy)",
+                      "quadratic": "C = ½ Σ_j (a^L_j − y_j)² (quadratic)"}[cost])
+    found.append("C is the cost of one example; the mini-batch forms use the mean cost C = (1/m) Σ_x C_x")
+    if sizes is not None:
+        shapes = ", ".join(f"W^{layer} is {sizes[layer]}×{sizes[layer - 1]}" for layer in range(1, len(sizes)))
+        found.append(f"sizes {'-'.join(map(str, sizes))}: L = {len(sizes) - 1}, {shapes}")
+    return tuple(found)
+
+
+def validate(sizes, output, cost, needs_hidden: bool = False) -> tuple:
+    """(sizes, output, cost) with defaults filled in; a UsageError (one line) for anything unusable."""
+    output = "softmax" if output is None else output
+    cost = "cross-entropy" if cost is None else cost
+    if output not in OUTPUTS:
+        raise UsageError(f"unknown output {output!r}; choose one of: {', '.join(OUTPUTS)}")
+    if cost not in COSTS:
+        raise UsageError(f"unknown cost {cost!r}; choose one of: {', '.join(COSTS)}")
+    if sizes is not None:
+        sizes = tuple(sizes)
+        if len(sizes) < 2:
+            raise UsageError(f"a network needs at least 2 layer sizes (inputs and outputs), got {len(sizes)}")
+        if any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in sizes):
+            raise UsageError(f"layer sizes must be positive integers, got {','.join(map(str, sizes))}")
+        if output == "softmax" and sizes[-1] < 2:
+            raise UsageError("a softmax output needs at least 2 units (with one, a^L = 1 always)")
+        parameters = sum(sizes[t] * (sizes[t - 1] + 1) for t in range(1, len(sizes)))
+        if parameters > MAX_PARAMETERS:
+            raise UsageError(f"the network {'-'.join(map(str, sizes))} has {parameters:,} parameters; "
+                             f"the numeric check takes at most {MAX_PARAMETERS:,}")
+        if needs_hidden and len(sizes) < 3:
+            raise UsageError(f"bp2 is about hidden layers and sizes {','.join(map(str, sizes))} have none; "
+                             "give at least 3 sizes")
+    return sizes, output, cost
+
+
+def _derivation(id_: str, ids: tuple[str, ...], sizes, output: str, cost: str) -> Derivation:
+    cost_name = _cost_name(output, cost)
+    steps, lhs_parts, results = [], [], []
+    for part in ids:
+        chain = _Chain(_LHS[part])
+        if len(ids) > 1:
+            chain.claim(part, _LHS[part], _CLAIM_NOTES[part])
+        _chain_for(part, chain, output, cost)
+        steps += chain.steps
+        lhs_parts.append(_LHS[part])
+        results.append(next(s.expr for s in reversed(chain.steps) if not s.aside))
+    pair = f"{output} output, {cost_name} cost"
+    if len(ids) > 1:
+        steps.append(Step("collect", sp.Tuple(*results), "the four results above: " + pair))
+        lhs, title = sp.Tuple(*lhs_parts), f"Backpropagation, BP1–BP4 ({pair})"
+    else:
+        lhs = lhs_parts[0]
+        title = _TITLES[id_].format(_BP1_RESULT_TEXT[(output, cost_name)]) + (f" ({pair})" if id_ == "bp1" else "")
+    wrt = {"bp1": z[L, i], "bp2": z[l, j], "bp3": b[l, j], "bp4": w[l, j, k]}.get(id_)
+    return Derivation(id_, title, lhs, tuple(steps), assumptions=_assumptions(ids, output, cost, sizes),
+                      classes=None if sizes is None else sizes[-1],
+                      definitions={"output": output, "cost": cost_name, "equations": ids},
+                      wrt=wrt, quantity=network_cost(output, cost), family="backprop", sizes=sizes)
+
+
+@lru_cache(maxsize=None)
+def _cached(id_: str, ids: tuple[str, ...], sizes, output: str, cost: str) -> Derivation:
+    return _derivation(id_, ids, sizes, output, cost)
+
+
+def bp1(sizes=None, output=None, cost=None) -> Derivation:
+    """δ^L = a^L − y for softmax with cross-entropy, from δ^L = J^T ∇_a C; the other output/cost pairs too."""
+    return _cached("bp1", ("bp1",), *validate(sizes, output, cost))
+
+
+def bp2(sizes=None) -> Derivation:
+    """δ^l = ((W^(l+1))^T δ^(l+1)) ⊙ σ'(z^l), by the chain rule through z^(l+1)."""
+    return _cached("bp2", ("bp2",), *validate(sizes, None, None, needs_hidden=True))
+
+
+def bp3(sizes=None) -> Derivation:
+    """∂C/∂b^l_j = δ^l_j."""
+    return _cached("bp3", ("bp3",), *validate(sizes, None, None))
+
+
+def bp4(sizes=None) -> Derivation:
+    """∂C/∂w^l_jk = a^(l−1)_k δ^l_j."""
+    return _cached("bp4", ("bp4",), *validate(sizes, None, None))
+
+
+def backprop(sizes=None, output=None, cost=None) -> Derivation:
+    """BP1-BP4 in one derivation, each chain starting from its own left-hand side."""
+    return _cached("backprop", _CLAIMS, *validate(sizes, output, cost))
+
+
+# --------------------------------------------------------------------------------------------- reading back
+class Equation(NamedTuple):
+    """One chain of a derivation: bp1..bp4, its left-hand side, its result, and the indices of its steps."""
+
+    name: str
+    lhs: sp.Expr
+    result: sp.Expr
+    positions: tuple[int, ...]
+
+
+def equations(derivation: Derivation) -> tuple[Equation, ...]:
+    """The chains of a backprop-family derivation in order: bp1 alone is one chain; backprop has four, each
+    opened by its claim step (the collect step at the end belongs to none)."""
+    names = derivation.definitions["equations"]
+    if len(names) == 1:
+        positions = tuple(range(len(derivation.steps)))
+        return (Equation(names[0], derivation.lhs, derivation.result, positions),)
+    found, current = [], None
+    for position, step in enumerate(derivation.steps):
+        if step.relation == NEW_CLAIM:
+            current = [step.rule, step.expr, step.expr, [position]]
+            found.append(current)
+        elif step.rule != "collect" and current is not None:
+            current[3].append(position)
+            if not step.aside:
+                current[2] = step.expr
+    return tuple(Equation(name, lhs, result, tuple(positions)) for name, lhs, result, positions in found)
