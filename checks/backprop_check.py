@@ -1,0 +1,319 @@
+"""The numeric check of BP1-BP4 on whole networks: the derived equations against finite differences of the cost.
+
+The derived equations are the derivation's own matrix forms (δ^L per example, then the mini-batch forms of
+BP2-BP4), lambdified once and evaluated layer by layer from the output down. The reference is the mean cost
+of a mini-batch of 16, computed from the definitions by a separate numpy forward pass, differentiated by
+fourth-order central differences in every parameter. Every coordinate is perturbed, batched by the structure
+of the network: perturbing w^t_rc or b^t_r changes z^t_r alone, so only the layers above need recomputing,
+for all coordinates of a tensor at once. Networks too large for that are checked along random directions and
+at a sample of coordinates of every tensor instead (the method says which).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import sympy as sp
+
+from checks.derivation_check import NumericCheck
+from checks.network import init_params, make_batch, tensor_names
+from checks.numeric import TOLERANCES, central_step, normwise_relative_error
+from derive.backprop.derivations import bp1, bp2, bp3, bp4, equations
+from derive.backprop.notation import L, Had, LayerMatrix, Tr, l, m, n
+from derive.steps import Derivation
+
+__all__ = ["NetworkCheck", "check_derivation", "NETWORKS", "BATCH", "network_gradients", "finite_differences"]
+
+NETWORKS = ((784, 30, 10), (2, 3, 3, 2))  # checked for symbolic sizes; a concrete derivation is checked at its own
+BATCH = 16
+ALL_COORDINATES_FLOPS = 3e8  # above this estimated work, random directions and sampled coordinates instead
+PROJECTIONS = 8  # random directions per tensor (large networks only)
+SAMPLED = 64  # coordinates per tensor (large networks only)
+_CHUNK = 1 << 17  # elements per perturbed activation array: small enough to stay in cache
+
+
+@dataclass(frozen=True)
+class NetworkCheck(NumericCheck):
+    """NumericCheck held to the network bound TOLERANCES["backprop"] (1e-8) instead of the derivation bound."""
+
+    @property
+    def passed(self) -> bool:
+        return bool(np.isfinite(self.max_rel_error) and self.max_rel_error <= TOLERANCES["backprop"])
+
+
+def check_derivation(derivation: Derivation, seed: int = 0) -> NetworkCheck:
+    """The derivation's equations (and, for bp1..bp4 alone, the other three as derived) on whole networks."""
+    output, cost = derivation.definitions["output"], derivation.definitions["cost"]
+    programs = _programs(derivation)
+    networks = NETWORKS if derivation.sizes is None else (tuple(derivation.sizes),)
+    networks = tuple(s for s in networks if not ("bp2" in programs.own and len(s) < 3))
+    worst, where, compared, methods = 0.0, "", 0, []
+    for sizes in networks:
+        params, x, y = _problem(sizes, output, cost, seed)
+        derived = network_gradients(programs, sizes, params, x, y, output)
+        references, method = finite_differences(sizes, output, cost, seed)
+        for name, got, reference in zip(tensor_names(sizes), derived, references):
+            error = reference.error(got)
+            if not error <= worst:  # larger, or NaN (an equation that did not evaluate)
+                worst, where = error, f"{name} of {'-'.join(map(str, sizes))}"
+        compared += sum(p.size for p in params)
+        methods.append(method)
+    at = ", ".join(f"{'-'.join(map(str, s))} ×{BATCH}" for s in networks)
+    others = sorted({"bp1", "bp2", "bp3", "bp4"} - set(programs.own))
+    used = ("BP1–BP4 as derived" if not others else
+            f"{', '.join(e.upper() for e in programs.own)} from this derivation with "
+            f"{', '.join(e.upper() for e in others)} as derived in {', '.join(others)}")
+    method = (f"{used} (matrix forms, lambdified, layer by layer) against 4th-order central differences of the "
+              f"mean cost of {BATCH} examples {'; '.join(methods)}; worst tensor {where}")
+    return NetworkCheck(float(worst), compared, method, at)
+
+
+# ------------------------------------------------------------------------------------------ the problem
+@lru_cache(maxsize=16)
+def _problem(sizes, output: str, cost: str, seed: int):
+    """Seeded parameters, inputs in [0, 1) and targets: one-hot for softmax, uniform in (0, 1) for sigmoid."""
+    params = init_params(sizes, seed)
+    x, y = make_batch(sizes, BATCH, seed)
+    if output == "sigmoid":
+        y = np.random.default_rng(seed + 20_000).uniform(0.0, 1.0, size=y.shape)
+    for p in params:
+        p.setflags(write=False)
+    return params, x, y
+
+
+def _forward(params, x, output: str):
+    """z^t and a^t of every layer, from the definitions (a^0 = x)."""
+    zs, acts = [None], [x]
+    depth = len(params) // 2
+    for t in range(1, depth + 1):
+        z = params[2 * t - 2] @ acts[-1] + params[2 * t - 1]
+        zs.append(z)
+        acts.append(_softmax(z) if (t == depth and output == "softmax") else _sigmoid(z))
+    return zs, acts
+
+
+def _sigmoid(z):
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(axis=-2, keepdims=True))
+    return e / e.sum(axis=-2, keepdims=True)
+
+
+def _mean_cost(zL, y, output: str, cost: str):
+    """C = (1/m) Σ_x C_x from the output pre-activations z^L, shape (..., K, m) -> (...)."""
+    if output == "softmax" and cost == "cross-entropy":  # −Σ y ln softmax(z) = Σ y · lse(z) − Σ y z
+        top = zL.max(axis=-2, keepdims=True)
+        lse = top[..., 0, :] + np.log(np.exp(zL - top).sum(axis=-2))
+        per = lse * y.sum(axis=0) - np.einsum("...km,km->...m", zL, y)
+    elif output == "sigmoid" and cost == "binary-cross-entropy":  # −y ln σ − (1 − y) ln(1 − σ) = ln(1 + e^z) − y z
+        per = (np.logaddexp(0.0, zL) - y * zL).sum(axis=-2)
+    else:  # quadratic
+        a = _softmax(zL) if output == "softmax" else _sigmoid(zL)
+        per = 0.5 * ((a - y) ** 2).sum(axis=-2)
+    return per.sum(axis=-1) / y.shape[-1]
+
+
+# ------------------------------------------------------------------------------------ finite differences
+@lru_cache(maxsize=16)
+def finite_differences(sizes, output: str, cost: str, seed: int = 0) -> tuple[list[np.ndarray], str]:
+    """∂C/∂θ for every tensor by 4th-order central differences; (gradients, how they were taken).
+
+    All coordinates when the structured evaluation is affordable; else random directions and a sample.
+    """
+    params, x, y = _problem(sizes, output, cost, seed)
+    zs, acts = _forward(params, x, output)
+    depth = len(sizes) - 1
+    shown = "-".join(map(str, sizes))
+    if _work(sizes) <= ALL_COORDINATES_FLOPS:
+        references = [_Full(_coordinates(t, kind, None, params, zs, acts, y, output, cost))
+                      for t in range(1, depth + 1) for kind in ("W", "b")]
+        count = sum(p.size for p in params)
+        return references, f"in all {count:,} parameters of {shown}"
+    rng = np.random.default_rng([seed, 1])
+    references = []
+    for t in range(1, depth + 1):
+        for kind in ("W", "b"):
+            tensor = params[2 * t - 2 + (kind == "b")]
+            chosen = np.sort(rng.choice(tensor.size, size=min(SAMPLED, tensor.size), replace=False))
+            directions = rng.normal(size=(PROJECTIONS, tensor.size))
+            directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+            along = [_directional(params, 2 * t - 2 + (kind == "b"), d.reshape(tensor.shape), x, y, output, cost)
+                     for d in directions]
+            references.append(_Sampled(chosen, _coordinates(t, kind, chosen, params, zs, acts, y, output, cost),
+                                       directions, np.array(along)))
+    return references, (f"along {PROJECTIONS} random directions and at {SAMPLED} random coordinates of every "
+                        f"tensor of {shown}")
+
+
+def _work(sizes) -> float:
+    """Floating-point work of perturbing every coordinate (4 stencil points, the layers above each tensor)."""
+    total = 0.0
+    for t in range(1, len(sizes)):
+        coordinates = sizes[t] * (sizes[t - 1] + 1)
+        above = sum(sizes[u] * sizes[u - 1] for u in range(t + 2, len(sizes))) + (sizes[t + 1] if t + 1 < len(sizes) else 0)
+        total += 4 * coordinates * BATCH * (above + sizes[-1])
+    return total
+
+
+def _coordinates(t, kind, chosen, params, zs, acts, y, output, cost) -> np.ndarray:
+    """Central differences of the mean cost in the coordinates `chosen` (flat indices; None: all) of W^t or b^t."""
+    tensor = params[2 * t - 2] if kind == "W" else params[2 * t - 1]
+    inputs = acts[t - 1] if kind == "W" else np.ones((1, acts[0].shape[1]))
+    flat = np.arange(tensor.size) if chosen is None else np.asarray(chosen)
+    rows, cols = np.divmod(flat, inputs.shape[0])
+    steps = central_step(tensor.reshape(-1)[flat])
+    width = max([zs[u].shape[0] for u in range(t, len(zs))]) * acts[0].shape[1]
+    chunk = max(1, _CHUNK // width)
+    result = np.empty(flat.size)
+    for start in range(0, flat.size, chunk):
+        part = slice(start, start + chunk)
+        values = [_perturbed_cost(t, rows[part], s * steps[part, None] * inputs[cols[part]], params, zs, acts, y,
+                                  output, cost) for s in (-2, -1, 1, 2)]
+        result[part] = (values[0] - 8 * values[1] + 8 * values[2] - values[3]) / (12 * steps[part])
+    return result
+
+
+def _perturbed_cost(t, rows, change, params, zs, acts, y, output, cost) -> np.ndarray:
+    """The mean cost after adding change[p] (per example) to z^t_rows[p], for every p at once."""
+    depth = len(zs) - 1
+    if t == depth:
+        zL = np.repeat(zs[depth][None], len(rows), axis=0)
+        zL[np.arange(len(rows)), rows, :] += change
+        return _mean_cost(zL, y, output, cost)
+    moved = _sigmoid(zs[t][rows] + change) - acts[t][rows]  # (P, m): only a^t_r moves
+    z = zs[t + 1][None] + params[2 * t][:, rows].T[:, :, None] * moved[:, None, :]
+    for u in range(t + 2, depth + 1):
+        z = np.matmul(params[2 * u - 2], _sigmoid(z)) + params[2 * u - 1]
+    return _mean_cost(z, y, output, cost)
+
+
+def _directional(params, position, direction, x, y, output, cost) -> float:
+    """The derivative of the mean cost along a unit direction in one tensor, by the same 4th-order stencil."""
+    step = float(central_step(np.array([np.abs(params[position]).max()]))[0])
+    values = []
+    for multiple in (-2, -1, 1, 2):
+        moved = list(params)
+        moved[position] = params[position] + multiple * step * direction
+        zs, _ = _forward(moved, x, output)
+        values.append(_mean_cost(zs[-1], y, output, cost))
+    return (values[0] - 8 * values[1] + 8 * values[2] - values[3]) / (12 * step)
+
+
+@dataclass(frozen=True)
+class _Full:
+    """Every coordinate of a tensor's gradient by central differences."""
+
+    values: np.ndarray
+
+    def error(self, derived) -> float:
+        return normwise_relative_error(np.asarray(derived, dtype=float).reshape(-1), self.values)
+
+
+@dataclass(frozen=True)
+class _Sampled:
+    """Central differences at some coordinates and along some unit directions of a tensor."""
+
+    coordinates: np.ndarray
+    at_coordinates: np.ndarray
+    directions: np.ndarray
+    along: np.ndarray
+
+    def error(self, derived) -> float:
+        flat = np.asarray(derived, dtype=float).reshape(-1)
+        return max(normwise_relative_error(flat[self.coordinates], self.at_coordinates),
+                   normwise_relative_error(self.directions @ flat, self.along))
+
+
+# ------------------------------------------------------------------------------------ derived equations
+@dataclass(frozen=True)
+class _Programs:
+    """The lambdified matrix forms: BP1 per example, BP2-BP4 for a mini-batch; `own` the equations of the derivation."""
+
+    bp1: tuple
+    bp2: tuple
+    bp3: tuple
+    bp4: tuple
+    own: tuple[str, ...]
+
+
+def _programs(derivation: Derivation) -> _Programs:
+    found = {e.name: e for e in equations(derivation)}
+    output, cost = derivation.definitions["output"], derivation.definitions["cost"]
+    cost_option = "cross-entropy" if cost == "binary-cross-entropy" else cost
+    builders = {"bp1": lambda: bp1(output=output, cost=cost_option), "bp2": bp2, "bp3": bp3, "bp4": bp4}
+    forms = {}
+    for name in ("bp1", "bp2", "bp3", "bp4"):
+        source = derivation if name in found else builders[name]()
+        equation = next(e for e in equations(source) if e.name == name)
+        wanted = "matrix-form" if name == "bp1" else "batch-form"
+        statement = [source.steps[p].expr for p in equation.positions if source.steps[p].rule == wanted][-1]
+        forms[name] = _compile(statement.rhs)
+    return _Programs(forms["bp1"], forms["bp2"], forms["bp3"], forms["bp4"], tuple(found))
+
+
+@lru_cache(maxsize=64)
+def _compile(rhs) -> tuple:
+    """(numpy function, the named matrices it takes in order): the right side of a matrix form, lambdified."""
+    named = sorted({e for e in sp.preorder_traversal(rhs) if isinstance(e, (LayerMatrix, sp.OneMatrix))}, key=str)
+    arguments = [sp.MatrixSymbol(f"M{position}", *e.shape) for position, e in enumerate(named)]
+    body = _plain(rhs).xreplace(dict(zip(named, arguments)))
+    # The few numpy names the printed code uses, given directly: modules="numpy" would import all of numpy's
+    # lazily loaded submodules first (0.2 s).
+    return sp.lambdify(arguments + [m], body, modules=[_NAMESPACE], printer=_printer()), tuple(named)
+
+
+_NAMESPACE = {"multiply": np.multiply, "transpose": np.transpose, "matmul": np.matmul, "dot": np.dot, "add": np.add,
+              "numpy": np}
+
+
+def _printer():
+    from sympy.printing.numpy import NumPyPrinter
+
+    return NumPyPrinter({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": False})
+
+
+def _plain(expr):
+    """The printing subclasses (Tr, Had) as SymPy's own Transpose and HadamardProduct, which NumPy code knows."""
+    if isinstance(expr, Tr):
+        return sp.Transpose(_plain(expr.arg))
+    if isinstance(expr, Had):
+        return sp.HadamardProduct(*[_plain(arg) for arg in expr.args])
+    if isinstance(expr, (LayerMatrix, sp.OneMatrix)) or not expr.args:
+        return expr
+    return expr.func(*[_plain(arg) for arg in expr.args])
+
+
+def network_gradients(programs: _Programs, sizes, params, x, y, output: str) -> list[np.ndarray]:
+    """[∂C/∂W^1, ∂C/∂b^1, ...] by the derived equations, from the output layer down (the forward pass gives a^t)."""
+    depth = len(sizes) - 1
+    _, acts = _forward(params, x, output)
+    batch = x.shape[1]
+    function, named = programs.bp1
+    columns = [function(*[_bind(e, depth, depth, sizes, params, acts, y, {}, batch, column) for e in named], batch)
+               for column in range(batch)]
+    deltas = {depth: np.hstack(columns)}
+    for t in range(depth - 1, 0, -1):
+        function, named = programs.bp2
+        deltas[t] = function(*[_bind(e, t, depth, sizes, params, acts, y, deltas, batch) for e in named], batch)
+    grads = []
+    for t in range(1, depth + 1):
+        for program in (programs.bp4, programs.bp3):
+            function, named = program
+            grads.append(np.asarray(function(*[_bind(e, t, depth, sizes, params, acts, y, deltas, batch) for e in named],
+                                             batch), dtype=float))
+    return grads
+
+
+def _bind(named, t, depth, sizes, params, acts, y, deltas, batch, column=None):
+    """The array for one named matrix of an equation applied at layer t (l := t; L := the output layer)."""
+    size_of = {n[l]: sizes[t], n[l + 1]: sizes[min(t + 1, depth)], n[l - 1]: sizes[t - 1], n[L]: sizes[depth], m: batch}
+    if isinstance(named, sp.OneMatrix):
+        return np.ones(tuple(int(dim.xreplace(size_of)) for dim in named.shape))
+    layer = int(named.layer.xreplace({l: t, L: depth}))
+    pick = (lambda array: array[:, column:column + 1]) if column is not None else (lambda array: array)
+    return {"W": lambda: params[2 * layer - 2], "b": lambda: params[2 * layer - 1], "a": lambda: pick(acts[layer]),
+            "A": lambda: acts[layer], "y": lambda: pick(y), "Y": lambda: y, "Delta": lambda: deltas[layer]}[named.kind]()
