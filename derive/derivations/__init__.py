@@ -89,3 +89,5 @@ def instantiate(general: Derivation, classes: int) -> Derivation:
               "lhs": general.lhs.xreplace({K: classes}),
               "quantity": general.quantity.xreplace({K: classes}) if general.quantity is not None else None}
     return Derivation(**fields)
+
+from derive.backprop import catalogue as _backprop  # noqa: F401,E402  registers bp1..bp4, backprop
