@@ -24,7 +24,8 @@ from derive.backprop.derivations import bp1, bp2, bp3, bp4, equations
 from derive.backprop.notation import L, Had, LayerMatrix, Tr, l, m, n
 from derive.steps import Derivation
 
-__all__ = ["NetworkCheck", "check_derivation", "NETWORKS", "BATCH", "network_gradients", "finite_differences"]
+__all__ = ["NetworkCheck", "check_derivation", "NETWORKS", "BATCH", "problem", "derived_gradients",
+           "network_gradients", "finite_differences"]
 
 NETWORKS = ((784, 30, 10), (2, 3, 3, 2))  # checked for symbolic sizes; a concrete derivation is checked at its own
 BATCH = 16
@@ -71,6 +72,18 @@ def check_derivation(derivation: Derivation, seed: int = 0) -> NetworkCheck:
 
 
 # ------------------------------------------------------------------------------------------ the problem
+def problem(sizes, output: str = "softmax", cost: str = "cross-entropy", seed: int = 0):
+    """(params [W1, b1, ...], x, y): the seeded network and mini-batch of BATCH examples the check uses."""
+    return _problem(tuple(sizes), output, "binary-cross-entropy" if (output, cost) == ("sigmoid", "cross-entropy")
+                    else cost, seed)
+
+
+def derived_gradients(derivation: Derivation, params, x, y) -> list[np.ndarray]:
+    """[∂C/∂W^1, ∂C/∂b^1, ...] of the mean cost, by the derivation's equations (and the others as derived)."""
+    sizes = (params[0].shape[1],) + tuple(p.shape[0] for p in params[::2])
+    return network_gradients(_programs(derivation), sizes, params, x, y, derivation.definitions["output"])
+
+
 @lru_cache(maxsize=16)
 def _problem(sizes, output: str, cost: str, seed: int):
     """Seeded parameters, inputs in [0, 1) and targets: one-hot for softmax, uniform in (0, 1) for sigmoid."""
