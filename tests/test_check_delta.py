@@ -11,7 +11,6 @@ from checks.network import sigmoid, softmax
 CLASSES = [2, 3, 10]
 
 
-
 def correct(z, y):
     return softmax(z) - y
 
