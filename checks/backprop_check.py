@@ -52,14 +52,11 @@ def check_derivation(derivation: Derivation, seed: int = 0) -> NetworkCheck:
     networks = tuple(s for s in networks if not ("bp2" in programs.own and len(s) < 3))
     worst, where, compared, methods = 0.0, "", 0, []
     for sizes in networks:
-        params, x, y = _problem(sizes, output, cost, seed)
-        derived = network_gradients(programs, sizes, params, x, y, output)
-        references, method = finite_differences(sizes, output, cost, seed)
-        for name, got, reference in zip(tensor_names(sizes), derived, references):
-            error = reference.error(got)
+        errors, method, count = _errors(programs.forms, sizes, output, cost, seed)
+        for name, error in errors:
             if not error <= worst:  # larger, or NaN (an equation that did not evaluate)
                 worst, where = error, f"{name} of {'-'.join(map(str, sizes))}"
-        compared += sum(p.size for p in params)
+        compared += count
         methods.append(method)
     at = ", ".join(f"{'-'.join(map(str, s))} ×{BATCH}" for s in networks)
     others = sorted({"bp1", "bp2", "bp3", "bp4"} - set(programs.own))
@@ -69,6 +66,16 @@ def check_derivation(derivation: Derivation, seed: int = 0) -> NetworkCheck:
     method = (f"{used} (matrix forms, lambdified, layer by layer) against 4th-order central differences of the "
               f"mean cost of {BATCH} examples {'; '.join(methods)}; worst tensor {where}")
     return NetworkCheck(float(worst), compared, method, at)
+
+
+@lru_cache(maxsize=64)
+def _errors(forms, sizes, output: str, cost: str, seed: int):
+    """(tensor name, normwise relative error) for each tensor, how the differences were taken, parameters compared."""
+    params, x, y = _problem(sizes, output, cost, seed)
+    derived = _gradients(forms, sizes, params, x, y, output)
+    references, method = finite_differences(sizes, output, cost, seed)
+    errors = tuple((name, reference.error(got)) for name, got, reference in zip(tensor_names(sizes), derived, references))
+    return errors, method, sum(p.size for p in params)
 
 
 # ------------------------------------------------------------------------------------------ the problem
@@ -244,12 +251,9 @@ class _Sampled:
 # ------------------------------------------------------------------------------------ derived equations
 @dataclass(frozen=True)
 class _Programs:
-    """The lambdified matrix forms: BP1 per example, BP2-BP4 for a mini-batch; `own` the equations of the derivation."""
+    """The matrix forms to evaluate: BP1 per example, BP2-BP4 for a mini-batch; `own` the derivation's equations."""
 
-    bp1: tuple
-    bp2: tuple
-    bp3: tuple
-    bp4: tuple
+    forms: tuple  # the right-hand sides of BP1 (matrix form) and BP2, BP3, BP4 (batch forms)
     own: tuple[str, ...]
 
 
@@ -258,29 +262,30 @@ def _programs(derivation: Derivation) -> _Programs:
     output, cost = derivation.definitions["output"], derivation.definitions["cost"]
     cost_option = "cross-entropy" if cost == "binary-cross-entropy" else cost
     builders = {"bp1": lambda: bp1(output=output, cost=cost_option), "bp2": bp2, "bp3": bp3, "bp4": bp4}
-    forms = {}
+    forms = []
     for name in ("bp1", "bp2", "bp3", "bp4"):
         source = derivation if name in found else builders[name]()
         equation = next(e for e in equations(source) if e.name == name)
         wanted = "matrix-form" if name == "bp1" else "batch-form"
-        statement = [source.steps[p].expr for p in equation.positions if source.steps[p].rule == wanted][-1]
-        forms[name] = _compile(statement.rhs)
-    return _Programs(forms["bp1"], forms["bp2"], forms["bp3"], forms["bp4"], tuple(found))
+        forms.append([source.steps[p].expr for p in equation.positions if source.steps[p].rule == wanted][-1].rhs)
+    return _Programs(tuple(forms), tuple(found))
 
 
 @lru_cache(maxsize=64)
 def _compile(rhs) -> tuple:
-    """(numpy function, the named matrices it takes in order): the right side of a matrix form, lambdified."""
+    """(numpy function, how to bind each argument): the right side of a matrix form, lambdified once."""
     named = sorted({e for e in sp.preorder_traversal(rhs) if isinstance(e, (LayerMatrix, sp.OneMatrix))}, key=str)
     arguments = [sp.MatrixSymbol(f"M{position}", *e.shape) for position, e in enumerate(named)]
     body = _plain(rhs).xreplace(dict(zip(named, arguments)))
     # The few numpy names the printed code uses, given directly: modules="numpy" would import all of numpy's
     # lazily loaded submodules first (0.2 s).
-    return sp.lambdify(arguments + [m], body, modules=[_NAMESPACE], printer=_printer()), tuple(named)
+    function = sp.lambdify(arguments + [m], body, modules=[_NAMESPACE], printer=_printer(), docstring_limit=0)
+    return function, tuple(_binding(e) for e in named)
 
 
 _NAMESPACE = {"multiply": np.multiply, "transpose": np.transpose, "matmul": np.matmul, "dot": np.dot, "add": np.add,
               "numpy": np}
+_SIZES = {n[l]: ("layer", 0), n[l + 1]: ("layer", 1), n[l - 1]: ("layer", -1), n[L]: ("output", 0), m: ("batch", 0)}
 
 
 def _printer():
@@ -300,33 +305,51 @@ def _plain(expr):
     return expr.func(*[_plain(arg) for arg in expr.args])
 
 
+def _binding(named) -> tuple:
+    """("ones", shape rule) or (kind, layer rule): a layer rule is ("layer", offset from l) or ("output", 0)."""
+    if isinstance(named, sp.OneMatrix):
+        return "ones", tuple(_SIZES[dim] if dim in _SIZES else ("fixed", int(dim)) for dim in named.shape)
+    layer = named.layer
+    rule = ("output", 0) if layer == L else ("layer", int(sp.expand(layer - l)))
+    return named.kind, rule
+
+
 def network_gradients(programs: _Programs, sizes, params, x, y, output: str) -> list[np.ndarray]:
     """[∂C/∂W^1, ∂C/∂b^1, ...] by the derived equations, from the output layer down (the forward pass gives a^t)."""
+    return _gradients(programs.forms, tuple(sizes), params, x, y, output)
+
+
+def _gradients(forms, sizes, params, x, y, output) -> list[np.ndarray]:
     depth = len(sizes) - 1
     _, acts = _forward(params, x, output)
     batch = x.shape[1]
-    function, named = programs.bp1
-    columns = [function(*[_bind(e, depth, depth, sizes, params, acts, y, {}, batch, column) for e in named], batch)
-               for column in range(batch)]
-    deltas = {depth: np.hstack(columns)}
+    compiled = [_compile(form) for form in forms]
+    context = {"sizes": sizes, "params": params, "acts": acts, "y": y, "batch": batch, "deltas": {}}
+    function, bindings = compiled[0]
+    columns = [function(*[_bind(rule, depth, context, column) for rule in bindings], batch) for column in range(batch)]
+    context["deltas"][depth] = np.hstack(columns)
     for t in range(depth - 1, 0, -1):
-        function, named = programs.bp2
-        deltas[t] = function(*[_bind(e, t, depth, sizes, params, acts, y, deltas, batch) for e in named], batch)
+        function, bindings = compiled[1]
+        context["deltas"][t] = function(*[_bind(rule, t, context) for rule in bindings], batch)
     grads = []
     for t in range(1, depth + 1):
-        for program in (programs.bp4, programs.bp3):
-            function, named = program
-            grads.append(np.asarray(function(*[_bind(e, t, depth, sizes, params, acts, y, deltas, batch) for e in named],
-                                             batch), dtype=float))
+        for function, bindings in (compiled[3], compiled[2]):  # BP4 for W^t, then BP3 for b^t
+            grads.append(np.asarray(function(*[_bind(rule, t, context) for rule in bindings], batch), dtype=float))
     return grads
 
 
-def _bind(named, t, depth, sizes, params, acts, y, deltas, batch, column=None):
-    """The array for one named matrix of an equation applied at layer t (l := t; L := the output layer)."""
-    size_of = {n[l]: sizes[t], n[l + 1]: sizes[min(t + 1, depth)], n[l - 1]: sizes[t - 1], n[L]: sizes[depth], m: batch}
-    if isinstance(named, sp.OneMatrix):
-        return np.ones(tuple(int(dim.xreplace(size_of)) for dim in named.shape))
-    layer = int(named.layer.xreplace({l: t, L: depth}))
+def _bind(binding, t, context, column=None):
+    """The array for one argument of an equation applied at layer t (l := t, L := the output layer)."""
+    kind, rule = binding
+    sizes, depth = context["sizes"], len(context["sizes"]) - 1
+    at = {"layer": lambda offset: t + offset, "output": lambda _: depth, "batch": lambda _: None,
+          "fixed": lambda value: value}
+    if kind == "ones":
+        return np.ones(tuple(context["batch"] if how == "batch" else value if how == "fixed" else sizes[at[how](value)]
+                             for how, value in rule))
+    layer = at[rule[0]](rule[1])
     pick = (lambda array: array[:, column:column + 1]) if column is not None else (lambda array: array)
+    params, acts, y = context["params"], context["acts"], context["y"]
     return {"W": lambda: params[2 * layer - 2], "b": lambda: params[2 * layer - 1], "a": lambda: pick(acts[layer]),
-            "A": lambda: acts[layer], "y": lambda: pick(y), "Y": lambda: y, "Delta": lambda: deltas[layer]}[named.kind]()
+            "A": lambda: acts[layer], "y": lambda: pick(y), "Y": lambda: y,
+            "Delta": lambda: context["deltas"][layer]}[kind]()
