@@ -85,13 +85,13 @@ class Report:
         return [[t.name, str(t.shape), f"{t.error:.2e}", "ok" if t.passed else "WRONG", t.where] for t in self.tensors]
 
     def _entry_rows(self) -> list[list[str]]:
-        return [[e.tensor, str(e.index), f"{e.analytic + 0.0:.12g}", f"{e.numeric + 0.0:.12g}", f"{e.difference:.3g}"]
-                for e in self.worst]
+        return [[e.tensor, str(e.index), f"{e.analytic + 0.0:.12g}", f"{e.numeric + 0.0:.12g}", f"{e.difference:.3g}",
+                 f"{e.analytic / e.numeric:.6g}" if e.numeric else "-"] for e in self.worst]
 
     def _headers(self) -> tuple[list[str], list[str]]:
         name, analytic, numeric = self.labels
         return ([name, "shape", "rel. error", "verdict", "where"],
-                [name, "index", analytic, numeric, "difference"])
+                [name, "index", analytic, numeric, "difference", "ratio"])
 
     def __str__(self) -> str:
         tensor_head, entry_head = self._headers()
