@@ -7,6 +7,7 @@ from derive._lazy import lazy_exports
 __all__ = [
     "gradcheck",
     "check_delta",
+    "check_hidden_delta",
     "assert_gradients",
     "MISTAKES",
     "check_derivation",
@@ -18,6 +19,7 @@ __all__ = [
 _HOMES = {
     "gradcheck": "checks.gradcheck",
     "check_delta": "checks.delta",
+    "check_hidden_delta": "checks.delta",
     "assert_gradients": "checks.testing",
     "MISTAKES": "checks.mistakes",
     "check_derivation": "checks.derivation_check",
