@@ -74,7 +74,8 @@ def _errors(forms, sizes, output: str, cost: str, seed: int):
     params, x, y = _problem(sizes, output, cost, seed)
     derived = _gradients(forms, sizes, params, x, y, output)
     references, method = finite_differences(sizes, output, cost, seed)
-    errors = tuple((name, reference.error(got)) for name, got, reference in zip(tensor_names(sizes), derived, references))
+    errors = tuple((name, reference.error(got))
+                   for name, got, reference in zip(tensor_names(sizes), derived, references))
     return errors, method, sum(p.size for p in params)
 
 
@@ -129,7 +130,7 @@ def _mean_cost(zL, y, output: str, cost: str):
         top = zL.max(axis=-2, keepdims=True)
         lse = top[..., 0, :] + np.log(np.exp(zL - top).sum(axis=-2))
         per = lse * y.sum(axis=0) - np.einsum("...km,km->...m", zL, y)
-    elif output == "sigmoid" and cost == "binary-cross-entropy":  # −y ln σ − (1 − y) ln(1 − σ) = ln(1 + e^z) − y z
+    elif output == "sigmoid" and cost == "binary-cross-entropy":  # −y ln σ − (1 − y) ln(1 − σ) = ln(1 + e^z) − yz
         per = (np.logaddexp(0.0, zL) - y * zL).sum(axis=-2)
     else:  # quadratic
         a = _softmax(zL) if output == "softmax" else _sigmoid(zL)
@@ -174,7 +175,8 @@ def _work(sizes) -> float:
     total = 0.0
     for t in range(1, len(sizes)):
         coordinates = sizes[t] * (sizes[t - 1] + 1)
-        above = sum(sizes[u] * sizes[u - 1] for u in range(t + 2, len(sizes))) + (sizes[t + 1] if t + 1 < len(sizes) else 0)
+        above = sum(sizes[u] * sizes[u - 1] for u in range(t + 2, len(sizes)))
+        above += sizes[t + 1] if t + 1 < len(sizes) else 0
         total += 4 * coordinates * BATCH * (above + sizes[-1])
     return total
 
@@ -315,7 +317,7 @@ def _binding(named) -> tuple:
 
 
 def network_gradients(programs: _Programs, sizes, params, x, y, output: str) -> list[np.ndarray]:
-    """[∂C/∂W^1, ∂C/∂b^1, ...] by the derived equations, from the output layer down (the forward pass gives a^t)."""
+    """[∂C/∂W^1, ∂C/∂b^1, ...] by the derived equations, from the output layer down (a forward pass gives a^t)."""
     return _gradients(programs.forms, tuple(sizes), params, x, y, output)
 
 

@@ -26,6 +26,14 @@ MAX_PARAMETERS = 5_000_000
 _CLAIMS = ("bp1", "bp2", "bp3", "bp4")
 
 
+def _vector(kind: str, layer) -> sp.MatrixExpr:
+    """δ^l, a^l, y, ∇_a C, σ'(z^l): a column of n_l entries."""
+    return matrix(kind, layer, n[layer])
+
+
+_A_MINUS_Y = Statement(_vector("delta", L), sp.MatAdd(_vector("a", L), -_vector("y", L)))
+
+
 class _Chain:
     """Records steps: `apply` a rewrite rule, `write` an algebra step, `aside` a remark, `claim` a new equation."""
 
@@ -66,8 +74,8 @@ def _bp1_chain(chain: _Chain, output: str, cost: str) -> _Chain:
                     if output == "softmax" else "the general form; a sigmoid a^L_j depends on z^L_j alone, so only "
                                                 "j = i will survive")
     chain.apply("activation-chain-rule", general_note)
-    nL = n[L]
-    chain.aside("matrix-form", Statement(matrix("delta", L, nL), sp.MatMul(Tr(matrix("J", L, nL, nL)), matrix("grad", L, nL))),
+    general = Statement(_vector("delta", L), sp.MatMul(Tr(matrix("J", L, n[L], n[L])), _vector("grad", L)))
+    chain.aside("matrix-form", general,
                 "the general form δ^L = J^T ∇_a C, J = ∂a^L/∂z^L (n_L × n_L, entry (j, i) = ∂a^L_j/∂z^L_i), "
                 "∇_a C = ∂C/∂a^L (n_L × 1)")
     elementwise = sp.Derivative(a[L, i], z[L, i]) * sp.Derivative(C, a[L, i])
@@ -84,7 +92,8 @@ def _bp1_chain(chain: _Chain, output: str, cost: str) -> _Chain:
     chain_cost = _cost_name(output, cost)
     getattr(_BP1_ENDINGS, chain_cost.replace("-", "_") + "_" + output)(chain)
     if output == "softmax":
-        wrong = rule(COST_GRADIENT_RULES[chain_cost]).apply(rule("output-softmax-jacobian").apply(elementwise, None), None)
+        diagonal = rule("output-softmax-jacobian").apply(elementwise, None)
+        wrong = rule(COST_GRADIENT_RULES[chain_cost]).apply(diagonal, None)
         consequence = ("zero for every wrong class (y_i = 0): only the true class's z^L is pushed (up), wrong classes "
                        "are never pushed down, and the output biases drift toward the labels seen last — \"my network "
                        "always predicts the last label\"" if chain_cost == "cross-entropy" else
@@ -109,8 +118,7 @@ class _BP1_ENDINGS:
         chain.apply("sum-linearity", "split the sum: Σ_j y_j δ_ij and a^L_i Σ_j y_j")
         chain.apply("kronecker-contraction", "only the j = i term of Σ_j y_j δ_ij survives: y_i")
         chain.apply("one-hot", "y is one-hot (any target that sums to 1 will do): Σ_j y_j = 1")
-        chain.aside("matrix-form", Statement(matrix("delta", L, n[L]), sp.MatAdd(matrix("a", L, n[L]), -matrix("y", L, n[L]))),
-                    "δ^L, a^L and y are n_L × 1")
+        chain.aside("matrix-form", _A_MINUS_Y, "δ^L, a^L and y are n_L × 1")
 
     @staticmethod
     def quadratic_softmax(chain):
@@ -121,11 +129,11 @@ class _BP1_ENDINGS:
         s_ay = sp.Sum(a[L, j] * y[j], (j, 1, n[L]))
         chain.write("factor", a[L, i] * (a[L, i] - y[i] - s_aa + s_ay), "take out a^L_i: nothing cancels, σ' and the "
                                                                          "off-diagonal terms stay")
-        aL, yv = matrix("a", L, n[L]), matrix("y", L, n[L])
-        residual = sp.MatAdd(aL, -yv)
-        chain.aside("matrix-form", Statement(matrix("delta", L, n[L]), Had(aL, sp.MatAdd(
-            residual, sp.MatMul(-1, Ones(n[L], 1), Tr(aL), residual)))), "a^L ⊙ (a^L − y − ((a^L)^T (a^L − y)) 1), "
-                                                                      "all n_L × 1; (a^L)^T (a^L − y) is a number")
+        aL = _vector("a", L)
+        residual = sp.MatAdd(aL, -_vector("y", L))
+        jacobian_times = sp.MatAdd(residual, sp.MatMul(-1, Ones(n[L], 1), Tr(aL), residual))
+        chain.aside("matrix-form", Statement(_vector("delta", L), Had(aL, jacobian_times)),
+                    "a^L ⊙ (a^L − y − ((a^L)^T (a^L − y)) 1), all n_L × 1; (a^L)^T (a^L − y) is a number")
 
     @staticmethod
     def binary_cross_entropy_sigmoid(chain):
@@ -133,15 +141,15 @@ class _BP1_ENDINGS:
         chain.write("expand", -y[i] * (1 - a[L, i]) + (1 - y[i]) * a[L, i],
                     "σ' = a^L_i (1 − a^L_i) cancels both denominators")
         chain.write("expand", a[L, i] - y[i], "multiply out: −y_i + a^L_i y_i + a^L_i − a^L_i y_i")
-        chain.aside("matrix-form", Statement(matrix("delta", L, n[L]), sp.MatAdd(matrix("a", L, n[L]), -matrix("y", L, n[L]))),
-                    "δ^L, a^L and y are n_L × 1; no one-hot assumption: any targets 0 ≤ y_i ≤ 1")
+        chain.aside("matrix-form", _A_MINUS_Y, "δ^L, a^L and y are n_L × 1; no one-hot assumption: any targets "
+                                               "0 ≤ y_i ≤ 1")
 
     @staticmethod
     def quadratic_sigmoid(chain):
         chain.apply("quadratic-cost-gradient", "∂C/∂a^L_i = a^L_i − y_i: σ' does not cancel")
-        aL = matrix("a", L, n[L])
-        chain.aside("matrix-form", Statement(matrix("delta", L, n[L]), Had(sp.MatAdd(aL, -matrix("y", L, n[L])), aL,
-                                                                            sp.MatAdd(Ones(n[L], 1), -aL))),
+        aL = _vector("a", L)
+        chain.aside("matrix-form", Statement(_vector("delta", L), Had(sp.MatAdd(aL, -_vector("y", L)), aL,
+                                                                      sp.MatAdd(Ones(n[L], 1), -aL))),
                     "δ^L = (a^L − y) ⊙ σ'(z^L), all n_L × 1: learning slows where the output saturates")
 
 
@@ -158,19 +166,20 @@ def _bp2_chain(chain: _Chain) -> _Chain:
     chain.apply("layer-delta-fold", "∂C/∂z^(l+1)_k is δ^(l+1)_k, known from the layer above")
     chain.apply("preactivation-definition", "z^(l+1)_k = Σ_p w^(l+1)_kp a^l_p + b^(l+1)_k")
     chain.apply("layer-linearity", "the weights w^(l+1) and the bias b^(l+1)_k do not depend on z^l")
-    chain.apply("elementwise-activation", "a^l_p = σ(z^l_p) depends on z^l_p alone: ∂a^l_p/∂z^l_j = δ_jp σ'(z^l_p)")
+    chain.apply("elementwise-activation",
+                "a^l_p = σ(z^l_p) depends on z^l_p alone: ∂a^l_p/∂z^l_j = δ_jp σ'(z^l_p)")
     chain.apply("kronecker-contraction", "only the p = j term survives: w^(l+1)_kj σ'(z^l_j)")
     chain.apply("sum-linearity", "σ'(z^l_j) does not depend on k: take it out of the sum")
-    W, d_up = matrix("W", l + 1, n[l + 1], n[l]), matrix("delta", l + 1, n[l + 1])
-    chain.aside("matrix-form", Statement(matrix("delta", l, n[l]), Had(sp.MatMul(Tr(W), d_up), matrix("sigma'", l, n[l]))),
+    back = sp.MatMul(Tr(matrix("W", l + 1, n[l + 1], n[l])), _vector("delta", l + 1))
+    chain.aside("matrix-form", Statement(_vector("delta", l), Had(back, _vector("sigma'", l))),
                 "W^(l+1) is n_(l+1) × n_l, δ^(l+1) is n_(l+1) × 1: (W^(l+1))^T δ^(l+1) and σ'(z^l) are n_l × 1")
     chain.apply("sigmoid-derivative", "σ'(z^l_j) = a^l_j (1 − a^l_j)")
-    al = matrix("a", l, n[l])
-    chain.aside("matrix-form", Statement(matrix("delta", l, n[l]), Had(sp.MatMul(Tr(W), d_up), al, sp.MatAdd(Ones(n[l], 1), -al))),
+    al = _vector("a", l)
+    chain.aside("matrix-form", Statement(_vector("delta", l), Had(back, al, sp.MatAdd(Ones(n[l], 1), -al))),
                 "with σ'(z^l) = a^l ⊙ (1 − a^l)")
-    A = matrix("A", l, n[l], m)
-    chain.aside("batch-form", Statement(matrix("Delta", l, n[l], m), Had(sp.MatMul(Tr(W), matrix("Delta", l + 1, n[l + 1], m)),
-                                                                         A, sp.MatAdd(Ones(n[l], m), -A))),
+    A, back_batch = matrix("A", l, n[l], m), sp.MatMul(Tr(matrix("W", l + 1, n[l + 1], n[l])),
+                                                      matrix("Delta", l + 1, n[l + 1], m))
+    chain.aside("batch-form", Statement(matrix("Delta", l, n[l], m), Had(back_batch, A, sp.MatAdd(Ones(n[l], m), -A))),
                 "for a mini-batch the m columns of Δ^l (n_l × m) and A^l are the examples: the same equation, "
                 "column by column")
     return chain
@@ -205,8 +214,8 @@ def _bp4_chain(chain: _Chain) -> _Chain:
     chain.aside("matrix-form", Statement(sp.Derivative(C, matrix("W", l, n[l], n[l - 1])),
                                          sp.MatMul(matrix("delta", l, n[l]), Tr(matrix("a", l - 1, n[l - 1])))),
                 "(n_l × 1)(1 × n_(l−1)): n_l × n_(l−1), the shape of W^l")
-    chain.aside("batch-form", Statement(sp.Derivative(C, matrix("W", l, n[l], n[l - 1])),
-                                        sp.MatMul(1 / m, matrix("Delta", l, n[l], m), Tr(matrix("A", l - 1, n[l - 1], m)))),
+    outer = sp.MatMul(1 / m, matrix("Delta", l, n[l], m), Tr(matrix("A", l - 1, n[l - 1], m)))
+    chain.aside("batch-form", Statement(sp.Derivative(C, matrix("W", l, n[l], n[l - 1])), outer),
                 "for the mean cost C = (1/m) Σ_x C_x of m examples: (1/m) Σ_x δ^(l,x) (a^(l−1,x))^T; Δ^l is "
                 "n_l × m, A^(l−1) is n_(l−1) × m, the product sums over the batch")
     return chain
@@ -225,7 +234,8 @@ _TITLES = {
     "bp4": "BP4: ∂C/∂w^l_jk = a^(l−1)_k δ^l_j",
 }
 _BP1_RESULT_TEXT = {("softmax", "cross-entropy"): "a^L − y", ("softmax", "quadratic"): "J^T (a^L − y)",
-                    ("sigmoid", "binary-cross-entropy"): "a^L − y", ("sigmoid", "quadratic"): "(a^L − y) ⊙ a^L ⊙ (1 − a^L)"}
+                    ("sigmoid", "binary-cross-entropy"): "a^L − y",
+                    ("sigmoid", "quadratic"): "(a^L − y) ⊙ a^L ⊙ (1 − a^L)"}
 _CLAIM_NOTES = {
     "bp1": "to derive: the error of the output layer, from the cost and the output activation",
     "bp2": "to derive: the error of a hidden layer l < L, from the error of the layer above",
@@ -258,7 +268,8 @@ def _assumptions(ids, output: str, cost: str, sizes) -> tuple[str, ...]:
         found.append("output layer: " + ("softmax, a^L_j = e^(z^L_j) / Σ_k e^(z^L_k)" if output == "softmax"
                                          else "sigmoid, a^L = σ(z^L)"))
         found.append({"cross-entropy": "C = −Σ_j y_j ln a^L_j (cross-entropy), y one-hot",
-                      "binary-cross-entropy": "C = −Σ_j [y_j ln a^L_j + (1 − y_j) ln(1 − a^L_j)] (binary cross-entropy)",
+                      "binary-cross-entropy":
+                          "C = −Σ_j [y_j ln a^L_j + (1 − y_j) ln(1 − a^L_j)] (binary cross-entropy)",
                       "quadratic": "C = ½ Σ_j (a^L_j − y_j)² (quadratic)"}[cost])
     found.append("C is the cost of one example; the mini-batch forms use the mean cost C = (1/m) Σ_x C_x")
     if sizes is not None:

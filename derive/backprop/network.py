@@ -7,10 +7,11 @@ the softmax Jacobian, σ' and ∇_a C come from sympy.diff of the definitions.
 
 Each equation is then checked at every layer where it applies, with SymPy's derivatives as its inputs:
 BP1 against ∂C/∂z^L; BP2 (with δ^(l+1) := ∂C/∂z^(l+1)) against ∂C/∂z^l; BP3 and BP4 (with δ^l := ∂C/∂z^l)
-against ∂C/∂b^l and ∂C/∂W^l. By induction from the output layer the derived recursion then gives the whole
-gradient. Arithmetic is exact: every quantity is a rational number at a seeded random point where
-e^(z^l_j) is rational, so both sides are compared as rational numbers; a wrong equation (a different
-rational function) agrees at a random point only by a coincidence of probability below 1e-8 per point.
+against ∂C/∂b^l and ∂C/∂W^l. By induction from the output layer, the derived recursion then gives the whole
+gradient. Arithmetic is exact: at a seeded random point where every e^(z^l_j) is a rational number (and the
+weights, inputs and targets are too), both sides are rational numbers and are compared exactly. A wrong equation
+is a different rational function, which agrees at a random point with probability at most its degree over the
+~10^9 values each coordinate is drawn from (Schwartz–Zippel): two points make a false pass practically impossible.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def check_networks(derivation: Derivation, seed: int = 0) -> tuple[bool, str]:
             failure = _check(equation.name, equation.result, sizes, output, cost, seed)
             if failure:
                 return False, f"{failure} on the network {'-'.join(map(str, sizes))}"
-    names = f"{found[0].name.upper()}–{found[-1].name.upper()} agree" if len(found) > 1 else f"{found[0].name.upper()} agrees"
+    first, last = found[0].name.upper(), found[-1].name.upper()
+    names = f"{first}–{last} agree" if len(found) > 1 else f"{first} agrees"
     shown = " and ".join("-".join(map(str, s)) for s in networks)
     note = ""
     if derivation.sizes is not None and tuple(derivation.sizes) not in networks:
@@ -94,7 +96,8 @@ def _model(sizes: tuple[int, ...], output: str, cost: str) -> dict:
     Z = {t: [sp.Symbol(f"Z{t}_{u}") for u in range(1, sizes[t] + 1)] for t in range(1, depth + 1)}
     E = {t: [sp.Symbol(f"E{t}_{u}", positive=True) for u in range(1, sizes[t] + 1)] for t in range(1, depth + 1)}
     A = {t: [sp.Symbol(f"A{t}_{u}") for u in range(1, sizes[t] + 1)] for t in range(0, depth + 1)}
-    W = {t: sp.Matrix(sizes[t], sizes[t - 1], lambda r, c: sp.Symbol(f"W{t}_{r + 1}_{c + 1}")) for t in range(1, depth + 1)}
+    W = {t: sp.Matrix(sizes[t], sizes[t - 1], lambda r, c: sp.Symbol(f"W{t}_{r + 1}_{c + 1}"))
+         for t in range(1, depth + 1)}
     B = {t: [sp.Symbol(f"B{t}_{u}") for u in range(1, sizes[t] + 1)] for t in range(1, depth + 1)}
     Y = [sp.Symbol(f"Y_{u}") for u in range(1, sizes[-1] + 1)]
     symbol_of = {v: e for t in Z for v, e in zip(Z[t], E[t])}
@@ -188,7 +191,9 @@ def _reference(model: dict, rng) -> tuple[dict, dict]:
     memo: dict = {}
     for t in range(1, depth + 1):  # the activations follow from z (the biases that produce z are not needed)
         point.update(zip(model["A"][t], [_value(e, point, memo) for e in model["act"][t]]))
-    at = lambda columns: [list(row) for row in zip(*[[_value(e, point, memo) for e in c] for c in columns])]  # noqa: E731
+    def at(columns):  # the Jacobians are stored column by column
+        return [list(row) for row in zip(*[[_value(e, point, memo) for e in c] for c in columns])]
+
     grad_a = [[_value(e, point, memo) for e in model["grad_a"]]]
     dC_dz = {}
     for t in range(1, depth + 1):

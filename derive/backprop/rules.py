@@ -1,4 +1,4 @@
-"""The rules of backpropagation through layers, registered in derive.rules: each a rewrite whose docstring is its formula.
+"""The rules of backpropagation through layers, registered in derive.rules; each rewrite's docstring is its formula.
 
 A rewrite applies its formula wherever it matches and returns the new expression; a step that names it is
 verified by replaying it and by grounding both sides at concrete layer sizes (derive.backprop.verify).
@@ -246,7 +246,7 @@ def _cross_entropy(inner, variable):
 
 
 def _binary_cross_entropy(inner, variable):
-    """∂C/∂a^L_j = −y_j / a^L_j + (1 − y_j) / (1 − a^L_j)   for C = −Σ_j [y_j ln a^L_j + (1 − y_j) ln(1 − a^L_j)]"""
+    """∂C/∂a^L_j = −y_j / a^L_j + (1 − y_j) / (1 − a^L_j)   for the binary cross-entropy"""
     return _cost_gradient(lambda a_, y_: -y_ / a_ + (1 - y_) / (1 - a_))(inner, variable)
 
 
@@ -255,25 +255,30 @@ def _quadratic(inner, variable):
     return _cost_gradient(lambda a_, y_: a_ - y_)(inner, variable)
 
 
-COST_GRADIENT_RULES = {"cross-entropy": "cross-entropy-gradient", "binary-cross-entropy": "binary-cross-entropy-gradient",
-                       "quadratic": "quadratic-cost-gradient"}
+COST_GRADIENT_RULES = {"cross-entropy": "cross-entropy-gradient",
+                       "binary-cross-entropy": "binary-cross-entropy-gradient", "quadratic": "quadratic-cost-gradient"}
+
+linearity, same_quantity = _on_derivatives(_linearity), _on_derivatives(_same_quantity)
+elementwise_activation, softmax_jacobian = _on_derivatives(_elementwise_activation), _on_derivatives(_softmax_jacobian)
+cross_entropy_gradient, quadratic_gradient = _on_derivatives(_cross_entropy), _on_derivatives(_quadratic)
+binary_cross_entropy_gradient = _on_derivatives(_binary_cross_entropy)
 
 _TABLE = [
-    # name                           title                                                    rewrite
-    ("layer-delta-definition",     "definition of δ^l",                                     layer_delta_definition),
-    ("layer-delta-fold",           "definition of δ^l, read right to left",                 layer_delta_fold),
-    ("preactivation-definition",   "definition of z^l (weighted input)",                    preactivation_definition),
-    ("activation-chain-rule",      "chain rule through a^L",                                activation_chain_rule),
-    ("next-layer-chain-rule",      "chain rule through z^(l+1)",                            next_layer_chain_rule),
-    ("parameter-chain-rule",       "chain rule through z^l",                                parameter_chain_rule),
-    ("layer-linearity",            "linearity of ∂ (what does not depend on x has ∂/∂x = 0)", _on_derivatives(_linearity)),
-    ("layer-kronecker",            "Kronecker delta: ∂w^l_ip/∂w^l_jk, ∂b^l_i/∂b^l_j",        _on_derivatives(_same_quantity)),
-    ("elementwise-activation",     "sigmoid layer: a^l_p depends on z^l_p alone",           _on_derivatives(_elementwise_activation)),
-    ("output-softmax-jacobian",    "softmax Jacobian (derivation softmax-jacobian)",        _on_derivatives(_softmax_jacobian)),
-    ("sigmoid-derivative",         "σ'(z) = a(1 − a) (derivation sigmoid)",                 sigmoid_derivative),
-    ("cross-entropy-gradient",     "gradient of the cross-entropy cost",                    _on_derivatives(_cross_entropy)),
-    ("binary-cross-entropy-gradient", "gradient of the binary cross-entropy cost",          _on_derivatives(_binary_cross_entropy)),
-    ("quadratic-cost-gradient",    "gradient of the quadratic cost",                        _on_derivatives(_quadratic)),
+    # name                          title                                                      rewrite
+    ("layer-delta-definition",      "definition of δ^l",                                       layer_delta_definition),
+    ("layer-delta-fold",            "definition of δ^l, read right to left",                   layer_delta_fold),
+    ("preactivation-definition",    "definition of z^l (weighted input)",                      preactivation_definition),
+    ("activation-chain-rule",       "chain rule through a^L",                                  activation_chain_rule),
+    ("next-layer-chain-rule",       "chain rule through z^(l+1)",                              next_layer_chain_rule),
+    ("parameter-chain-rule",        "chain rule through z^l",                                  parameter_chain_rule),
+    ("layer-linearity",             "linearity of ∂ (what does not depend on x has ∂/∂x = 0)", linearity),
+    ("layer-kronecker",             "Kronecker delta: ∂w^l_ip/∂w^l_jk, ∂b^l_i/∂b^l_j",          same_quantity),
+    ("elementwise-activation",      "sigmoid layer: a^l_p depends on z^l_p alone",             elementwise_activation),
+    ("output-softmax-jacobian",     "softmax Jacobian (derivation softmax-jacobian)",          softmax_jacobian),
+    ("sigmoid-derivative",          "σ'(z) = a(1 − a) (derivation sigmoid)",                   sigmoid_derivative),
+    ("cross-entropy-gradient",      "gradient of the cross-entropy cost",                      cross_entropy_gradient),
+    ("binary-cross-entropy-gradient", "gradient of the binary cross-entropy cost",            binary_cross_entropy_gradient),
+    ("quadratic-cost-gradient",     "gradient of the quadratic cost",                          quadratic_gradient),
 ]
 for _name, _title, _fn in _TABLE:
     register(Rule(_name, _title, REWRITE, _fn))
