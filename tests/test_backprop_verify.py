@@ -8,10 +8,10 @@ import sympy as sp
 from derive.backprop import backprop, bp1, bp2, bp3, bp4
 from derive.backprop.ground import frame_for, ground, is_zero
 from derive.backprop.network import check_networks
-from derive.backprop.notation import EQUIVALENT, C, Had, L, Ones, Statement, Tr, a, delta, i, j, k, l, m, matrix, n, w, y, z
+from derive.backprop.notation import C, Had, L, Ones, Statement, Tr, a, delta, i, j, k, l, m, matrix, n, w, y, z
 from derive.backprop.verify import prove
 from derive.rules import REWRITE, RULES, Rule
-from derive.steps import NOT_EQUAL, Step
+from derive.steps import NOT_EQUAL
 
 
 def _with_step(derivation, position, **changes):

@@ -7,11 +7,10 @@ from typing import NamedTuple
 
 import sympy as sp
 
-import derive.backprop.rules  # noqa: F401  registers the rules the chains name
 from derive.backprop.notation import (
     EQUIVALENT, NEW_CLAIM, C, Had, L, Ones, Statement, Tr, a, b, delta, i, j, k, l, m, matrix, n, w, y, z,
 )
-from derive.backprop.rules import COST_GRADIENT_RULES
+from derive.backprop.rules import COST_GRADIENT_RULES  # importing the rules registers them
 from derive.errors import UsageError
 from derive.rules import ALGEBRA, rule
 from derive.steps import NOT_EQUAL, Derivation, Step

@@ -27,7 +27,9 @@ from derive.backprop.ground import (
     SIZES, Frame, assignments, atomize, expand_sums, frame_for, ground, index_ranges, is_zero, numeric_point,
 )
 from derive.backprop.network import check_networks
-from derive.backprop.notation import C, L, LayerIndexed, LayerMatrix, Statement, a, delta, l, n, m, y, z
+from derive.backprop.notation import (
+    C, L, LayerIndexed, LayerMatrix, SigmaPrime, Statement, a, b, delta, l, m, n, w, y, z,
+)
 from derive.backprop.rules import CLAIM, COLLECT, MATRIX
 from derive.rules import ALGEBRA, ASSUMPTION, COUNTEREXAMPLE, REWRITE, rule
 from derive.steps import NOT_EQUAL, Derivation, Step
@@ -179,14 +181,12 @@ def _matrix(lhs, previous, step: Step, context: _Context) -> StepCheck:
     symbols = _SYMBOLIC_SIZES[kind]
     indices = list(index_ranges(lhs))
     batch = step.rule == "batch-form"
-    checked = []
     for sizes in SIZES[kind]:
         for examples in (BATCH_SIZES if batch else (1,)):
             size_map = dict(zip(symbols, sizes)) | {m: examples}
             failure = _entries(lhs, previous, statement, size_map, indices, batch, examples)
             if failure:
                 return StepCheck(False, failure)
-            checked.append(sizes)
     names = {"output": "K", "hidden": "(n_l, n_(l+1))", "parameter": "(n_l, n_(l−1))"}[kind]
     shown = ", ".join(str(s[0]) if len(s) == 1 else f"({', '.join(map(str, s))})" for s in SIZES[kind])
     per = f", m = {', '.join(map(str, BATCH_SIZES))} examples" if batch else ""
@@ -230,8 +230,7 @@ def _tag(expr, example: int):
 
 
 def _entry(matrix: LayerMatrix, r: int, c: int):
-    from derive.backprop.notation import SigmaPrime, b, w
-
+    """Entry (r, c) of a named matrix: W^l -> w^l_rc, δ^l -> δ^l_r, J -> ∂a^L_r/∂z^L_c, Δ^l -> δ^l_r of example c."""
     layer, kind = matrix.layer, matrix.kind
     return {"W": lambda: w[layer, r, c], "b": lambda: b[layer, r], "delta": lambda: delta[layer, r],
             "a": lambda: a[layer, r], "z": lambda: z[layer, r], "y": lambda: y[r],
