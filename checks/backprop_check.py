@@ -49,7 +49,10 @@ def check_derivation(derivation: Derivation, seed: int = 0) -> NetworkCheck:
     output, cost = derivation.definitions["output"], derivation.definitions["cost"]
     programs = _programs(derivation)
     networks = NETWORKS if derivation.sizes is None else (tuple(derivation.sizes),)
-    networks = tuple(s for s in networks if not ("bp2" in programs.own and len(s) < 3))
+    if programs.own == ("bp2",):  # BP2 alone needs a hidden layer (the builder refuses sizes without one)
+        networks = tuple(s for s in networks if len(s) >= 3)
+    if not networks:
+        return NetworkCheck(float("nan"), 0, "no network to check", "")
     worst, where, compared, methods = 0.0, "", 0, []
     for sizes in networks:
         errors, method, count = _errors(programs.forms, sizes, output, cost, seed)
@@ -63,8 +66,10 @@ def check_derivation(derivation: Derivation, seed: int = 0) -> NetworkCheck:
     used = ("BP1–BP4 as derived" if not others else
             f"{', '.join(e.upper() for e in programs.own)} from this derivation with "
             f"{', '.join(e.upper() for e in others)} as derived in {', '.join(others)}")
-    method = (f"{used} (matrix forms, lambdified, layer by layer) against 4th-order central differences of the "
-              f"mean cost of {BATCH} examples {'; '.join(methods)}; worst tensor {where}")
+    shallow = [s for s in networks if len(s) < 3]
+    unused = f" (BP2 is not used: {', '.join('-'.join(map(str, s)) for s in shallow)} has no hidden layer)" if shallow else ""
+    method = (f"{used}{unused} (matrix forms, lambdified, layer by layer) against 4th-order central differences of "
+              f"the mean cost of {BATCH} examples {'; '.join(methods)}; worst tensor {where}")
     return NetworkCheck(float(worst), compared, method, at)
 
 

@@ -51,6 +51,12 @@ def test_every_output_cost_pair_passes(output, cost):
     assert check.at == "5-4-3-3 ×16"
 
 
+def test_a_network_without_hidden_layer_is_still_checked():
+    check = check_derivation(backprop(sizes=(3, 2)))
+    assert check.points == 8 and 0 < check.max_rel_error <= 1e-8 and check.passed
+    assert "BP2 is not used" in check.method
+
+
 def test_a_missing_mean_in_the_batch_form_is_caught():
     derivation = bp4()
     position = max(p for p, s in enumerate(derivation.steps) if s.rule == "batch-form")
