@@ -126,12 +126,14 @@ def _show(frames) -> str:
 
 def _equal_grounded(before, after, frames, context: _Context) -> str | None:
     """None if the two sides agree at every frame and index pattern, else where they differ."""
+    compared = 0
     for frame in frames:
         for values in assignments((before, after), dict(context.ranges), frame):
+            compared += 1
             if not is_zero(ground(before, frame, values, context.assumed) - ground(after, frame, values, context.assumed)):
                 shown = ", ".join(f"{k}={v}" for k, v in values) or "no free index"
                 return f"the sides differ at {_show([frame])}, {shown}"
-    return None
+    return None if compared else "no assignment of the indices fits these sizes: nothing was compared"
 
 
 def _rewrite(previous, step: Step, context: _Context) -> StepCheck:
