@@ -32,7 +32,7 @@ BATCH = 16
 ALL_COORDINATES_FLOPS = 3e8  # above this estimated work, random directions and sampled coordinates instead
 PROJECTIONS = 8  # random directions per tensor (large networks only)
 SAMPLED = 64  # coordinates per tensor (large networks only)
-_CHUNK = 1 << 17  # elements per perturbed activation array: small enough to stay in cache
+_CHUNK = 1 << 15  # elements per perturbed activation array: small enough to stay in cache (L2)
 
 
 @dataclass(frozen=True)
