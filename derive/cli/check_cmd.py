@@ -23,7 +23,7 @@ def run(args, out) -> int:
     chosen = args.ids or ids()
     if args.plot is not None:
         _check_plot_target(chosen, args.plot)
-    reports = list(plan_reports(chosen, args, network_options(args)))
+    reports = list(plan_reports(chosen, args, network_options(args), strict=bool(args.ids)))
     if args.plot is not None:
         _plot(reports[0], args)
     emit_check(reports, args.format, out)
@@ -57,19 +57,26 @@ def _plot(report, args) -> None:
     save_step_size_plot(step_study(report.derivation, seed=args.seed, classes=args.classes), args.plot)
 
 
-def plan_reports(chosen, args, options):
-    """Each id at the scales asked for: --classes K, --general, or by default K = 3 and symbolic K."""
+def plan_reports(chosen, args, options, strict: bool = False):
+    """Each id at the scales asked for: --classes K, --general, or by default K = 3 and symbolic K.
+
+    With `strict` (ids named by the user) an option an id does not take is an error; otherwise (every
+    derivation) each option goes to the derivations that take it.
+    """
     from derive.cli.options import classes_of
-    from derive.derivations import DEFAULT_CLASSES, entry
-    from derive.render import run as run_report
+    from derive.derivations import DEFAULT_CLASSES, build, entry
+    from derive.render.batch import Request, run_all
 
     entries = [entry(id_) for id_ in chosen]  # every id is checked before any work starts
     explicit = args.classes is not None or args.general
+    requests = []
     for found in entries:
-        own = {name: value for name, value in options.items() if name in found.options}
+        own = options if strict else {name: value for name, value in options.items() if name in found.options}
         if explicit or "classes" not in found.options:
             scales = [classes_of(args, found, DEFAULT_CLASSES)]
         else:
             scales = [DEFAULT_CLASSES, None]
         for classes in scales:
-            yield run_report(found.id, classes, seed=args.seed, **own)
+            build(found.id, classes, **own)  # bad options fail here, in this process, before any work
+            requests.append(Request(found.id, classes, args.seed, tuple(sorted(own.items()))))
+    return run_all(requests)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
 from derive.derivations.activations import sigmoid, softmax_diagonal, softmax_jacobian, softmax_off_diagonal
@@ -24,6 +25,7 @@ class Entry:
     title: str
     builder: Callable[..., Derivation]
     options: tuple[str, ...] = ("classes",)
+    family: str = "output"  # derivations of one family share lemmas (and caches): bp1..bp4 inside backprop
 
 
 CATALOGUE: dict[str, Entry] = {}
@@ -58,7 +60,14 @@ def build(id_: str, classes: int | None = DEFAULT_CLASSES, **options) -> Derivat
     """The derivation `id_` for `classes` classes (None: symbolic K); above EXPAND_LIMIT it is instantiated.
 
     Other options (sizes, output, cost) go to builders that take them; None means the builder's default.
+    Derivations are immutable, so each is built once per process.
     """
+    return _build(id_, classes, tuple(sorted(options.items())))
+
+
+@lru_cache(maxsize=256)
+def _build(id_: str, classes: int | None, options: tuple) -> Derivation:
+    options = dict(options)
     found = entry(id_)
     given = {name: value for name, value in options.items() if value is not None}
     for name in given:

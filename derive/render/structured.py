@@ -11,6 +11,25 @@ __all__ = ["show_json", "check_json", "markdown", "latex_fragment", "latex_docum
 
 LAYOUT_NOTE = ("Layout convention: numerator layout, so the Jacobian ∂a/∂z has entry (j, i) = ∂a_j/∂z_i; "
                "indices run over 1..K; ∂ always denotes a partial derivative.")
+_LAYOUT_NOTES = {
+    "output": LAYOUT_NOTE,
+    "backprop": ("Layout convention: numerator layout, so ∂a/∂z has entry (j, i) = ∂a_j/∂z_i and ∂C/∂W^l has the "
+                 "shape of W^l (n_l × n_(l−1)); the indices of layer l run over 1..n_l; superscripts are layers; "
+                 "∂ always denotes a partial derivative."),
+}
+# How each step relation is written in LaTeX: ≠ for counterexamples, ⇔ for a matrix restatement, "" for a step
+# that starts a new equation (its expression is the next left-hand side).
+_LATEX_RELATIONS = {"=": "=", "≠": r"\neq", "⇔": r"\iff", "": ""}
+
+
+def layout_note(derivations) -> str:
+    """One layout note per document, covering the families it holds."""
+    families = sorted({derivation.family for derivation in derivations}, key=lambda f: f != "output")
+    return " ".join(_LAYOUT_NOTES.get(family, LAYOUT_NOTE) for family in families)
+
+
+def _latex_relation(step) -> str:
+    return _LATEX_RELATIONS.get(step.relation, r"\neq")
 
 
 def show_json(report) -> dict:
@@ -46,9 +65,9 @@ def markdown(report) -> str:
              f"**Claim.** ${to_latex(derivation.lhs)} = {to_latex(derivation.result)}$", ""]
     if derivation.assumptions:
         lines += ["**Assumptions.** " + "; ".join(derivation.assumptions) + ".", ""]
-    lines += [f"*{LAYOUT_NOTE}*", "", "$$", to_latex(derivation.lhs), "$$", ""]
+    lines += [f"*{layout_note([derivation])}*", "", "$$", to_latex(derivation.lhs), "$$", ""]
     for number, (step, check) in enumerate(zip(derivation.steps, proof.steps), start=1):
-        relation = "=" if step.relation == EQUAL else r"\neq"
+        relation = _latex_relation(step)
         mark = "✓" if check.verified else "✗ **not verified**"
         aside = " (aside)" if step.aside else ""
         lines += [f"{number}. {mark} **{rule(step.rule).title}**{aside}: {step.note}", "",
@@ -64,7 +83,7 @@ def latex_fragment(report, for_notebook: bool = False) -> str:
     derivation, proof = report.derivation, report.proof
     rows = [f"{to_latex(derivation.lhs)}"]
     for step, check in zip(derivation.steps, proof.steps):
-        relation = "=" if step.relation == EQUAL else r"\neq"
+        relation = _latex_relation(step)
         mark = r"\checkmark" if check.verified else r"\text{(NOT VERIFIED)}"
         label = note_to_latex(rule(step.rule).title)
         rows.append(f"  &{relation} {to_latex(step.expr)} && \\text{{{label}}}\\ {mark}")
@@ -82,4 +101,4 @@ def latex_document(reports) -> str:
     return ("\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage{amssymb}\n"
             "\\usepackage[margin=1in,landscape]{geometry}\n\\allowdisplaybreaks\n\\begin{document}\n"
             "\\section*{Derivations, generated and verified by derive-backprop}\n"
-            f"\\noindent {note_to_latex(LAYOUT_NOTE)}\n\n{body}\n\\end{{document}}\n")
+            f"\\noindent {note_to_latex(layout_note([r.derivation for r in reports]))}\n\n{body}\n\\end{{document}}\n")

@@ -53,9 +53,11 @@ def _verdict_line(mark: str, ok: bool, text: str) -> Text:
 def checks_table(reports) -> Table:
     """The closing table: one row per derivation and scale."""
     table = Table(title="Checks", title_justify="left", show_lines=False)
-    for column, justify in (("derivation", "left"), ("K", "right"), ("steps", "right"), ("symbolic", "center"),
-                            ("numeric error", "right"), ("checked at", "left"), ("passed", "center")):
-        table.add_column(column, justify=justify, no_wrap=column == "derivation")
+    # Every column but "checked at" keeps its width; that one wraps (a network check names its sizes there).
+    for column, justify, width in (("derivation", "left", None), ("K", "right", 1), ("steps", "right", 5),
+                                   ("symbolic", "center", 8), ("numeric error", "right", 8),
+                                   ("checked at", "left", None), ("passed", "center", 6)):
+        table.add_column(column, justify=justify, no_wrap=column == "derivation", min_width=width, overflow="fold")
     for report in reports:
         proof, numeric = report.proof, report.numeric
         proven = sum(check.verified for check in proof.steps)
