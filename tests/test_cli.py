@@ -89,6 +89,8 @@ def test_check_at_ten_thousand_classes(cli):
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     (["check", "--seed", "-1"], "whole number"),
     (["show", "sigmoid", "--format", "json", "--standalone"], "--standalone goes with --format latex"),
+    (["check", "bp3", "--output", "sigmoid"], "--output does not apply to bp3"),
+    (["show", "softmax-jacobian", "--sizes", "3,4"], "--sizes does not apply to softmax-jacobian"),
 ])
 def test_bad_input_is_one_line_and_exit_2(cli, args, fragment):
     result = cli(*args)

@@ -132,3 +132,14 @@ def test_latex_document_is_plain_ascii():
 ])
 def test_notes_become_pdflatex_safe(note, latex):
     assert note_to_latex(note) == latex
+
+
+def test_matrix_and_new_equation_relations_in_latex_and_markdown():
+    report = run("bp1", None)
+    relations = {step.relation for step in report.derivation.steps}
+    assert {"⇔", "≠"} <= relations
+    text = markdown(report)
+    assert r"\iff" in text and r"\neq" in text
+    document = latex_document([report])
+    assert r"\iff" in document and document.isascii()
+    assert "superscripts are layers" in document
