@@ -6,7 +6,8 @@ import sys
 import pytest
 
 CORE = ["derive", "derive.notation", "derive.steps", "derive.rules", "derive.verify", "derive.derivations",
-        "derive.printing", "derive.numeric"]
+        "derive.printing", "derive.numeric", "derive.backprop", "derive.backprop.verify", "derive.codegen",
+        "derive.codegen.module"]
 
 
 def imported_after(statement: str) -> set[str]:
