@@ -301,7 +301,7 @@ def _equal(left: sp.Expr, right: sp.Expr) -> bool:
 
 # ------------------------------------------------------------------------------------ independent route
 def _independent(derivation: Derivation, assumed) -> StepCheck:
-    """Compare the result with SymPy's own diff of the definition, a route that shares no rule with the steps."""
+    """Compare the result with SymPy's own diff of the definition: SymPy does the differentiating."""
     if derivation.quantity is None or derivation.wrt is None:
         return StepCheck(False, "no definition to differentiate")
     if derivation.classes is not None:
@@ -312,7 +312,9 @@ def _independent(derivation: Derivation, assumed) -> StepCheck:
 
 
 def _independent_general(derivation: Derivation, assumed) -> StepCheck:
-    """General K: SymPy differentiates the definition; its Piecewise range guards and Kronecker sums are resolved here."""
+    """General K: SymPy differentiates the definition; its Piecewise range guards are resolved here, and what it
+    leaves as sums of Kronecker deltas is brought into form with this table's linearity and contraction rules
+    (the one place the two routes share rules: the differentiating itself is SymPy's alone)."""
     define_a = derivation.definitions.get(a, _softmax)
     reference = sp.diff(_unfold(derivation.quantity, define_a), derivation.wrt).doit()
     reference = _resolve_range_guards(reference)
@@ -323,7 +325,8 @@ def _independent_general(derivation: Derivation, assumed) -> StepCheck:
         reference = rule(name).apply(reference, None)
     atoms: dict = {}
     if sp.cancel(sp.together(_atomize(reference, atoms) - _atomize(result, atoms))) == 0:
-        return StepCheck(True, "equals sympy.diff of the definition for symbolic K (range guards resolved)")
+        return StepCheck(True, "equals sympy.diff of the definition for symbolic K (range guards resolved, "
+                               "delta sums contracted)")
     return StepCheck(False, f"differs from sympy.diff of the definition: {reference}")
 
 

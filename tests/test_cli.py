@@ -123,3 +123,37 @@ def test_ci_runs_the_readme_test_command():
     after_marker = readme.split("<!-- ci: tests -->", 1)[1]
     assert re.search(r"```sh\n(.*?)\n```", after_marker, flags=re.S).group(1) == f"{install} && pytest"
     assert "<!-- ci: tests -->" in (root / ".ci" / "run").read_text()
+
+
+@pytest.mark.parametrize("body", [
+    "grad = lambda p: [3 * p[0]]\nimport sys\nsys.exit()\n",  # exits while being loaded
+    "def grad(p):\n    raise SystemExit(0)\n",  # exits while being checked
+])
+def test_gradcheck_never_passes_a_file_that_exits(cli, tmp_path, body):
+    source = tmp_path / "net.py"
+    source.write_text("import numpy as np\nparams = [np.ones(3)]\ndef loss(p):\n    return float((p[0] ** 2).sum())\n"
+                      + body)
+    result = cli("gradcheck", str(source))
+    assert result.returncode == 2 and "SystemExit" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["demo", "--seed", "-5"], "whole number"),
+    (["gradcheck", "x.py", "--seed", "-1"], "whole number"),
+    (["gradcheck", "x.py", "--batch-size", "0"], "at least 1"),
+    (["show", "sigmoid", "--classes", "²"], "must be an integer"),
+    (["show", "backprop", "--sizes", "²,3"], "whole numbers"),
+    (["codegen", "nope"], "codegen supports: softmax-jacobian"),
+])
+def test_option_values_are_checked_before_anything_runs(cli, args, fragment):
+    result = cli(*args)
+    assert result.returncode == 2 and fragment in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("flag", [["--classes", "5"], ["--general"]])
+def test_check_all_at_one_scale_skips_what_has_no_classes(cli, flag):
+    result = cli("check", *flag, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    results = json.loads(result.stdout)["results"]
+    assert {r["classes"] for r in results if not r["id"].startswith("bp") and r["id"] != "backprop"} == \
+        {5 if flag[0] == "--classes" else "K"}

@@ -100,11 +100,34 @@ def test_contract_names():
     assert "backprop" in SUPPORTED
 
 
-def test_an_unsupported_id_is_a_usage_error_listing_the_supported_ones():
+def test_an_unknown_id_is_a_usage_error():
     from derive.errors import UsageError
 
     with pytest.raises(UsageError, match="unknown derivation"):
         generate_module("no-such-thing")
+
+
+def test_an_unsupported_id_is_a_usage_error_listing_the_supported_ones():
+    from derive.errors import UsageError
+
+    with pytest.raises(UsageError, match="codegen does not support 'bp2'; it supports: softmax-jacobian"):
+        generate_module("bp2")
+
+
+def test_the_check_rejects_a_wrong_module():
+    """The self-check is real: a module whose Jacobian keeps only the diagonal fails it."""
+    import types
+
+    from derive.codegen.check import check_generated
+    from derive.derivations import build
+
+    right = module("softmax-jacobian")
+    wrong = types.SimpleNamespace(
+        softmax=right.softmax,
+        softmax_jacobian=lambda z: np.einsum("ij,j...->ij...", np.eye(len(z)), right.softmax(z) * (1 - right.softmax(z))))
+    verdicts = {check.function: check.passed for check in check_generated(wrong, build("softmax-jacobian", None))}
+    assert verdicts == {"softmax": True, "softmax_jacobian": False}
+    assert all(check.passed for check in check_generated(right, build("softmax-jacobian", None)))
 
 
 # ------------------------------------------------------------------------------------------- extreme logits

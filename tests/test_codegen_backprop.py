@@ -6,10 +6,8 @@ import mpmath
 import numpy as np
 import pytest
 
-pytest.importorskip("derive.backprop.catalogue", reason="the backprop derivation (issue 3) is not in the tree")
-
-from derive.codegen import generate_module, load_module  # noqa: E402
-from derive.codegen.network import check_network  # noqa: E402
+from derive.codegen import generate_module, load_module
+from derive.codegen.network import check_network
 
 PAIRS = [("softmax", "cross-entropy"), ("softmax", "quadratic"), ("sigmoid", "cross-entropy"), ("sigmoid", "quadratic")]
 AGREE = 1e-13
@@ -133,3 +131,19 @@ def test_bp1_for_softmax_and_cross_entropy_is_the_cross_entropy_delta():
     z, y = np.random.default_rng(1).normal(size=(6, 4)) * 400, np.eye(6)[:, [0, 2, 5, 1]]
     assert np.array_equal(bp1.delta(z, y), ce.delta(z, y))
     assert np.array_equal(bp1.general_delta(z, 2 * y), ce.general_delta(z, 2 * y))
+
+
+def test_the_check_rejects_a_wrong_backprop():
+    """check_network is real: backprop with one weight gradient scaled by 1.01 fails it."""
+    import types
+
+    right = load_module(generate_module("backprop"), name="right_backprop")
+
+    def off(weights, biases, x, y):
+        grad_w, grad_b = right.backprop(weights, biases, x, y)
+        return [grad_w[0] * 1.01, *grad_w[1:]], grad_b
+
+    wrong = types.SimpleNamespace(**{name: getattr(right, name) for name in dir(right) if not name.startswith("__")})
+    wrong.backprop = off
+    assert all(check.passed for check in check_network(right, "backprop"))
+    assert not all(check.passed for check in check_network(wrong, "backprop"))

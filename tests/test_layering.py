@@ -7,7 +7,7 @@ import pytest
 
 CORE = ["derive", "derive.notation", "derive.steps", "derive.rules", "derive.verify", "derive.derivations",
         "derive.printing", "derive.numeric", "derive.backprop", "derive.backprop.verify", "derive.codegen",
-        "derive.codegen.module"]
+        "derive.codegen.module", "derive.codegen.check", "derive.codegen.network"]
 
 
 def imported_after(statement: str) -> set[str]:

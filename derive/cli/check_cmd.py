@@ -43,6 +43,12 @@ def _check_plot_target(chosen, path) -> None:
         raise UsageError(f"--plot writes a PNG file: give a name ending in .png, got {path!r}")
     if not Path(path).resolve().parent.is_dir():
         raise UsageError(f"cannot write {path!r}: its folder does not exist")
+    if Path(path).is_dir():
+        raise UsageError(f"cannot write {path!r}: it is a folder")
+    from derive.derivations import entry
+
+    if entry(chosen[0]).family != "output":
+        raise UsageError(f"--plot is available for the output-layer derivations, not {chosen[0]}")
     require_matplotlib()
 
 
@@ -50,10 +56,6 @@ def _plot(report, args) -> None:
     from checks.stepsize import step_study
     from derive.render.plot import save_step_size_plot
 
-    if report.derivation.family != "output":
-        from derive.errors import UsageError
-
-        raise UsageError(f"--plot is available for the output-layer derivations, not {report.derivation.id}")
     save_step_size_plot(step_study(report.derivation, seed=args.seed, classes=args.classes), args.plot)
 
 
@@ -73,7 +75,7 @@ def plan_reports(chosen, args, options, strict: bool = False):
     for found in entries:
         own = options if strict else {name: value for name, value in options.items() if name in found.options}
         if explicit or "classes" not in found.options:
-            scales = [classes_of(args, found, DEFAULT_CLASSES)]
+            scales = [classes_of(args, found, DEFAULT_CLASSES, strict)]
         else:
             scales = [DEFAULT_CLASSES, None]
         for classes in scales:

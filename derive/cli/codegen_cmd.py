@@ -25,9 +25,11 @@ def add_arguments(parser) -> None:
 
 def run(args, out) -> int:
     from derive.codegen import SUPPORTED
-    from derive.derivations import entry
+    from derive.derivations import CATALOGUE, entry
 
-    found = entry(args.id)  # an unknown id: the catalogue lists every id
+    if args.id not in CATALOGUE:
+        raise UsageError(f"unknown derivation {args.id!r}; codegen supports: {', '.join(SUPPORTED)}")
+    found = entry(args.id)
     if args.id not in SUPPORTED:
         raise UsageError(f"codegen does not support {args.id}; it supports: {', '.join(SUPPORTED)}")
     target = _target(args.file)

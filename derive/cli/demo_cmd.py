@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from derive.cli.options import parse_seed
 from derive.errors import UsageError
 
 HELP = "train twice (diagonal-only softmax delta vs a - y), show the symptom, and let check_delta name the mistake"
@@ -10,7 +11,8 @@ __all__ = ["HELP", "add_arguments", "run"]
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--seed", type=int, default=0, help="seed of the data, the weights and the order (default: 0)")
+    parser.add_argument("--seed", type=parse_seed, default=0, metavar="N",
+                        help="seed of the data, the weights and the order (default: 0)")
     parser.add_argument("--classes", type=int, default=4, help="number of classes K, 2 to 10 (default: 4)")
     parser.add_argument("--epochs", type=int, default=3, help="training epochs, 1 to 20 (default: 3)")
 

@@ -6,6 +6,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
+from derive.cli.options import parse_classes, parse_seed
 from derive.errors import UsageError
 
 HELP = "check the hand-written gradient in FILE.py (its loss, grad and params); exit 0 if right, 1 if wrong"
@@ -21,9 +22,20 @@ def add_arguments(parser) -> None:
                         help="name of the parameters: a list of arrays, or a function returning one (default: params)")
     parser.add_argument("--method", default="auto", choices=["auto", "complex", "central", "richardson"])
     parser.add_argument("--mode", default="auto", choices=["auto", "full", "fast"])
-    parser.add_argument("--seed", type=int, default=0, help="seed of the random probe directions (default: 0)")
-    parser.add_argument("--batch-size", type=int, default=None, help="lets a factor equal to the batch size be named")
-    parser.add_argument("--classes", type=int, default=None, help="lets a factor equal to K be named")
+    parser.add_argument("--seed", type=parse_seed, default=0, metavar="N",
+                        help="seed of the random probe directions (default: 0)")
+    parser.add_argument("--batch-size", type=_positive, default=None, metavar="N",
+                        help="lets a factor equal to the batch size be named")
+    parser.add_argument("--classes", type=parse_classes, default=None, metavar="K",
+                        help="lets a factor equal to K be named")
+
+
+def _positive(text: str) -> int:
+    import argparse
+
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return int(text)
 
 
 def _source(file: str) -> Path:
@@ -44,8 +56,10 @@ def _load(path: Path):
     sys.path.insert(0, str(path.resolve().parent))
     try:
         spec.loader.exec_module(module)
-    except Exception as error:  # the person's code: any error there is bad input, reported in one line
-        raise UsageError(f"{path}: {_one_line(error)}") from None
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # the person's code, sys.exit() included: bad input, reported in one line
+        raise UsageError(f"{path}: {_one_line(error)} while it was being loaded") from None
     finally:
         sys.path.remove(str(path.resolve().parent))
     return module
@@ -77,7 +91,9 @@ def _functions_and_params(module, path: Path, args):
     if callable(params):
         try:
             params = params()
-        except Exception as error:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # sys.exit() in the person's code must not pass for a verdict
             raise UsageError(f"{path}: calling {args.params}() raised {_one_line(error)}") from None
     return loss, grad, params
 
@@ -95,7 +111,9 @@ def run(args, out) -> int:
                            batch_size=args.batch_size, classes=args.classes)
     except ValueError as error:  # wrong shapes or types, from the checker or from the person's code
         raise UsageError(f"{path}: {str(error).splitlines()[0] if str(error) else type(error).__name__}") from None
-    except Exception as error:  # an error raised inside the person's loss or grad
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # raised inside the person's loss or grad, sys.exit() included
         raise UsageError(f"{path}: calling {args.loss}/{args.grad} raised {_one_line(error)}") from None
     Console(file=out).print(report)
     return 0 if report.passed else 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 
 from derive.notation import MAX_CLASSES
 
@@ -15,10 +16,9 @@ MAX_LAYER_SIZE = 100_000
 
 
 def parse_classes(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer from 2 to {MAX_CLASSES}, got {text!r}") from None
+    if not re.fullmatch(r"[0-9]+", text.strip()):
+        raise argparse.ArgumentTypeError(f"must be an integer from 2 to {MAX_CLASSES}, got {text!r}")
+    value = int(text)
     if not 2 <= value <= MAX_CLASSES:
         raise argparse.ArgumentTypeError(f"must be from 2 to {MAX_CLASSES} (the supported maximum), got {value}")
     return value
@@ -31,7 +31,7 @@ def parse_sizes(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(f"needs at least two layer sizes, like 784,30,10; got {text!r}")
     sizes = []
     for part in parts:
-        if not part.isdigit():
+        if not (part.isascii() and part.isdigit()):
             raise argparse.ArgumentTypeError(f"layer sizes must be whole numbers separated by commas, got {part!r}")
         if not 1 <= int(part) <= MAX_LAYER_SIZE:
             raise argparse.ArgumentTypeError(f"each layer size must be from 1 to {MAX_LAYER_SIZE}, got {int(part)}")
@@ -40,7 +40,7 @@ def parse_sizes(text: str) -> tuple[int, ...]:
 
 
 def parse_seed(text: str) -> int:
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise argparse.ArgumentTypeError(f"must be a whole number from 0 to 2**32 - 1, got {text!r}")
     if int(text) >= 2**32:
         raise argparse.ArgumentTypeError(f"must be a whole number from 0 to 2**32 - 1, got {text}")
@@ -70,12 +70,15 @@ def network_options(args) -> dict:
     return {name: getattr(args, name, None) for name in ("sizes", "output", "cost")}
 
 
-def classes_of(args, entry, default: int | None) -> int | None:
-    """The class count to build with; --classes on a derivation without classes is an error."""
+def classes_of(args, entry, default: int | None, strict: bool = True) -> int | None:
+    """The class count to build with; --classes on a named derivation without classes is an error.
+
+    Not strict (every derivation, none named): --classes and --general go to the derivations that take them.
+    """
     from derive.errors import UsageError
 
     if "classes" not in entry.options:
-        if getattr(args, "classes", None) is not None or getattr(args, "general", False):
+        if strict and (getattr(args, "classes", None) is not None or getattr(args, "general", False)):
             raise UsageError(f"--classes does not apply to {entry.id}: its output size is the last of --sizes")
         return None
     if getattr(args, "general", False):

@@ -17,9 +17,11 @@ def generate_module(id_: str, classes: int | None = None, sizes=None, command: s
     from derive.derivations import build
 
     if id_ not in SUPPORTED:
-        from derive.derivations import entry
+        from derive.derivations import CATALOGUE
+        from derive.errors import UsageError
 
-        entry(id_)  # an unknown id: the catalogue's own error lists every id
+        if id_ not in CATALOGUE:
+            raise UsageError(f"unknown derivation {id_!r}; codegen supports: {', '.join(SUPPORTED)}")
         raise _unsupported(id_)
     if id_ in ("bp1", "backprop"):
         from derive.codegen.network import generate_network

@@ -1,4 +1,4 @@
-"""Writing derivations to files: all of them proven first, then every file written atomically."""
+"""Writing derivations to files: all of them proven first, then the files written all together or not at all."""
 
 from __future__ import annotations
 
@@ -7,18 +7,24 @@ import tempfile
 from pathlib import Path
 
 from derive.derivations import entry
+from derive.errors import UsageError
 from derive.render.report import run
 from derive.render.structured import latex_document, markdown
 
 __all__ = ["export"]
 
 
-def export(chosen, folder: Path, classes: int | None = None) -> tuple[list[Path], bool]:
-    """Write ID.tex (a standalone document) and ID.md per derivation, plus derivations.tex with them all.
+def export(chosen, folder: Path, classes: int | None = None, strict: bool = True) -> tuple[list[Path], bool]:
+    """Write ID.tex (a standalone document) and ID.md per derivation, plus derivations.tex/.md with them all.
 
-    Everything is rendered before anything is written, so a bad id leaves the folder untouched.
+    Everything is rendered before anything is written, every file goes to a temporary name first, and the
+    renames happen only when all the writes succeeded: an error leaves the folder as it was.
     """
     entries = [entry(id_) for id_ in chosen]
+    if classes is not None and strict:
+        for found in entries:
+            if "classes" not in found.options:
+                raise UsageError(f"--classes does not apply to {found.id}: its output size is the last of --sizes")
     reports = [run(found.id, classes if "classes" in found.options else None) for found in entries]
     files = {}
     for report in reports:
@@ -27,17 +33,32 @@ def export(chosen, folder: Path, classes: int | None = None) -> tuple[list[Path]
     if len(reports) > 1:
         files["derivations.tex"] = latex_document(reports)
         files["derivations.md"] = "\n".join(markdown(report) for report in reports)
-    written = [_write_atomically(folder / name, text) for name, text in files.items()]
-    return written, all(report.passed for report in reports)
+    _write_all({folder / name: text for name, text in files.items()})
+    return list(folder / name for name in files), all(report.passed for report in reports)
 
 
-def _write_atomically(path: Path, text: str) -> Path:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def _write_all(files: dict[Path, str]) -> None:
+    staged: dict[Path, str] = {}
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
+        for path, text in files.items():
+            if path.is_dir():
+                raise UsageError(f"cannot write {path}: a folder of that name is in the way")
+            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            staged[path] = temporary
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(text)
+            os.chmod(temporary, 0o666 & ~_umask())
+        for path, temporary in staged.items():
+            os.replace(temporary, path)
+    except OSError as error:
+        raise UsageError(f"cannot write into {next(iter(files)).parent}: {error.strerror or error}") from None
     finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-    return path
+        for temporary in staged.values():
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

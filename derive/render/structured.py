@@ -69,6 +69,8 @@ def markdown(report) -> str:
     for number, (step, check) in enumerate(zip(derivation.steps, proof.steps), start=1):
         relation = _latex_relation(step)
         mark = "✓" if check.verified else "✗ **not verified**"
+        if rule(step.rule).kind == "claim":  # states what is to be derived; nothing to verify
+            mark = "→"
         aside = " (aside)" if step.aside else ""
         lines += [f"{number}. {mark} **{rule(step.rule).title}**{aside}: {step.note}", "",
                   "   $$", f"   {relation} {to_latex(step.expr)}", "   $$", ""]
@@ -85,6 +87,8 @@ def latex_fragment(report, for_notebook: bool = False) -> str:
     for step, check in zip(derivation.steps, proof.steps):
         relation = _latex_relation(step)
         mark = r"\checkmark" if check.verified else r"\text{(NOT VERIFIED)}"
+        if rule(step.rule).kind == "claim":
+            mark = ""
         label = note_to_latex(rule(step.rule).title)
         rows.append(f"  &{relation} {to_latex(step.expr)} && \\text{{{label}}}\\ {mark}")
     body = " \\\\\n".join(rows)

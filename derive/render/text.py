@@ -11,7 +11,7 @@ from derive.printing import to_text
 from derive.rules import rule
 from derive.steps import EQUAL
 
-__all__ = ["derivation_renderable", "checks_table", "plain_text", "MARK"]
+__all__ = ["derivation_renderable", "checks_table", "plain_text", "MARK", "claims_nothing"]
 
 MARK = {True: "✓", False: "✗"}
 _STYLE = {True: "green", False: "bold red"}
@@ -31,7 +31,9 @@ def derivation_renderable(report) -> Group:
     parts += [Text(""), Text("    " + to_text(derivation.lhs))]
     for step, check in zip(derivation.steps, proof.steps):
         relation = "=" if step.relation == EQUAL else step.relation
-        parts.append(Text.assemble((MARK[check.verified], _STYLE[check.verified]), f" {relation}  " if not step.aside else f" ({relation} ", to_text(step.expr), ")" if step.aside else ""))
+        mark = (" ", "") if claims_nothing(step) else (MARK[check.verified], _STYLE[check.verified])
+        parts.append(Text.assemble(mark, f" {relation}  " if not step.aside else f" ({relation} ", to_text(step.expr),
+                                   ")" if step.aside else ""))
         parts.append(Text.assemble("      ", (rule(step.rule).title, "cyan"), (f" — {step.note}", "dim")))
     parts.append(Text(""))
     parts.append(_verdict_line(MARK[proof.independent.verified], proof.independent.verified,
@@ -44,6 +46,11 @@ def derivation_renderable(report) -> Group:
         parts.append(Text(f"  not verified: {method}", style="bold red"))
     parts.append(Text(""))
     return Group(*parts)
+
+
+def claims_nothing(step) -> bool:
+    """A step that only states what is to be derived (backprop's left-hand sides): it gets no check mark."""
+    return rule(step.rule).kind == "claim"
 
 
 def _verdict_line(mark: str, ok: bool, text: str) -> Text:
@@ -60,8 +67,9 @@ def checks_table(reports) -> Table:
         table.add_column(column, justify=justify, no_wrap=column == "derivation", min_width=width, overflow="fold")
     for report in reports:
         proof, numeric = report.proof, report.numeric
-        proven = sum(check.verified for check in proof.steps)
-        table.add_row(report.derivation.id, str(report.derivation.scale), f"{proven}/{len(proof.steps)}",
+        claiming = [check for step, check in zip(report.derivation.steps, proof.steps) if not claims_nothing(step)]
+        proven = sum(check.verified for check in claiming)
+        table.add_row(report.derivation.id, str(report.derivation.scale), f"{proven}/{len(claiming)}",
                       Text(MARK[proof.passed], style=_STYLE[proof.passed]), f"{numeric.max_rel_error:.1e}",
                       numeric.at, Text(MARK[report.passed], style=_STYLE[report.passed]))
     return table
