@@ -14,7 +14,7 @@ import sympy as sp
 
 from derive.notation import C, E, a, cross_entropy, free_indices, sigmoid_of, softmax_denominator, softmax_of, t, y, z
 
-__all__ = ["Rule", "RULES", "REWRITE", "ALGEBRA", "ASSUMPTION", "COUNTEREXAMPLE", "rule", "register"]
+__all__ = ["Rule", "RULES", "REWRITE", "ALGEBRA", "ASSUMPTION", "COUNTEREXAMPLE", "rule", "register", "linearity_for"]
 
 REWRITE, ALGEBRA, ASSUMPTION, COUNTEREXAMPLE = "rewrite", "algebra", "assumption", "counterexample"
 delta = sp.IndexedBase("delta")
@@ -104,23 +104,30 @@ def _numerator_denominator(expr):
     return sp.Mul(*numer), sp.Mul(*denom)
 
 
-def _linearity(inner, variable):
-    """∂(Σ_k c·f_k)/∂x = Σ_k c·∂f_k/∂x,  and ∂c/∂x = 0 for c free of x"""
-    if not _depends(inner, variable):
-        return sp.Integer(0)
-    if isinstance(inner, sp.Sum):
-        return sp.Sum(_linear_part(inner.function, variable), *inner.limits)
-    if isinstance(inner, sp.Add):
-        return sp.Add(*[_linear_part(term, variable) for term in inner.args])
-    constant, rest = _split_constant(inner, variable)
-    if constant != 1:
-        return constant * _linear_part(rest, variable)
-    return None
+def linearity_for(depends: Callable[[sp.Expr, sp.Expr], bool]):
+    """The sum rule for a notion of what depends on what: backprop's layers use it with their own `depends`."""
+
+    def linearity(inner, variable):
+        """∂(Σ_k c·f_k + g)/∂x = Σ_k c·∂f_k/∂x + ∂g/∂x,  and ∂c/∂x = 0 for c free of x"""
+        if not depends(inner, variable):
+            return sp.Integer(0)
+        if isinstance(inner, sp.Sum):
+            return sp.Sum(linear_part(inner.function, variable), *inner.limits)
+        if isinstance(inner, sp.Add):
+            return sp.Add(*[linear_part(term, variable) for term in inner.args])
+        factors = sp.Mul.make_args(inner)
+        constant = sp.Mul(*[f for f in factors if not depends(f, variable)])
+        rest = sp.Mul(*[f for f in factors if depends(f, variable)])
+        return constant * linear_part(rest, variable) if constant != 1 else None
+
+    def linear_part(inner, variable):
+        rewritten = linearity(inner, variable)
+        return _d(inner, variable) if rewritten is None else rewritten
+
+    return linearity
 
 
-def _linear_part(inner, variable):
-    rewritten = _linearity(inner, variable)
-    return _d(inner, variable) if rewritten is None else rewritten
+_linearity = linearity_for(_depends)
 
 
 def _exp(inner, variable):

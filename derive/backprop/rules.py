@@ -13,7 +13,7 @@ from typing import Callable
 import sympy as sp
 
 from derive.backprop.notation import C, LayerIndexed, SigmaPrime, a, b, delta, n, p, q, r, w, y, z
-from derive.rules import REWRITE, Rule, register
+from derive.rules import REWRITE, Rule, linearity_for, register
 
 __all__ = ["CLAIM", "MATRIX", "COLLECT", "fresh_index", "depends"]
 
@@ -107,12 +107,6 @@ def _node_depends(node: LayerIndexed, variable: sp.Expr) -> bool:
     return True
 
 
-def _split_constant(expr: sp.Expr, variable: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
-    factors = sp.Mul.make_args(expr)
-    constant = sp.Mul(*[f for f in factors if not depends(f, variable)])
-    return constant, sp.Mul(*[f for f in factors if depends(f, variable)])
-
-
 # ---------------------------------------------------------------------------------------- definitions
 def layer_delta_definition(expr, classes=None):
     """δ^l_j = ∂C/∂z^l_j   (the error of unit j of layer l)"""
@@ -185,21 +179,7 @@ def parameter_chain_rule(expr, classes=None):
 
 
 # ---------------------------------------------------------------------------------- local derivatives
-def _linearity(inner, variable):
-    """∂(Σ_p c·f_p + g)/∂x = Σ_p c·∂f_p/∂x + ∂g/∂x,  and ∂c/∂x = 0 for c that does not depend on x"""
-    if not depends(inner, variable):
-        return sp.Integer(0)
-    if isinstance(inner, sp.Sum):
-        return sp.Sum(_linear_part(inner.function, variable), *inner.limits)
-    if isinstance(inner, sp.Add):
-        return sp.Add(*[_linear_part(term, variable) for term in inner.args])
-    constant, rest = _split_constant(inner, variable)
-    return constant * _linear_part(rest, variable) if constant != 1 else None
-
-
-def _linear_part(inner, variable):
-    rewritten = _linearity(inner, variable)
-    return _d(inner, variable) if rewritten is None else rewritten
+_linearity = linearity_for(depends)  # the core's sum rule, with the layers' notion of dependence
 
 
 def _same_quantity(inner, variable):
