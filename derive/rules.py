@@ -14,7 +14,8 @@ import sympy as sp
 
 from derive.notation import C, E, a, cross_entropy, free_indices, sigmoid_of, softmax_denominator, softmax_of, t, y, z
 
-__all__ = ["Rule", "RULES", "REWRITE", "ALGEBRA", "ASSUMPTION", "COUNTEREXAMPLE", "rule", "register", "linearity_for"]
+__all__ = ["Rule", "RULES", "REWRITE", "ALGEBRA", "ASSUMPTION", "COUNTEREXAMPLE", "rule", "register", "linearity_for",
+           "bottom_up", "on_derivatives"]
 
 REWRITE, ALGEBRA, ASSUMPTION, COUNTEREXAMPLE = "rewrite", "algebra", "assumption", "counterexample"
 delta = sp.IndexedBase("delta")
@@ -36,10 +37,10 @@ class Rule:
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-def _bottom_up(expr: sp.Expr, visit: Callable[[sp.Expr], sp.Expr]) -> sp.Expr:
+def bottom_up(expr: sp.Expr, visit: Callable[[sp.Expr], sp.Expr]) -> sp.Expr:
     """Rebuild expr from the leaves up, letting `visit` rewrite each node once (new nodes are not revisited)."""
     if expr.args and not isinstance(expr, (sp.Indexed, sp.Symbol)):
-        args = tuple(_bottom_up(arg, visit) for arg in expr.args)
+        args = tuple(bottom_up(arg, visit) for arg in expr.args)
         if args != expr.args:
             expr = expr.func(*args)
     return visit(expr)
@@ -160,11 +161,14 @@ def _softmax_jacobian(inner, variable):
     return None
 
 
-def _on_derivatives(visit):
-    def apply(expr, classes):
-        return _bottom_up(expr, _derivatives(visit))
+def on_derivatives(visit):
+    """Lift visit(inner, variable) -> expr | None to a rule that rewrites every matching first derivative."""
+
+    def apply(expr, classes=None):
+        return bottom_up(expr, _derivatives(visit))
 
     apply.__doc__ = visit.__doc__
+    apply.__name__ = visit.__name__
     return apply
 
 
@@ -184,7 +188,7 @@ def kronecker_contraction(expr, classes):
                     return rest.xreplace({index: other})
         return node
 
-    return _bottom_up(expr, visit)
+    return bottom_up(expr, visit)
 
 
 def sum_linearity(expr, classes):
@@ -202,13 +206,13 @@ def sum_linearity(expr, classes):
             terms.append(outside * sp.Sum(inside, *node.limits))
         return sp.Add(*terms)
 
-    return _bottom_up(expr, visit)
+    return bottom_up(expr, visit)
 
 
 # ---------------------------------------------------------------------------- definitions and their folds
 def softmax_definition(expr, classes):
     """a_j = e^{z_j} / Σ_k e^{z_k}   (inside the derivative)"""
-    return _bottom_up(expr, lambda node: node.func(_unfold_softmax(node.expr, classes), *node.args[1:])
+    return bottom_up(expr, lambda node: node.func(_unfold_softmax(node.expr, classes), *node.args[1:])
                       if isinstance(node, sp.Derivative) else node)
 
 
@@ -236,7 +240,7 @@ def softmax_fold(expr, classes):
         rest = [f for f in node.args if f not in exps and f.as_base_exp()[0] != denominator]
         return sp.Mul(*rest, *[a[index] for index in taken], *[sp.exp(z[index]) for index in left])
 
-    return _bottom_up(expr, visit)
+    return bottom_up(expr, visit)
 
 
 def _linear_z(argument):
@@ -252,7 +256,7 @@ def _linear_z(argument):
 
 def sigmoid_definition(expr, classes):
     """a_i = 1 / (1 + e^{−z_i})   (inside the derivative)"""
-    return _bottom_up(expr, lambda node: node.func(node.expr.replace(
+    return bottom_up(expr, lambda node: node.func(node.expr.replace(
         lambda e: isinstance(e, sp.Indexed) and e.base == a, lambda e: sigmoid_of(e.indices[0])), *node.args[1:])
         if isinstance(node, sp.Derivative) else node)
 
@@ -317,15 +321,15 @@ _TABLE = [
     ("nll-definition",          "definition of E (negative log-likelihood)", REWRITE, nll_definition),
     ("softmax-definition",      "definition of a (softmax)",            REWRITE,     softmax_definition),
     ("sigmoid-definition",      "definition of a (sigmoid)",            REWRITE,     sigmoid_definition),
-    ("quotient-rule",           "quotient rule",                        REWRITE,     _on_derivatives(_quotient)),
-    ("reciprocal-rule",         "reciprocal rule",                      REWRITE,     _on_derivatives(_reciprocal)),
-    ("sum-rule",                "sum rule (linearity of ∂)",            REWRITE,     _on_derivatives(_linearity)),
-    ("exp-rule",                "derivative of exp (chain rule)",       REWRITE,     _on_derivatives(_exp)),
-    ("log-rule",                "derivative of ln (chain rule)",        REWRITE,     _on_derivatives(_log)),
-    ("kronecker-delta",         "Kronecker delta: ∂z_j/∂z_i",           REWRITE,     _on_derivatives(_kronecker)),
+    ("quotient-rule",           "quotient rule",                        REWRITE,     on_derivatives(_quotient)),
+    ("reciprocal-rule",         "reciprocal rule",                      REWRITE,     on_derivatives(_reciprocal)),
+    ("sum-rule",                "sum rule (linearity of ∂)",            REWRITE,     on_derivatives(_linearity)),
+    ("exp-rule",                "derivative of exp (chain rule)",       REWRITE,     on_derivatives(_exp)),
+    ("log-rule",                "derivative of ln (chain rule)",        REWRITE,     on_derivatives(_log)),
+    ("kronecker-delta",         "Kronecker delta: ∂z_j/∂z_i",           REWRITE,     on_derivatives(_kronecker)),
     ("kronecker-contraction",   "Kronecker-delta contraction",          REWRITE,     kronecker_contraction),
     ("sum-linearity",           "linearity of the sum",                 REWRITE,     sum_linearity),
-    ("softmax-jacobian",        "softmax Jacobian (derived above)",     REWRITE,     _on_derivatives(_softmax_jacobian)),
+    ("softmax-jacobian",        "softmax Jacobian (derived above)",     REWRITE,     on_derivatives(_softmax_jacobian)),
     ("softmax-fold",            "substitute the definition of a",       REWRITE,     softmax_fold),
     ("sigmoid-fold",            "substitute the definition of a",       REWRITE,     sigmoid_fold),
     ("one-hot",                 "assumption: y is one-hot, Σ_j y_j = 1", ASSUMPTION, one_hot),

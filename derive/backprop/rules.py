@@ -13,7 +13,7 @@ from typing import Callable
 import sympy as sp
 
 from derive.backprop.notation import C, LayerIndexed, SigmaPrime, a, b, delta, n, p, q, r, w, y, z
-from derive.rules import REWRITE, Rule, linearity_for, register
+from derive.rules import REWRITE, Rule, bottom_up, linearity_for, on_derivatives, register
 
 __all__ = ["CLAIM", "MATRIX", "COLLECT", "fresh_index", "depends"]
 
@@ -31,15 +31,6 @@ def fresh_index(expr: sp.Expr, prefer: sp.Symbol) -> sp.Symbol:
     return next(s for s in (prefer, *_SPARE) if s not in used)
 
 
-def _bottom_up(expr: sp.Expr, visit: Callable[[sp.Expr], sp.Expr]) -> sp.Expr:
-    """Rebuild expr from the leaves up, letting `visit` rewrite each node once."""
-    if expr.args and not isinstance(expr, (sp.Indexed, sp.Symbol)):
-        args = tuple(_bottom_up(arg, visit) for arg in expr.args)
-        if args != expr.args:
-            expr = expr.func(*args)
-    return visit(expr)
-
-
 def _d(expr: sp.Expr, variable: sp.Expr) -> sp.Derivative:
     return sp.Derivative(expr, variable, evaluate=False)
 
@@ -48,22 +39,6 @@ def _first_derivative(node) -> tuple[sp.Expr, sp.Expr] | None:
     if isinstance(node, sp.Derivative) and len(node.variables) == 1:
         return node.expr, node.variables[0]
     return None
-
-
-def _on_derivatives(visit):
-    """Lift visit(inner, variable) -> expr | None to a rule that rewrites matching first derivatives."""
-
-    def apply(expr, classes=None):
-        def on_node(node):
-            found = _first_derivative(node)
-            rewritten = visit(*found) if found else None
-            return node if rewritten is None else rewritten
-
-        return _bottom_up(expr, on_node)
-
-    apply.__doc__ = visit.__doc__
-    apply.__name__ = visit.__name__
-    return apply
 
 
 def _layered(expr, *bases) -> bool:
@@ -115,7 +90,7 @@ def layer_delta_definition(expr, classes=None):
 
 def layer_delta_fold(expr, classes=None):
     """∂C/∂z^l_j = δ^l_j   (the definition of δ, read right to left)"""
-    return _bottom_up(expr, lambda node: delta[(node.variables[0].layer, *node.variables[0].units)]
+    return bottom_up(expr, lambda node: delta[(node.variables[0].layer, *node.variables[0].units)]
                       if _first_derivative(node) and node.expr == C and _layered(node.variables[0], z) else node)
 
 
@@ -131,7 +106,7 @@ def preactivation_definition(expr, classes=None):
         inner = inner.replace(lambda e: _layered(e, z), lambda e: _weighted_input(e.layer, e.units[0], index))
         return _d(inner, variable)
 
-    return _bottom_up(expr, unfold)
+    return bottom_up(expr, unfold)
 
 
 def _weighted_input(layer, unit, index):
@@ -149,7 +124,7 @@ def activation_chain_rule(expr, classes=None):
         layer, unit = variable.layer, variable.units[0]
         return sp.Sum(_d(a[layer, index], z[layer, unit]) * _d(C, a[layer, index]), (index, 1, n[layer]))
 
-    return _on_derivatives(visit)(expr)
+    return on_derivatives(visit)(expr)
 
 
 def next_layer_chain_rule(expr, classes=None):
@@ -162,7 +137,7 @@ def next_layer_chain_rule(expr, classes=None):
         up = variable.layer + 1
         return sp.Sum(_d(C, z[up, index]) * _d(z[up, index], variable), (index, 1, n[up]))
 
-    return _on_derivatives(visit)(expr)
+    return on_derivatives(visit)(expr)
 
 
 def parameter_chain_rule(expr, classes=None):
@@ -175,7 +150,7 @@ def parameter_chain_rule(expr, classes=None):
         layer = variable.layer
         return sp.Sum(_d(C, z[layer, index]) * _d(z[layer, index], variable), (index, 1, n[layer]))
 
-    return _on_derivatives(visit)(expr)
+    return on_derivatives(visit)(expr)
 
 
 # ---------------------------------------------------------------------------------- local derivatives
@@ -238,10 +213,10 @@ def _quadratic(inner, variable):
 COST_GRADIENT_RULES = {"cross-entropy": "cross-entropy-gradient",
                        "binary-cross-entropy": "binary-cross-entropy-gradient", "quadratic": "quadratic-cost-gradient"}
 
-linearity, same_quantity = _on_derivatives(_linearity), _on_derivatives(_same_quantity)
-elementwise_activation, softmax_jacobian = _on_derivatives(_elementwise_activation), _on_derivatives(_softmax_jacobian)
-cross_entropy_gradient, quadratic_gradient = _on_derivatives(_cross_entropy), _on_derivatives(_quadratic)
-binary_cross_entropy_gradient = _on_derivatives(_binary_cross_entropy)
+linearity, same_quantity = on_derivatives(_linearity), on_derivatives(_same_quantity)
+elementwise_activation, softmax_jacobian = on_derivatives(_elementwise_activation), on_derivatives(_softmax_jacobian)
+cross_entropy_gradient, quadratic_gradient = on_derivatives(_cross_entropy), on_derivatives(_quadratic)
+binary_cross_entropy_gradient = on_derivatives(_binary_cross_entropy)
 
 _TABLE = [
     # name                          title                                                      rewrite
