@@ -27,7 +27,7 @@ from derive.notation import C, E, EXPAND_LIMIT, K, a, cross_entropy, free_indice
 from derive.rules import ALGEBRA, ASSUMPTION, COUNTEREXAMPLE, REWRITE, delta, kronecker_contraction, rule, sum_linearity
 from derive.steps import NOT_EQUAL, Derivation, Step
 
-__all__ = ["StepCheck", "Proof", "prove", "GENERAL_CHECK_CLASSES"]
+__all__ = ["StepCheck", "Proof", "prove", "GENERAL_CHECK_CLASSES", "set_partitions", "pattern_values"]
 
 GENERAL_CHECK_CLASSES = (2, 3, 4, 5, 6)  # the K at which a general-K step is grounded and checked
 # Families of derivations with a prover of their own: family -> module defining prove(derivation) -> Proof.
@@ -160,7 +160,7 @@ def _index_assignments(derivation: Derivation, exprs, n: int):
     """Assignments of 1..n to the free indices: one per equality pattern when the exprs are label-free."""
     indices = sorted(set().union(*(free_indices(e) for e in exprs)), key=str)
     if all(_label_free(e) for e in exprs):
-        candidates = (_pattern_values(indices, blocks) for blocks in _set_partitions(indices))
+        candidates = (pattern_values(indices, blocks) for blocks in set_partitions(indices))
         candidates = (values for values in candidates if max(values.values(), default=0) <= n)
     else:
         candidates = (dict(zip(indices, combo)) for combo in itertools.product(range(1, n + 1), repeat=len(indices)))
@@ -179,18 +179,20 @@ def _label_free(expr: sp.Expr) -> bool:
     return True
 
 
-def _set_partitions(items):
+def set_partitions(items):
+    """Every way to split `items` into blocks: the patterns of which free indices are equal."""
     if not items:
         yield []
         return
     first, rest = items[0], items[1:]
-    for partition in _set_partitions(rest):
+    for partition in set_partitions(rest):
         yield [[first]] + partition
         for position in range(len(partition)):
             yield partition[:position] + [[first] + partition[position]] + partition[position + 1:]
 
 
-def _pattern_values(indices, blocks) -> dict:
+def pattern_values(indices, blocks) -> dict:
+    """One representative assignment for a pattern: block b takes the value b (1-based)."""
     return {index: number for number, block in enumerate(blocks, start=1) for index in block}
 
 

@@ -22,6 +22,7 @@ import numpy as np
 import sympy as sp
 
 from derive.backprop.notation import C, L, LayerIndexed, SigmaPrime, SizeIndexed, a, b, delta, l, w, y, z
+from derive.verify import pattern_values, set_partitions
 
 __all__ = ["Frame", "frame_for", "ground", "is_zero", "index_ranges", "assignments", "expand_sums", "atomize",
            "numeric_point", "SIZES"]
@@ -248,26 +249,11 @@ def assignments(exprs, ranges: dict, frame: Frame):
     per_group = []
     for layer, members in groups.items():
         size = frame.layer_sizes[layer]
-        options = [values for values in (_pattern(members, blocks) for blocks in _partitions(members))
+        options = [values for values in (pattern_values(members, blocks) for blocks in set_partitions(members))
                    if max(values.values()) <= size]
         per_group.append(options)
     for combination in itertools.product(*per_group):
         yield tuple(sorted(((k, v) for part in combination for k, v in part.items()), key=lambda kv: str(kv[0])))
-
-
-def _partitions(items):
-    if not items:
-        yield []
-        return
-    first, rest = items[0], items[1:]
-    for partition in _partitions(rest):
-        yield [[first]] + partition
-        for position in range(len(partition)):
-            yield partition[:position] + [[first] + partition[position]] + partition[position + 1:]
-
-
-def _pattern(indices, blocks) -> dict:
-    return {index: number for number, block in enumerate(blocks, start=1) for index in block}
 
 
 # ------------------------------------------------------------------------------------------------- atoms
