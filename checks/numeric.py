@@ -6,7 +6,11 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["TOLERANCES", "central_step", "central_jacobian", "normwise_relative_error"]
+__all__ = ["TOLERANCES", "COMPLEX_STEP", "central_step", "central_jacobian", "normwise_relative_error"]
+
+# Im f(x + ih) / h = f'(x) + O(h²) with no subtraction: any h far below sqrt(eps) gives f' to rounding, and
+# 1e-20 keeps h·f' clear of underflow for derivatives down to 1e-280.
+COMPLEX_STEP = 1e-20
 
 # Tolerances with their reasons (float64 unless said otherwise).
 TOLERANCES = {
@@ -14,9 +18,9 @@ TOLERANCES = {
     # round-off O(eps/h); with h = eps^(1/3) both are about 1e-11 relative, so 1e-7 leaves four digits of
     # room for ill-conditioned points and still fails any wrong formula (they are off by O(1)).
     "derivation": 1e-7,
-    # BP1-BP4 on a whole network (784-30-10, a batch of 16) against the fourth-order stencil in every parameter:
-    # its round-off, about 1.5·eps·C/h ≈ 1e-12 per coordinate, adds up to ~5e-11 of the norm of the smallest
-    # tensor gradient (W^1); 1e-8 is the bound the issue sets and leaves two orders of magnitude of room.
+    # BP1-BP4 on a whole network against complex-step derivatives in every parameter: both sides are exact to
+    # a few ulps relative to each tensor's own gradient, at any depth or width (measured ~1e-14 on 784-30-10,
+    # ten layers of 2 and 3-10000); 1e-8 leaves six orders of room and fails any wrong equation (off by O(1)).
     "backprop": 1e-8,
 }
 

@@ -101,10 +101,27 @@ def test_check_table_at_eighty_columns():
 
 def test_show_json_shape():
     document = show_json(run("cross-entropy-delta", 3))
-    assert set(document) == {"id", "title", "claim", "assumptions", "steps"}
+    assert set(document) == {"id", "title", "claim", "assumptions", "steps", "independent", "numeric", "passed"}
+    assert document["passed"] is True and document["numeric"]["passed"] is True
     assert document["claim"] == "δ_i = a_i − y_i"
     assert all(set(step) == {"rule", "text", "latex", "verified"} for step in document["steps"])
     json.dumps(document)
+
+
+def test_every_step_verified_never_reads_as_a_pass_when_the_numbers_failed():
+    from checks.derivation_check import NumericCheck
+    from derive.render.report import Report
+
+    good = run("sigmoid", 3)
+    failed = Report(good.derivation, good.proof, NumericCheck(float("nan"), 3, "central differences", "K=3"))
+    document = show_json(failed)
+    assert all(step["verified"] for step in document["steps"])
+    assert document["passed"] is False and document["numeric"] == {
+        "max_rel_error": None, "passed": False, "method": "central differences"}
+    json.loads(json.dumps(document, allow_nan=False))
+    assert check_json([failed])["results"][0]["numeric_max_rel_error"] is None
+    assert "Numeric check: FAILED (max relative error not computed)" in latex_document([failed])
+    assert "Numeric check: passed (max relative error $" in latex_document([good])
 
 
 def test_check_json_shape():
