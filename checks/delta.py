@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from checks.diagnose import name_factor
+from checks.diagnose import factor_text
 from checks.network import sigmoid, softmax
 from checks.report import Entry, Finding, Report, TensorResult
 from checks.tolerances import DELTA_TOLERANCE, Tolerance
@@ -166,9 +166,8 @@ def _scale_findings(yours: Array, derived: Array, tol: Tolerance, names: dict) -
         findings.append(Finding("sign", f"your delta is -({names['right']}), the derived delta with the wrong sign",
                                 f"yours / derived = {c:.10g} on every probe", factor=-1.0))
     if abs(abs(c) - 1) > 1e-6:
-        named = name_factor(abs(c), names.get("batch_size"), names.get("classes"))
-        label = f" = {named}" if named else ""
-        message = f"your delta is {c:.10g} x ({names['right']}): off by a constant factor{label}"
+        size = factor_text(c, names.get("batch_size"), names.get("classes"), 1e-6)
+        message = f"your delta is {names['right']} times a constant factor {size}"
         findings.append(Finding("scale", message,
                                 f"yours = {c:.10g} x derived on every probe", factor=c))
     return findings

@@ -66,6 +66,7 @@ class Report:
     evaluations: int = 0
     notes: tuple[str, ...] = ()
     labels: tuple[str, str, str] = ("tensor", "analytic", "numeric")
+    failure: str = ""  # what failed when it is not the error: a shape; then the headline says it first
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -74,8 +75,10 @@ class Report:
 
     def _headline(self) -> str:
         verdict = "PASSED" if self.passed else "FAILED"
-        return (f"{self.title}: {verdict}  normwise relative error {self.error:.2e} "
-                f"(tolerance rtol {self.rtol:.0e} + atol {self.atol:.0e})")
+        error = (f"normwise relative error {self.error:.2e} (tolerance rtol {self.rtol:.0e} + atol {self.atol:.0e})")
+        if self.failure:
+            return f"{self.title}: {verdict}  {self.failure}: {error}"
+        return f"{self.title}: {verdict}  {error}"
 
     def _method_line(self) -> str:
         line = f"method {self.method}" + (f", step {self.step:.3g}" if self.step else "") + f", mode {self.mode}"
@@ -86,7 +89,7 @@ class Report:
 
     def _entry_rows(self) -> list[list[str]]:
         return [[e.tensor, str(e.index), f"{e.analytic + 0.0:.12g}", f"{e.numeric + 0.0:.12g}", f"{e.difference:.3g}",
-                 f"{e.analytic / e.numeric:.6g}" if e.numeric else "-"] for e in self.worst]
+                 f"{e.analytic / e.numeric + 0.0:.6g}" if e.numeric else "-"] for e in self.worst]
 
     def _headers(self) -> tuple[list[str], list[str]]:
         name, analytic, numeric = self.labels
