@@ -314,9 +314,10 @@ def _report(setup: _Setup, evidence: list[Evidence], results: list[TensorResult]
         notes.append(f"fast mode: errors estimated from {setup.probes} Gaussian probes per tensor "
                      "(E[(v.e)^2] = ||e||^2); wrong entries located by bisection")
     passed = all(r.passed for r in results)
+    wrong_values = {r.name for r, bad in zip(results, failed) if bad}  # worst entries only where values are wrong
     mode = "full (every coordinate)" if setup.full else f"fast ({setup.probes} probes per tensor)"
     return Report("gradient check", passed, _overall(results), tuple(results),
-                  tuple(worst if not passed or setup.full else ()), tuple(findings), _METHOD_NAMES[setup.method],
+                  tuple(e for e in worst if e.tensor in wrong_values), tuple(findings), _METHOD_NAMES[setup.method],
                   max(setup.steps), mode, setup.tol.rtol, setup.tol.atol, setup.loss.count, tuple(notes),
                   failure=_shape_failure(setup.shape_transposed))
 

@@ -168,3 +168,40 @@ def test_correct_deltas_name_nothing():
     assert check_delta(network.OUTPUT_DELTAS["correct"], classes=3).ids == ()
     assert check_hidden_delta(lambda z, u: u * _sigmoid(z) * (1 - _sigmoid(z))).ids == ()
     assert np.isclose(check_delta(network.OUTPUT_DELTAS["correct"], classes=3).error, 0, atol=1e-15)
+
+
+@pytest.mark.parametrize("mode", ["full", "fast"])
+@pytest.mark.parametrize("factor", [2.0, -1.0])
+def test_a_one_entry_tensor_is_no_evidence_of_scale_or_sign(mode, factor):
+    """Any one number is c times any other: a wrong scalar gradient names no factor."""
+    def loss(p):
+        return float(np.sum(p[0] ** 2) + np.sin(p[1][0]))
+
+    def grad(p):
+        return [2 * p[0], factor * np.cos(p[1])]
+
+    report = gradcheck(loss, grad, [np.arange(1.0, 4.0), np.array([0.3])], mode=mode)
+    assert not report.passed and report.ids == ()
+    assert [t.passed for t in report.tensors] == [True, False]
+
+
+def test_a_one_entry_tensor_joins_a_factor_a_larger_tensor_shows():
+    def loss(p):
+        return float(np.sum(p[0] ** 2) + np.sin(p[1][0]))
+
+    def grad(p):
+        return [2 * 2 * p[0], 2 * np.cos(p[1])]
+
+    report = gradcheck(loss, grad, [np.arange(1.0, 4.0), np.array([0.3])])
+    assert report.ids == ("scale",) and report.mistakes[0].message == "every tensor: off by a constant factor of 2"
+
+
+def test_messages_from_numbers_are_worded_properly():
+    from checks.report import Entry, Report
+
+    report = Report("gradient check", False, 1.0, (), (Entry("W1", (0, 0), -0.0, 3.0),), (), "complex step", 0.0,
+                    "full", 1e-9, 1e-13)
+    row = next(line for line in str(report).splitlines() if line.startswith("W1"))
+    assert row.split() == ["W1", "(0,", "0)", "0", "3", "-3", "0"]  # the ratio is 0, never "-0"
+    with pytest.raises(ValueError, match=r"^params\[0\] is an array of int64; every"):
+        gradcheck(lambda p: 0.0, lambda p: p, [np.arange(3)])

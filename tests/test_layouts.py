@@ -1,0 +1,133 @@
+"""checks.layouts and the checker on row-layout numpy code as public tutorials write it (CS231n's two-layer net)."""
+
+import numpy as np
+import pytest
+
+from checks import gradcheck
+from checks.layouts import bias_shape_note, infer_layout
+
+N, D, H, C = 5, 4, 10, 3
+
+
+@pytest.mark.parametrize("shapes, kind, names", [
+    ([(4, 10), (10,), (10, 3), (3,)], "rows", ("W1", "b1", "W2", "b2")),
+    ([(4, 10), (1, 10), (10, 3), (1, 3)], "rows", ("W1", "b1", "W2", "b2")),
+    ([(10, 4), (10, 1), (3, 10), (3, 1)], "columns", ("W1", "b1", "W2", "b2")),
+    ([(5, 5), (5,)], "columns or rows", ("W1", "b1")),
+    ([(5, 10), (11, 3)], "folded", ("W1", "W2")),
+    ([(10, 5), (3, 11)], "folded", ("W1", "W2")),
+    ([(4, 10), (7,)], "unknown", ("params[0]", "params[1]")),
+    ([(5, 10), (5, 3)], "unknown", ("params[0]", "params[1]")),
+])
+def test_layouts_are_recognized_and_named(shapes, kind, names):
+    layout = infer_layout(shapes)
+    assert (layout.kind, layout.names) == (kind, names)
+
+
+def test_only_an_h_gradient_for_a_1_h_bias_gets_a_note():
+    assert bias_shape_note("b1", (10,), (1, 10)) == (
+        "grad for b1 has shape (10,) and b1 has shape (1, 10): the same 10 entries (b -= lr * g broadcasts the same), "
+        "compared as such")
+    assert bias_shape_note("b1", (10,), (10, 1)) is None  # b - lr * g would broadcast to (10, 10)
+    assert bias_shape_note("b1", (10,), (10,)) is None
+
+
+def _data(seed=0):
+    rng = np.random.default_rng(seed)
+    X, y = rng.standard_normal((N, D)), rng.integers(C, size=N)
+    params = [1e-1 * rng.standard_normal((D, H)), 1e-1 * rng.standard_normal(H),
+              1e-1 * rng.standard_normal((H, C)), 1e-1 * rng.standard_normal(C)]
+    return X, y, params
+
+
+def _forward(params, X):
+    W1, b1, W2, b2 = params
+    hidden = np.maximum(0, X @ W1 + b1)
+    scores = hidden @ W2 + b2
+    return hidden, scores
+
+
+def _loss(params, X, y, reg):
+    hidden, scores = _forward(params, X)
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return -log_probs[range(N), y].mean() + reg * (np.sum(params[0] ** 2) + np.sum(params[2] ** 2))
+
+
+def _grad(params, X, y, reg, mutant=None):
+    """CS231n's backward pass: probs[range(N), y] -= 1, then the chain rule in row layout."""
+    W1, b1, W2, b2 = params
+    hidden, scores = _forward(params, X)
+    probs = np.exp(scores - scores.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    dscores = probs.copy()
+    dscores[range(N), y] -= 1
+    if mutant != "no-mean":
+        dscores /= N
+    dW2 = hidden.T @ dscores + 2 * reg * W2
+    db2 = dscores.sum(axis=0) * (2.0 if mutant == "db2-doubled" else 1.0)
+    dhidden = dscores @ W2.T
+    if mutant != "no-relu-mask":
+        dhidden[hidden <= 0] = 0
+    dW1 = X.T @ dhidden + 2 * reg * W1
+    db1 = dhidden.sum(axis=0)
+    if mutant == "dW2-transposed":
+        dW2 = dW2.T
+    return [dW1, db1, dW2, db2]
+
+
+def _check(mutant=None, reg=0.0, **options):
+    X, y, params = _data()
+    return gradcheck(lambda p: _loss(p, X, y, reg), lambda p: _grad(p, X, y, reg, mutant), params, **options)
+
+
+@pytest.mark.parametrize("mode", ["full", "fast"])
+@pytest.mark.parametrize("reg", [0.0, 1e-3])
+def test_the_tutorial_gradient_passes_with_its_tensors_named(mode, reg):
+    report = _check(reg=reg, mode=mode)
+    assert report.passed and report.ids == ()
+    assert [t.name for t in report.tensors] == ["W1", "b1", "W2", "b2"]
+
+
+def test_forgetting_the_mean_is_the_batch_size():
+    report = _check("no-mean", batch_size=N)
+    assert not report.passed and report.ids == ("scale",)
+    assert report.mistakes[0].message == "every tensor: off by a constant factor of 5 (the batch size)"
+
+
+def test_a_missing_relu_mask_points_at_the_hidden_layer():
+    report = _check("no-relu-mask")
+    assert [t.name for t in report.tensors if not t.passed] == ["W1", "b1"]
+    assert report.notes[-1] == ("layer 1 is wrong and W2 and b2 are right: the error enters when backpropagating "
+                                "into layer 1 (its activation derivative or the transposed weights); "
+                                "checks.delta.check_hidden_delta tests a hidden-layer delta function")
+
+
+def test_a_wrong_output_bias_alone_does_not_blame_the_delta():
+    report = _check("db2-doubled")
+    assert [t.name for t in report.tensors if not t.passed] == ["b2"]
+    assert report.notes[-1] == ("b2 is wrong and W2 is right, so the output delta is right (both are built from it): "
+                                "the mistake is in b2's own gradient")
+    assert not any("check_delta" in note for note in report.notes)
+
+
+def test_a_transposed_weight_gradient_headlines_the_shape():
+    report = _check("dW2-transposed")
+    assert not report.passed and report.ids == ("transpose",)
+    assert str(report).splitlines()[0].startswith(
+        "gradient check: FAILED  grad returned W2 with the shape reversed; compared transposed back: normwise "
+        "relative error ")
+
+
+def test_a_1_h_bias_with_an_h_gradient_is_compared_with_a_note():
+    X, y, params = _data()
+    params = [params[0], params[1].reshape(1, H), params[2], params[3].reshape(1, C)]
+    report = gradcheck(lambda p: _loss(p, X, y, 0.0), lambda p: _grad(p, X, y, 0.0), params)
+    assert report.passed
+    assert sum("compared as such" in note for note in report.notes) == 2
+
+
+def test_a_complex_gradient_is_refused():
+    X, y, params = _data()
+    with pytest.raises(ValueError, match=r"^grad\(params\) for W1 is a complex array \(complex128\); return the real"):
+        gradcheck(lambda p: _loss(p, X, y, 0.0), lambda p: [g + 0j for g in _grad(p, X, y, 0.0)], params)
