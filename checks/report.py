@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 
 __all__ = ["Entry", "TensorResult", "Finding", "Report", "mimebundle"]
@@ -129,6 +130,18 @@ class Report:
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
         return mimebundle(self)
+
+    def to_json(self) -> dict:
+        """{"passed", "error", "tensors": [{"name", "shape", "error", "passed", "where"}], "mistakes": [{"id",
+        "message"}]}: the contract scripts parse (an error that is not a finite number is null)."""
+        return {"passed": self.passed, "error": _number(self.error),
+                "tensors": [{"name": t.name, "shape": list(t.shape), "error": _number(t.error), "passed": t.passed,
+                             "where": t.where} for t in self.tensors],
+                "mistakes": [{"id": m.id, "message": m.message} for m in self.mistakes]}
+
+
+def _number(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
 
 
 def mimebundle(renderable) -> dict[str, str]:

@@ -131,3 +131,50 @@ def test_a_complex_gradient_is_refused():
     X, y, params = _data()
     with pytest.raises(ValueError, match=r"^grad\(params\) for W1 is a complex array \(complex128\); return the real"):
         gradcheck(lambda p: _loss(p, X, y, 0.0), lambda p: [g + 0j for g in _grad(p, X, y, 0.0)], params)
+
+
+CS231N_FILE = '''
+import numpy as np
+
+rng = np.random.default_rng(0)
+X, y = rng.standard_normal((5, 4)), rng.integers(3, size=5)
+params = [0.1 * rng.standard_normal((4, 10)), np.zeros(10), 0.1 * rng.standard_normal((10, 3)), np.zeros(3)]
+
+
+def loss(p):
+    h = np.maximum(0, X @ p[0] + p[1])
+    s = h @ p[2] + p[3]
+    s = s - s.max(axis=1, keepdims=True)
+    return -(s[range(5), y] - np.log(np.exp(s).sum(axis=1))).mean()
+
+
+def grad(p):
+    h = np.maximum(0, X @ p[0] + p[1])
+    s = h @ p[2] + p[3]
+    probs = np.exp(s - s.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    probs[range(5), y] -= 1
+    d = probs / 5 * SCALE
+    dh = d @ p[2].T
+    dh[h <= 0] = 0
+    return [X.T @ dh, dh.sum(axis=0), h.T @ d, d.sum(axis=0)]
+'''
+
+
+@pytest.mark.parametrize("scale, code", [("1", 0), ("5", 1)])
+def test_gradcheck_json_is_the_contract(tmp_path, capsys, scale, code):
+    import json
+
+    from derive.cli import main
+
+    path = tmp_path / "two_layer.py"
+    path.write_text(CS231N_FILE.replace("SCALE", scale))
+    assert main(["gradcheck", str(path), "--format", "json", "--batch-size", "5"]) == code
+    document = json.loads(capsys.readouterr().out)
+    assert set(document) == {"passed", "error", "tensors", "mistakes"} and document["passed"] is (code == 0)
+    assert [(t["name"], t["shape"]) for t in document["tensors"]] == [
+        ("W1", [4, 10]), ("b1", [10]), ("W2", [10, 3]), ("b2", [3])]
+    assert all(set(t) == {"name", "shape", "error", "passed", "where"} for t in document["tensors"])
+    expected = [] if code == 0 else [{"id": "scale",
+                                      "message": "every tensor: off by a constant factor of 5 (the batch size)"}]
+    assert document["mistakes"] == expected

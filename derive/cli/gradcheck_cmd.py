@@ -28,6 +28,8 @@ def add_arguments(parser) -> None:
                         help="lets a factor equal to the batch size be named")
     parser.add_argument("--classes", type=parse_classes, default=None, metavar="K",
                         help="lets a factor equal to K be named")
+    parser.add_argument("--format", default="text", choices=["text", "json"],
+                        help='text: the report; json: {"passed", "error", "tensors", "mistakes"} for scripts')
 
 
 def _positive(text: str) -> int:
@@ -115,5 +117,10 @@ def run(args, out) -> int:
         raise
     except BaseException as error:  # raised inside the person's loss or grad, sys.exit() included
         raise UsageError(f"{path}: calling {args.loss}/{args.grad} raised {_one_line(error)}") from None
-    Console(file=out).print(report)
+    if args.format == "json":
+        import json
+
+        out.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        Console(file=out).print(report)
     return 0 if report.passed else 1
