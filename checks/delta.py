@@ -74,11 +74,13 @@ def _canonical(name: str) -> str:
     return str(name).strip().lower().replace("_", "-").replace(" ", "-")
 
 
-def _probe_sets(output: str, classes: int, rng: np.random.Generator) -> dict[str, list[tuple[Array, Array]]]:
+def _probe_sets(output: str, classes: int, rng: np.random.Generator, count: int,
+                one_hot_only: bool = False) -> dict[str, list[tuple[Array, Array]]]:
     """Targets by kind; softmax targets sum to 1 (one-hot, smoothed, random), sigmoid targets are per unit."""
-    count = min(classes, 8)
     one_hot = [np.eye(classes)[k % classes] for k in range(count)]
-    if output == "softmax":
+    if one_hot_only:
+        targets = {"one-hot": one_hot}
+    elif output == "softmax":
         targets = {"one-hot": one_hot,
                    "smoothed": [0.9 * y + 0.1 / classes for y in one_hot],
                    "random": list(rng.dirichlet(np.ones(classes), size=count))}
@@ -101,6 +103,26 @@ def _call(delta: DeltaFunction, z: Array, second: Array, classes: int) -> Array:
 
 def _evaluate(fn: DeltaFunction, probes: dict[str, list[tuple[Array, Array]]], classes: int) -> dict[str, Array]:
     return {kind: np.array([_call(fn, z, y, classes) for z, y in pairs]) for kind, pairs in probes.items()}
+
+
+def _call_batch(delta: DeltaFunction, z: Array, y: Array, layout: str, labels: str) -> Array:
+    """One call with every probe of a kind as a batch: rows (n, K) or columns (K, n); labels as indices or one-hot.
+    Returns the deltas as rows (n, K)."""
+    second = np.argmax(y, axis=1) if labels == "indices" else (y if layout == "rows" else y.T.copy())
+    given = z.copy() if layout == "rows" else z.T.copy()
+    value = np.asarray(delta(given, second))
+    if value.shape != given.shape:
+        shown = "(n,) class indices" if labels == "indices" else f"y of shape {second.shape}"
+        raise ValueError(f"delta(z, y) returned shape {value.shape}; expected {given.shape} for z of shape "
+                         f"{given.shape} and {shown} (layout={layout!r})")
+    if not np.all(np.isfinite(value)):
+        raise ValueError("delta(z, y) returned NaN or inf")
+    return (value if layout == "rows" else value.T).astype(float)
+
+
+def _evaluate_batch(fn: DeltaFunction, probes, layout: str, labels: str) -> dict[str, Array]:
+    return {kind: _call_batch(fn, np.array([z for z, _ in pairs]), np.array([y for _, y in pairs]), layout, labels)
+            for kind, pairs in probes.items()}
 
 
 def _relative(a: Array, b: Array) -> float:
@@ -190,29 +212,61 @@ def _reference(output: str, cost: str) -> tuple[DeltaFunction, tuple[str, str]]:
     return reference.output_delta(output, cost), pair
 
 
-def check_delta(delta: DeltaFunction, output: str = "softmax", cost: str = "cross-entropy", classes: int = 10, *,
-                seed: int = 0, batch_size: int | None = None) -> Report:
-    """Probe delta(z, y) (1-D z and y of length `classes`) and compare it with the derived output-layer delta.
+_LAYOUTS = ("vector", "rows", "columns")
+_LABELS = ("one-hot", "indices")
 
-    Targets: for softmax, one-hot, smoothed (0.9 one-hot + 0.1/K) and random distributions, all summing to 1; for
-    sigmoid, one-hot, binary and soft targets. Names softmax-diagonal-only, extra-activation-derivative,
-    double-softmax, activation-derivative-of-activation, scale (c (a - y)) and sign (y - a) when the delta matches.
-    """
-    output, cost = _canonical(output), _canonical(cost)
+
+def _check_options(output: str, classes, layout: str, labels: str, batch_size) -> None:
     if not isinstance(classes, (int, np.integer)) or classes < 2:
         raise ValueError(f"classes must be an integer >= 2, got {classes!r}")
     if output not in ("softmax", "sigmoid"):
         raise ValueError(f"unknown output {output!r}; choose softmax or sigmoid")
+    if layout not in _LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}; choose one of {', '.join(_LAYOUTS)}")
+    if labels not in _LABELS:
+        raise ValueError(f"unknown labels {labels!r}; choose one-hot or indices")
+    if labels == "indices" and (layout == "vector" or output != "softmax"):
+        raise ValueError("labels='indices' needs a softmax output and a batch (layout='rows' or 'columns')")
+    if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+
+
+def _batch_rows(layout: str, classes: int, batch_size: int | None) -> int:
+    """Probes per kind: up to 8 for single vectors; for a batch, batch_size rows, else 8 (9 when K = 8, so that a
+    factor 1/n of a mean over the batch is not mistaken for 1/K)."""
+    if layout == "vector":
+        return min(classes, 8)
+    return batch_size or (9 if classes == 8 else 8)
+
+
+def check_delta(delta: DeltaFunction, output: str = "softmax", cost: str = "cross-entropy", classes: int = 10, *,
+                seed: int = 0, batch_size: int | None = None, layout: str = "vector",
+                labels: str = "one-hot") -> Report:
+    """Probe delta(z, y) and compare it with the derived output-layer delta.
+
+    layout: 'vector' (z and y 1-D of length `classes`), 'rows' (z of shape (n, K), one example per row, as in
+    X @ W + b code) or 'columns' (z of shape (K, n)); labels: 'one-hot' (y shaped like z) or 'indices' (y of
+    shape (n,) integer classes, as in probs[range(n), y] -= 1; softmax only). In a batch, n = batch_size (default
+    8), so a mean over the batch shows as a factor 1/n, named. Targets: for softmax, one-hot, smoothed
+    (0.9 one-hot + 0.1/K) and random distributions, all summing to 1 (one-hot only with indices); for sigmoid,
+    one-hot, binary and soft targets. Names softmax-diagonal-only, extra-activation-derivative, double-softmax,
+    activation-derivative-of-activation, scale (c (a - y)) and sign (y - a) when the delta matches.
+    """
+    output, cost = _canonical(output), _canonical(cost)
+    _check_options(output, classes, layout, labels, batch_size)
     reference, (output, cost) = _reference(output, cost)
-    probes = _probe_sets(output, int(classes), np.random.default_rng(seed))
-    yours = _evaluate(delta, probes, classes)
+    count = _batch_rows(layout, int(classes), batch_size)
+    batch_size = batch_size or (count if layout != "vector" else None)
+    probes = _probe_sets(output, int(classes), np.random.default_rng(seed), count, labels == "indices")
+    yours = _evaluate(delta, probes, classes) if layout == "vector" else _evaluate_batch(delta, probes, layout, labels)
     derived = _evaluate(reference, probes, classes)
     tol = DELTA_TOLERANCE
     findings = _form_findings(yours, derived, WRONG_FORMS.get((output, cost), {}), probes, classes, tol)
     findings += _scale_findings(_stack(yours), _stack(derived), tol, {"batch_size": batch_size, "classes": classes,
                                                                        "right": _RIGHT.get((output, cost), "derived")})
     total = sum(len(pairs) for pairs in probes.values())
-    return _report(f"delta check ({output} + {cost}, K = {classes})", yours, derived, findings,
+    shape = "" if layout == "vector" else f", {layout} of {count} examples" + (", class indices" if labels == "indices" else "")
+    return _report(f"delta check ({output} + {cost}, K = {classes}{shape})", yours, derived, findings,
                    "compared with the derived delta (checks.reference.output_delta)",
                    f"{total} probes of {', '.join(probes)} targets", tol)
 

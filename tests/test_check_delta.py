@@ -1,6 +1,7 @@
 """checks.check_delta and check_hidden_delta: the derived delta passes, each wrong form is named with its evidence."""
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -159,3 +160,62 @@ def test_the_person_s_arrays_are_not_shared_with_the_probes():
         return out
 
     assert check_delta(mutating, classes=3).passed
+
+
+def _rows_softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _tutorial_delta(mean):
+    """CS231n's dscores: probs[range(N), y] -= 1, then (perhaps) the mean over the batch."""
+    def delta(scores, y):
+        probs = _rows_softmax(scores)
+        probs[range(len(y)), y] -= 1
+        return probs / len(y) if mean else probs
+    return delta
+
+
+def test_a_batch_of_rows_with_class_indices_is_checked():
+    report = check_delta(_tutorial_delta(mean=False), classes=4, layout="rows", labels="indices")
+    assert report.passed and report.title == "delta check (softmax + cross-entropy, K = 4, rows of 8 examples, " \
+                                             "class indices)"
+
+
+def test_the_mean_over_a_batch_is_named_as_such():
+    report = check_delta(_tutorial_delta(mean=True), classes=4, layout="rows", labels="indices")
+    assert report.ids == ("scale",)
+    assert report.mistakes[0].message == "your delta is a - y times a constant factor of 1/8 (one over the batch size)"
+
+
+@pytest.mark.parametrize("layout", ["rows", "columns"])
+def test_batches_of_one_hot_targets_in_either_layout(layout):
+    axis = 1 if layout == "rows" else 0
+
+    def right(z, y):
+        e = np.exp(z - z.max(axis=axis, keepdims=True))
+        return e / e.sum(axis=axis, keepdims=True) * y.sum(axis=axis, keepdims=True) - y
+
+    def diagonal_only(z, y):
+        e = np.exp(z - z.max(axis=axis, keepdims=True))
+        return -y * (1 - e / e.sum(axis=axis, keepdims=True))
+
+    assert check_delta(right, classes=5, layout=layout).passed
+    assert check_delta(diagonal_only, classes=5, layout=layout).ids == ("softmax-diagonal-only",)
+
+
+def test_a_delta_that_returns_the_wrong_batch_shape_is_one_clear_error():
+    with pytest.raises(ValueError, match=r"^delta\(z, y\) returned shape \(4, 8\); expected \(8, 4\) for z of shape "
+                                         r"\(8, 4\) and \(n,\) class indices \(layout='rows'\)$"):
+        check_delta(lambda z, y: _tutorial_delta(False)(z, y).T, classes=4, layout="rows", labels="indices")
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"layout": "diagonal"}, "unknown layout 'diagonal'"),
+    ({"labels": "indices"}, "labels='indices' needs a softmax output and a batch"),
+    ({"layout": "rows", "labels": "indices", "output": "sigmoid"}, "labels='indices' needs a softmax output"),
+    ({"layout": "rows", "batch_size": 0}, "batch_size must be a positive integer"),
+])
+def test_bad_layout_options_are_refused(options, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        check_delta(_tutorial_delta(False), **{"classes": 3, **options})
