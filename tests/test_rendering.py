@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 
 import pytest
 from rich.console import Console
@@ -46,14 +47,18 @@ assuming  a_i = 1 / (1 + e^{−z_i}) (sigmoid, elementwise)
 ✓ =  a_i·(1 − a_i)
       substitute the definition of a — 1/(1 + e^{−z_i}) is a_i
 
+✓ independent route: equals sympy.diff of the definition for symbolic K (range guards resolved, 
+delta sums contracted)
+✓ numeric: max relative error E (4th-order central differences at 3 seeded points, K=2,7)
+
 """
 
 
 def test_sigmoid_renders_exactly():
+    """The whole rendering; only the measured error (rounding, platform-dependent in its last digit) is masked."""
     text = render(run("sigmoid", None, seed=0))
-    assert text.startswith(SIGMOID_GOLDEN)
-    assert "✓ independent route: equals sympy.diff of the definition for symbolic K" in text
-    assert "✓ numeric: max relative error" in text
+    masked, count = re.subn(r"(max relative error )\d\.\de-1[0-9]", r"\1E", text)
+    assert count == 1 and masked == SIGMOID_GOLDEN
 
 
 @pytest.mark.parametrize("classes, expected", [
