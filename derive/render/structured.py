@@ -34,7 +34,7 @@ def _latex_relation(step) -> str:
 
 def show_json(report) -> dict:
     """{"id", "title", "claim", "assumptions", "steps": [{"rule", "text", "latex", "verified"}], "independent":
-    {"verified", "method"}, "numeric": {"max_rel_error", "passed", "method"}, "passed"}
+    {"verified", "method"}, "numeric": {"max_rel_error", "passed", "verdict", "method"}, "passed"}
 
     The route and numeric verdicts sit beside the steps so that every step verified never reads as a pass when
     the numbers disagree.
@@ -49,7 +49,7 @@ def show_json(report) -> dict:
                   for step, check in zip(derivation.steps, proof.steps)],
         "independent": {"verified": proof.independent.verified, "method": proof.independent.method},
         "numeric": {"max_rel_error": _finite_or_none(numeric.max_rel_error), "passed": numeric.passed,
-                    "method": numeric.method},
+                    "verdict": numeric.verdict, "method": numeric.method},
         "passed": report.passed,
     }
 
@@ -62,7 +62,7 @@ def _finite_or_none(value: float) -> float | None:
 def _latex_verdicts(report) -> str:
     """The independent route and the numeric check under the steps, in ASCII words (pdflatex-safe)."""
     independent = "verified" if report.proof.independent.verified else "NOT VERIFIED"
-    numeric = "passed" if report.numeric.passed else "FAILED"
+    numeric = {"passed": "passed", "failed": "FAILED"}.get(report.numeric.verdict, report.numeric.verdict)
     return (f"\\noindent Independent route: {independent}. Numeric check: {numeric} (max relative error "
             f"${report.numeric.max_rel_error:.1e}$).\\par\\medskip\n").replace("$nan$", "not computed")
 
