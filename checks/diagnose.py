@@ -146,6 +146,11 @@ def _same_way(names: list[str], findings: Sequence[Finding]) -> bool:
     return not covering or any(set(names) <= tensors for tensors in covering)
 
 
+def _covered(names: list[str], findings: Sequence[Finding]) -> bool:
+    """Whether one scale or sign finding names all of these tensors (the numbers show the same mistake)."""
+    return any(set(names) <= set(f.tensors) for f in findings if f.id in ("scale", "sign"))
+
+
 def _listing(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
@@ -165,9 +170,9 @@ def _output_hint(names, failed, findings, last) -> str | None:
                 "is formed from the delta")
     if len(wrong) > 1 and not _same_way(wrong, findings):
         return f"{_listing(wrong)} are wrong in different ways: check each one's gradient"
-    return (f"{_listing(wrong)} {'are' if len(wrong) > 1 else 'is'} wrong"
-            f"{' the same way' if len(wrong) > 1 else ''}{', and so is every layer below' if below else ''}, "
-            "so the error starts at the output delta: check your delta function with "
+    how = ("both wrong" if not _covered(wrong, findings) else "wrong the same way") if len(wrong) > 1 else "wrong"
+    return (f"{_listing(wrong)} {'are' if len(wrong) > 1 else 'is'} {how}{', and so is every layer below' if below else ''}"
+            ", so the error starts at the output delta: check your delta function with "
             "checks.check_delta(delta, output=..., cost=...)")
 
 
@@ -188,8 +193,7 @@ def layer_hint(names: list[str], failed: list[bool], explained: set[str],
         return None
     wrong_layers = sorted({_layer(name) for name in wrong})
     right = [n for n, bad in zip(names, failed) if not bad]
-    wrong_text = f"layer {wrong_layers[0]} is" if len(wrong_layers) == 1 else \
-        f"layers {_listing([str(w) for w in wrong_layers])} are"
+    wrong_text = f"{_listing(wrong)} {'are' if len(wrong) > 1 else 'is'}"
     return (f"{wrong_text} wrong and {_listing(right)} {'are' if len(right) > 1 else 'is'} right: the error enters "
             f"when backpropagating into layer {wrong_layers[-1]} (its activation derivative or the transposed "
             "weights); checks.delta.check_hidden_delta tests a hidden-layer delta function")

@@ -98,7 +98,7 @@ def test_forgetting_the_mean_is_the_batch_size():
 def test_a_missing_relu_mask_points_at_the_hidden_layer():
     report = _check("no-relu-mask")
     assert [t.name for t in report.tensors if not t.passed] == ["W1", "b1"]
-    assert report.notes[-1] == ("layer 1 is wrong and W2 and b2 are right: the error enters when backpropagating "
+    assert report.notes[-1] == ("W1 and b1 are wrong and W2 and b2 are right: the error enters when backpropagating "
                                 "into layer 1 (its activation derivative or the transposed weights); "
                                 "checks.delta.check_hidden_delta tests a hidden-layer delta function")
 

@@ -205,3 +205,39 @@ def test_messages_from_numbers_are_worded_properly():
     assert row.split() == ["W1", "(0,", "0)", "0", "3", "-3", "0"]  # the ratio is 0, never "-0"
     with pytest.raises(ValueError, match=r"^params\[0\] is an array of int64; every"):
         gradcheck(lambda p: 0.0, lambda p: p, [np.arange(3)])
+
+
+def _finding(id_, *tensors):
+    from checks.report import Finding
+
+    return Finding(id_, "", "", tensors, 2.0)
+
+
+@pytest.mark.parametrize("failed, findings, hint", [
+    ([True, True, True, True], [], "W2 and b2 are both wrong, and so is every layer below, so the error starts at "
+     "the output delta: check your delta function with checks.check_delta(delta, output=..., cost=...)"),
+    ([False, False, True, True], [_finding("scale", "W2", "b2")], "W2 and b2 are wrong but the layers below, which "
+     "backpropagate the same output delta, are right: the mistake is in how the output layer's gradient is formed "
+     "from the delta"),
+    ([True, True, True, True], [_finding("scale", "W2")], "W2 and b2 are wrong in different ways: check each one's "
+     "gradient"),
+    ([True, True, True, True], [_finding("scale", "W1", "b1", "W2", "b2")], None),
+    ([False, False, False, True], [], "b2 is wrong and W2 is right, so the output delta is right (both are built "
+     "from it): the mistake is in b2's own gradient"),
+    ([True, False, False, False], [], "W1 is wrong and b1, W2 and b2 are right: the error enters when "
+     "backpropagating into layer 1 (its activation derivative or the transposed weights); "
+     "checks.delta.check_hidden_delta tests a hidden-layer delta function"),
+])
+def test_the_layer_hint_says_only_what_the_numbers_show(failed, findings, hint):
+    from checks.diagnose import layer_hint
+
+    assert layer_hint(["W1", "b1", "W2", "b2"], failed, set(), findings) == hint
+
+
+def test_with_biases_folded_in_the_output_weights_alone_speak_for_the_output_layer():
+    from checks.diagnose import layer_hint
+
+    assert layer_hint(["W1", "W2"], [False, True], set(), []) == (
+        "W2 is wrong but the layers below, which backpropagate the same output delta, are right: the mistake is in "
+        "how the output layer's gradient is formed from the delta")
+    assert "check_delta" in layer_hint(["W1", "W2"], [True, True], set(), [])
