@@ -166,3 +166,15 @@ def test_matrix_and_new_equation_relations_in_latex_and_markdown():
     document = latex_document([report])
     assert r"\iff" in document and document.isascii()
     assert "superscripts are layers" in document
+
+
+def test_an_inconclusive_numeric_check_says_so_everywhere():
+    from checks.derivation_check import NumericCheck
+    from derive.render.report import Report
+
+    good = run("sigmoid", 3)
+    undecided = Report(good.derivation, good.proof, NumericCheck(1e-6, 3, "central differences", "K=3", 1e-4))
+    assert not undecided.passed and show_json(undecided)["numeric"]["verdict"] == "inconclusive"
+    assert "✗ numeric (inconclusive): max relative error 1.0e-06 (central differences)" in render(undecided)
+    assert "✗ Numeric (inconclusive): max relative error 1.0e-06" in markdown(undecided)
+    assert "Numeric check: inconclusive (max relative error $1.0e-06$)" in latex_document([undecided])

@@ -98,7 +98,8 @@ def markdown(report) -> str:
         lines += [f"{number}. {mark} **{rule(step.rule).title}**{aside}: {step.note}", "",
                   "   $$", f"   {relation} {to_latex(step.expr)}", "   $$", ""]
     lines += [f"- {'✓' if proof.independent.verified else '✗'} Independent route: {proof.independent.method}",
-              f"- {'✓' if report.numeric.passed else '✗'} Numeric: max relative error "
+              f"- {'✓' if report.numeric.passed else '✗'} Numeric"
+              f"{' (inconclusive)' if report.numeric.verdict == 'inconclusive' else ''}: max relative error "
               f"{report.numeric.max_rel_error:.1e} ({report.numeric.method})", ""]
     return "\n".join(lines)
 
