@@ -101,12 +101,24 @@ def _scale_findings(factor: float, names: list[str], all_names: list[str], batch
         findings.append(Finding("sign", f"{where}: the gradient has the wrong sign",
                                 f"analytic / numeric = {factor:.10g} on every probe; {residual}", tuple(names), -1.0))
     if abs(abs(factor) - 1) > tol:
-        named = name_factor(factor, batch_size, classes, tol)
-        hint = "" if names == all_names or named else \
-            " (a factor on one layer often comes from its activation derivative)"
-        findings.append(Finding("scale", f"{where}: off by a constant factor {factor_text(factor, batch_size, classes, tol)}{hint}",
+        size = factor_text(factor, batch_size, classes, tol)
+        findings.append(Finding("scale", f"{where}: off by a constant factor {size}{_carried_down(names, all_names)}",
                                 f"analytic = {factor:.10g} x numeric on every probe; {residual}", tuple(names), factor))
     return findings
+
+
+def _carried_down(names: list[str], all_names: list[str]) -> str:
+    """A hint when the factor covers exactly the layers from a hidden layer l down: a factor in delta^l (its
+    activation derivative, say) is carried by backpropagation into every layer below, and into nothing above."""
+    layers = [_layer(name) for name in all_names]
+    if None in layers or names == all_names:
+        return ""
+    top = max(_layer(name) for name in names)
+    if top == max(layers) or sorted(names) != sorted(n for n, k in zip(all_names, layers) if k <= top):
+        return ""
+    below = " and every layer below" if top > min(layers) else ""
+    return (f" (layer {top}{below}, nothing above: a factor in layer {top}'s delta, such as its activation "
+            "derivative, does this)")
 
 
 def diagnose(evidence: list[Evidence], failed: list[bool], tol: Tolerance, batch_size: int | None = None,

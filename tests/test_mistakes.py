@@ -241,3 +241,16 @@ def test_with_biases_folded_in_the_output_weights_alone_speak_for_the_output_lay
         "W2 is wrong but the layers below, which backpropagate the same output delta, are right: the mistake is in "
         "how the output layer's gradient is formed from the delta")
     assert "check_delta" in layer_hint(["W1", "W2"], [True, True], set(), [])
+
+
+def test_a_factor_from_a_hidden_layer_down_is_traced_to_that_layer():
+    report = _gradcheck(network.bug("sigma-prime-factor", factor=1.01))
+    assert report.mistakes[0].message == ("W1, b1: off by a constant factor of about 1.01 (layer 1, nothing above: a "
+                                          "factor in layer 1's delta, such as its activation derivative, does this)")
+
+
+def test_a_factor_on_an_output_bias_alone_gets_no_activation_hint():
+    from checks.diagnose import _scale_findings
+
+    (finding,) = _scale_findings(2.0, ["b2"], ["W1", "b1", "W2", "b2"], None, None, 1e-6)
+    assert finding.message == "b2: off by a constant factor of 2"
