@@ -178,3 +178,46 @@ def test_gradcheck_json_is_the_contract(tmp_path, capsys, scale, code):
     expected = [] if code == 0 else [{"id": "scale",
                                       "message": "every tensor: off by a constant factor of 5 (the batch size)"}]
     assert document["mistakes"] == expected
+
+
+def _folded_problem(mutant=None):
+    """Biases folded into the weights (a column of ones appended to each layer's input), sigmoid hidden layer,
+    mean squared error, one example per row: the shape of many from-scratch tutorials."""
+    rng = np.random.default_rng(1)
+    X, T = rng.standard_normal((6, 3)), rng.random((6, 2))
+    params = [0.5 * rng.standard_normal((4, 5)), 0.5 * rng.standard_normal((6, 2))]
+
+    def ones(A):
+        return np.hstack([A, np.ones((A.shape[0], 1))])
+
+    def forward(p):
+        hidden = 1 / (1 + np.exp(-ones(X) @ p[0]))
+        return hidden, ones(hidden) @ p[1]
+
+    def loss(p):
+        return 0.5 * np.sum((forward(p)[1] - T) ** 2) / len(X)
+
+    def grad(p):
+        hidden, out = forward(p)
+        d_out = (out - T) / len(X)
+        d_hidden = (d_out @ p[1][:-1].T) * hidden * (1 - hidden)
+        if mutant == "sigma-of-activation":
+            s = 1 / (1 + np.exp(-hidden))
+            d_hidden = (d_out @ p[1][:-1].T) * s * (1 - s)
+        d_w2 = ones(hidden).T @ d_out
+        return [ones(X).T @ d_hidden, 2 * d_w2 if mutant == "doubled-output" else d_w2]
+
+    return loss, grad, params
+
+
+@pytest.mark.parametrize("mutant, wrong, hint", [
+    (None, [], None),
+    ("sigma-of-activation", ["W1"], "W1 is wrong and W2 is right: the error enters when backpropagating into layer 1"),
+    ("doubled-output", ["W2"], "W2 is wrong but the layers below, which backpropagate the same output delta, are "
+                               "right"),
+])
+def test_folded_biases_are_named_and_hinted(mutant, wrong, hint):
+    report = gradcheck(*_folded_problem(mutant))
+    assert [t.name for t in report.tensors] == ["W1", "W2"]
+    assert [t.name for t in report.tensors if not t.passed] == wrong
+    assert (hint is None and report.passed) or report.notes[-1].startswith(hint)
