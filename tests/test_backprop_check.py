@@ -133,3 +133,18 @@ def test_the_batch_for_a_wide_output_is_not_built_from_a_dense_identity():
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 50e6 and y.shape == (100_000, BATCH) and np.all(y.sum(axis=0) == 1)
+
+
+def test_the_sampled_check_of_large_networks_still_fails_a_wrong_equation(monkeypatch):
+    derivation = bp3()
+    position = max(p for p, s in enumerate(derivation.steps) if s.rule == "batch-form")
+    doubled = Statement(sp.Derivative(C, matrix("b", l, n[l])), sp.MatMul(2 / m, matrix("Delta", l, n[l], m), Ones(m, 1)))
+    steps = list(derivation.steps)
+    steps[position] = replace(steps[position], expr=doubled)
+    monkeypatch.setattr(backprop_check, "ALL_COORDINATES_FLOPS", 0)
+    backprop_check.finite_differences.cache_clear()
+    try:
+        check = check_derivation(replace(derivation, steps=tuple(steps), sizes=(6, 5, 4)))
+    finally:
+        backprop_check.finite_differences.cache_clear()
+    assert not check.passed and check.max_rel_error > 0.5 and "random directions" in check.method
