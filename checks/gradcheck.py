@@ -14,8 +14,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from checks.diagnose import Evidence, diagnose, layer_hint
-from checks.layouts import bias_shape_note, infer_layout
 from checks.differences import METHODS, Probe, complex_safety, default_step, directional, scalar, tensor_scale
+from checks.layouts import bias_shape_note, infer_layout
 from checks.localize import localize
 from checks.report import Entry, Report, TensorResult
 from checks.tolerances import Tolerance, dtype_family, tolerance_for
