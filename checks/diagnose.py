@@ -56,7 +56,8 @@ def _scale_factor(evidence: Evidence, tol: Tolerance) -> float | None:
 
 
 def name_factor(factor: float, batch_size: int | None, classes: int | None, tol: float = 1e-6) -> str:
-    """|c| as it should be read: '8 (the batch size)', '2', '1/10 (1/K, K = 10 classes)', or '' when it is none.
+    """|c| as it should be read: '8 (the batch size)', '2', '1/10 (1/K, one over the number of
+    classes)', or '' when it is none of these.
 
     A factor is named only when it equals a candidate to `tol` relative; the name then prints the exact value.
     """
