@@ -168,9 +168,11 @@ def test_gradcheck_json_is_the_contract(tmp_path, capsys, scale, code):
     from derive.cli import main
 
     path = tmp_path / "two_layer.py"
-    path.write_text(CS231N_FILE.replace("SCALE", scale))
+    path.write_text(CS231N_FILE.replace("SCALE", scale) + "\nprint('loaded the data')\n")
     assert main(["gradcheck", str(path), "--format", "json", "--batch-size", "5"]) == code
-    document = json.loads(capsys.readouterr().out)
+    printed = capsys.readouterr()
+    assert printed.err == "loaded the data\n"  # the person's prints stay off the document
+    document = json.loads(printed.out)
     assert set(document) == {"passed", "error", "tensors", "mistakes"} and document["passed"] is (code == 0)
     assert [(t["name"], t["shape"]) for t in document["tensors"]] == [
         ("W1", [4, 10]), ("b1", [10]), ("W2", [10, 3]), ("b2", [3])]
