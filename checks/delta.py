@@ -162,11 +162,15 @@ def _example(yours: dict[str, Array], derived: dict[str, Array], kind: str) -> s
             f"derived {np.array2string(derived[kind][0], formatter=fmt)}")
 
 
-def _form_findings(yours, derived, forms, probes, classes, tol) -> list[Finding]:
+def _wrong_values(forms, probes, classes, scale: float = 1.0) -> dict[str, tuple[str, dict[str, Array]]]:
+    """Each wrong form on the probes (times `scale`, 1/n for a delta of the mean cost): id -> (text, values)."""
+    return {mistake_id: (text, {kind: scale * values for kind, values in _evaluate(fn, probes, classes).items()})
+            for mistake_id, (text, fn) in forms.items()}
+
+
+def _form_findings(yours, derived, wrongs, total, tol) -> list[Finding]:
     findings = []
-    total = sum(len(pairs) for pairs in probes.values())
-    for mistake_id, (text, fn) in forms.items():
-        wrong = _evaluate(fn, probes, classes)
+    for mistake_id, (text, wrong) in wrongs.items():
         if _matches(_stack(yours), _stack(wrong), tol):
             gap = np.max(np.abs(_stack(yours) - _stack(wrong)))
             findings.append(Finding(mistake_id, f"your delta is {text}",
@@ -195,13 +199,25 @@ def _scale_findings(yours: Array, derived: Array, tol: Tolerance, names: dict) -
     return findings
 
 
-def _report(title, yours, derived, findings, method, mode, tol) -> Report:
+def _report(title, yours, derived, findings, method, mode, tol, notes=()) -> Report:
     rows = _rows(yours, derived, tol)
     error = _relative(_stack(yours), _stack(derived))
     passed = all(r.passed for r in rows)
     return Report(title, passed, error, tuple(rows), tuple(_worst(yours, derived)) if not passed else (),
-                  tuple(findings) if not passed else (), method, 0.0, mode, tol.rtol, tol.atol,
+                  tuple(findings) if not passed else (), method, 0.0, mode, tol.rtol, tol.atol, notes=tuple(notes),
                   labels=("targets", "yours", "derived"))
+
+
+def _batch_scale(yours, derived, forms, probes, classes, mean: bool | None, count: int, tol) -> float:
+    """1, or 1/n for the delta of the mean cost over a batch of n: as asked (mean=True/False), or (mean=None) as
+    the numbers show, when the delta matches the derived one or a wrong form only after dividing by n."""
+    if mean is not None:
+        return 1 / count if mean else 1.0
+    references = [_stack(derived)] + [_stack(v) for _, v in _wrong_values(forms, probes, classes).values()]
+    if not any(_matches(_stack(yours), ref, tol) for ref in references) and \
+            any(_matches(_stack(yours), ref / count, tol) for ref in references):
+        return 1 / count
+    return 1.0
 
 
 def _reference(output: str, cost: str) -> tuple[DeltaFunction, tuple[str, str]]:
@@ -240,20 +256,24 @@ def _batch_rows(layout: str, classes: int, batch_size: int | None) -> int:
 
 
 def check_delta(delta: DeltaFunction, output: str = "softmax", cost: str = "cross-entropy", classes: int = 10, *,
-                seed: int = 0, batch_size: int | None = None, layout: str = "vector",
-                labels: str = "one-hot") -> Report:
+                seed: int = 0, batch_size: int | None = None, layout: str = "vector", labels: str = "one-hot",
+                batch_mean: bool | None = None) -> Report:
     """Probe delta(z, y) and compare it with the derived output-layer delta.
 
     layout: 'vector' (z and y 1-D of length `classes`), 'rows' (z of shape (n, K), one example per row, as in
     X @ W + b code) or 'columns' (z of shape (K, n)); labels: 'one-hot' (y shaped like z) or 'indices' (y of
-    shape (n,) integer classes, as in probs[range(n), y] -= 1; softmax only). In a batch, n = batch_size (default
-    8), so a mean over the batch shows as a factor 1/n, named. Targets: for softmax, one-hot, smoothed
+    shape (n,) integer classes, as in probs[range(n), y] -= 1; softmax only). A batch has n = batch_size rows
+    (default 8); batch_mean: True when the delta is that of the mean cost, (a - y)/n, False when it is per
+    example, None (default) to accept either, with a note saying which (else a stray 1/n is named as a factor).
+    Targets: for softmax, one-hot, smoothed
     (0.9 one-hot + 0.1/K) and random distributions, all summing to 1 (one-hot only with indices); for sigmoid,
     one-hot, binary and soft targets. Names softmax-diagonal-only, extra-activation-derivative, double-softmax,
     activation-derivative-of-activation, scale (c (a - y)) and sign (y - a) when the delta matches.
     """
     output, cost = _canonical(output), _canonical(cost)
     _check_options(output, classes, layout, labels, batch_size)
+    if batch_mean is not None and layout == "vector":
+        raise ValueError("batch_mean applies to a batch (layout='rows' or 'columns'), not to one vector")
     reference, (output, cost) = _reference(output, cost)
     count = _batch_rows(layout, int(classes), batch_size)
     batch_size = batch_size or (count if layout != "vector" else None)
@@ -261,14 +281,20 @@ def check_delta(delta: DeltaFunction, output: str = "softmax", cost: str = "cros
     yours = _evaluate(delta, probes, classes) if layout == "vector" else _evaluate_batch(delta, probes, layout, labels)
     derived = _evaluate(reference, probes, classes)
     tol = DELTA_TOLERANCE
-    findings = _form_findings(yours, derived, WRONG_FORMS.get((output, cost), {}), probes, classes, tol)
-    findings += _scale_findings(_stack(yours), _stack(derived), tol, {"batch_size": batch_size, "classes": classes,
-                                                                       "right": _RIGHT.get((output, cost), "derived")})
+    forms = WRONG_FORMS.get((output, cost), {})
+    scale = 1.0 if layout == "vector" else _batch_scale(yours, derived, forms, probes, classes, batch_mean, count, tol)
+    derived = {kind: scale * values for kind, values in derived.items()}
     total = sum(len(pairs) for pairs in probes.values())
+    findings = _form_findings(yours, derived, _wrong_values(forms, probes, classes, scale), total, tol)
+    right = _RIGHT.get((output, cost), "derived")
+    findings += _scale_findings(_stack(yours), _stack(derived), tol, {"batch_size": batch_size, "classes": classes,
+                                                                       "right": right if scale == 1 else f"({right})/n"})
+    notes = [f"your delta is that of the mean cost over the batch, ({right})/n with n = {count}; per example it "
+             "would be " + right] if scale != 1 else []
     shape = "" if layout == "vector" else f", {layout} of {count} examples" + (", class indices" if labels == "indices" else "")
     return _report(f"delta check ({output} + {cost}, K = {classes}{shape})", yours, derived, findings,
                    "compared with the derived delta (checks.reference.output_delta)",
-                   f"{total} probes of {', '.join(probes)} targets", tol)
+                   f"{total} probes of {', '.join(probes)} targets", tol, notes)
 
 
 def _derivative(activation: Callable[[Array], Array], z: Array) -> Array:
@@ -294,7 +320,7 @@ def check_hidden_delta(delta: DeltaFunction, activation: str = "sigmoid", units:
     forms = {"activation-derivative-of-activation": (f"upstream * {name}'({name}(z))",
                                                      lambda z, u: u * _derivative(fn, fn(z)))}
     tol = DELTA_TOLERANCE
-    findings = _form_findings(yours, derived, forms, probes, units, tol)
+    findings = _form_findings(yours, derived, _wrong_values(forms, probes, units), len(probes["upstream"]), tol)
     findings += _scale_findings(_stack(yours), _stack(derived), tol, {"right": f"upstream * {name}'(z)"})
     return _report(f"hidden delta check ({name}, {units} units)", yours, derived, findings,
                    f"compared with upstream * {name}'(z) ({name}' by complex step)", "8 probes", tol)

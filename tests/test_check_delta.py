@@ -203,10 +203,25 @@ def test_a_batch_of_rows_with_class_indices_is_checked():
                                              "class indices)"
 
 
-def test_the_mean_over_a_batch_is_named_as_such():
+def test_the_delta_of_the_mean_cost_passes_with_a_note_unless_one_per_example_is_asked_for():
     report = check_delta(_tutorial_delta(mean=True), classes=4, layout="rows", labels="indices")
-    assert report.ids == ("scale",)
-    assert report.mistakes[0].message == "your delta is a - y times a constant factor of 1/8 (one over the batch size)"
+    assert report.passed and report.notes == (
+        "your delta is that of the mean cost over the batch, (a - y)/n with n = 8; per example it would be a - y",)
+    strict = check_delta(_tutorial_delta(mean=True), classes=4, layout="rows", labels="indices", batch_mean=False)
+    assert strict.ids == ("scale",)
+    assert strict.mistakes[0].message == "your delta is a - y times a constant factor of 1/8 (one over the batch size)"
+    assert check_delta(_tutorial_delta(mean=False), classes=4, layout="rows", labels="indices",
+                       batch_mean=True).mistakes[0].message == \
+        "your delta is (a - y)/n times a constant factor of 8 (the batch size)"
+
+
+def test_a_wrong_form_averaged_over_the_batch_is_still_named():
+    def diagonal_only_mean(z, y):
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return -y * (1 - e / e.sum(axis=1, keepdims=True)) / len(z)
+
+    report = check_delta(diagonal_only_mean, classes=5, layout="rows")
+    assert report.ids == ("softmax-diagonal-only",) and "mean cost over the batch" in report.notes[0]
 
 
 @pytest.mark.parametrize("layout", ["rows", "columns"])
@@ -236,6 +251,7 @@ def test_a_delta_that_returns_the_wrong_batch_shape_is_one_clear_error():
     ({"labels": "indices"}, "labels='indices' needs a softmax output and a batch"),
     ({"layout": "rows", "labels": "indices", "output": "sigmoid"}, "labels='indices' needs a softmax output"),
     ({"layout": "rows", "batch_size": 0}, "batch_size must be a positive integer"),
+    ({"batch_mean": True}, "batch_mean applies to a batch"),
 ])
 def test_bad_layout_options_are_refused(options, message):
     with pytest.raises(ValueError, match=re.escape(message)):
