@@ -81,7 +81,7 @@ def _default_names(shapes: list[tuple[int, ...]], single: bool) -> list[str]:
 def _gradients(grad: Callable, params: list[Array], single: bool,
                names: list[str]) -> tuple[list[Array], tuple[str, ...], tuple[str, ...]]:
     """grad(params) as a list of arrays shaped like params; a reversed 2-D shape is transposed back and recorded,
-    an (H,) gradient for a (1, H) bias is reshaped with a note."""
+    one that broadcasts to the parameter's shape ((H,) for a (1, H) bias, a scalar) is broadcast with a note."""
     value = grad(params[0] if single else params)
     grads = [value] if single and isinstance(value, np.ndarray) else list(value)
     if len(grads) != len(params):
@@ -93,7 +93,7 @@ def _gradients(grad: Callable, params: list[Array], single: bool,
             raise ValueError(f"grad(params) for {name} is a complex array ({g.dtype}); return the real gradient")
         if note := bias_shape_note(name, g.shape, p.shape):
             notes.append(note)
-            g = g.reshape(p.shape)
+            g = np.broadcast_to(g, p.shape).copy() if g.size != p.size else g.reshape(p.shape)
         if g.shape != p.shape and g.ndim == 2 and g.shape[::-1] == p.shape:
             transposed.append(name)
             g = g.T

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 __all__ = ["Layout", "infer_layout", "bias_shape_note"]
 
 Shape = tuple[int, ...]
@@ -56,10 +58,21 @@ def infer_layout(shapes: list[Shape]) -> Layout:
 
 
 def bias_shape_note(name: str, gradient: Shape, parameter: Shape) -> str | None:
-    """A note when a gradient of shape (H,) stands for a bias of shape (1, H): the same entries, and an update
-    b -= lr * g broadcasts to the same values; None for any other pair (an (H,) gradient for an (H, 1) bias would
-    broadcast the update to (H, H), so it stays a shape error)."""
-    if len(gradient) != 1 or len(parameter) != 2 or parameter != (1, gradient[0]) or gradient[0] == 1:
+    """A note when the gradient's shape differs from the parameter's but broadcasts to it, as an update
+    p -= lr * g would use it: an (H,) gradient for a (1, H) bias (the same entries), or a scalar from np.sum without
+    an axis (one value for every entry). None otherwise: an (H,) gradient for an (H, 1) bias would turn the update
+    into an (H, H) array, and a gradient with some other number of entries is no gradient of p: shape errors."""
+    if gradient == parameter or int(np.prod(gradient)) not in (1, int(np.prod(parameter))):
+        return None  # only the same entries, or one number (np.sum without an axis): anything else is a shape error
+    try:
+        if np.broadcast_shapes(gradient, parameter) != parameter:
+            return None
+    except ValueError:
         return None
-    return (f"grad for {name} has shape {gradient} and {name} has shape {parameter}: the same {gradient[0]} entries "
-            "(b -= lr * g broadcasts the same), compared as such")
+    size = int(np.prod(gradient))
+    if size == int(np.prod(parameter)):
+        return (f"grad for {name} has shape {gradient} and {name} has shape {parameter}: the same {size} entries "
+                "(p -= lr * g broadcasts the same), compared as such")
+    return (f"grad for {name} has shape {gradient} and {name} has shape {parameter}: compared broadcast to "
+            f"{parameter}, as p -= lr * g uses it ({size} value{'s' if size > 1 else ''} for {int(np.prod(parameter))} "
+            "entries)")

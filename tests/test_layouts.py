@@ -24,12 +24,16 @@ def test_layouts_are_recognized_and_named(shapes, kind, names):
     assert (layout.kind, layout.names) == (kind, names)
 
 
-def test_only_an_h_gradient_for_a_1_h_bias_gets_a_note():
+def test_only_gradients_that_broadcast_to_the_parameter_get_a_note():
     assert bias_shape_note("b1", (10,), (1, 10)) == (
-        "grad for b1 has shape (10,) and b1 has shape (1, 10): the same 10 entries (b -= lr * g broadcasts the same), "
+        "grad for b1 has shape (10,) and b1 has shape (1, 10): the same 10 entries (p -= lr * g broadcasts the same), "
         "compared as such")
+    assert bias_shape_note("b2", (), (10, 1)) == (
+        "grad for b2 has shape () and b2 has shape (10, 1): compared broadcast to (10, 1), as p -= lr * g uses it "
+        "(1 value for 10 entries)")
     assert bias_shape_note("b1", (10,), (10, 1)) is None  # b - lr * g would broadcast to (10, 10)
     assert bias_shape_note("b1", (10,), (10,)) is None
+    assert bias_shape_note("W1", (3, 2), (2, 3)) is None
 
 
 def _data(seed=0):
@@ -223,3 +227,39 @@ def test_folded_biases_are_named_and_hinted(mutant, wrong, hint):
     assert [t.name for t in report.tensors] == ["W1", "W2"]
     assert [t.name for t in report.tensors if not t.passed] == wrong
     assert (hint is None and report.passed) or report.notes[-1].startswith(hint)
+
+
+def test_a_bias_gradient_summed_over_every_axis_is_wrong_not_refused():
+    """A well-known from-scratch MNIST tutorial writes db2 = 1/m * np.sum(dZ2): one number for every bias entry."""
+    rng = np.random.default_rng(3)
+    X, Y = rng.random((4, 6)), np.eye(3)[:, rng.integers(3, size=6)]
+    params = [rng.normal(size=(5, 4)), rng.normal(size=(5, 1)), rng.normal(size=(3, 5)), rng.normal(size=(3, 1))]
+
+    def forward(p):
+        A1 = np.maximum(p[0] @ X + p[1], 0)
+        Z2 = p[2] @ A1 + p[3]
+        e = np.exp(Z2 - Z2.real.max(axis=0))
+        return A1, e / e.sum(axis=0)
+
+    def loss(p):
+        return -np.sum(Y * np.log(forward(p)[1])) / 6
+
+    def grad(p, summed_everything=False):
+        A1, A2 = forward(p)
+        dZ2 = A2 - Y
+        dZ1 = (p[2].T @ dZ2) * (A1 > 0)
+        db2 = np.sum(dZ2) / 6 if summed_everything else np.sum(dZ2, axis=1, keepdims=True) / 6
+        return [dZ1 @ X.T / 6, np.sum(dZ1, axis=1, keepdims=True) / 6, dZ2 @ A1.T / 6, db2]
+
+    assert gradcheck(loss, grad, params).passed
+    report = gradcheck(loss, lambda p: grad(p, summed_everything=True), params)
+    assert [t.name for t in report.tensors if not t.passed] == ["b2"]
+    assert report.notes[-2:] == (
+        "grad for b2 has shape () and b2 has shape (3, 1): compared broadcast to (3, 1), as p -= lr * g uses it "
+        "(1 value for 3 entries)",
+        "b2 is wrong and W2 is right, so the output delta is right (both are built from it): the mistake is in "
+        "b2's own gradient")
+
+
+def test_a_gradient_with_another_number_of_entries_stays_a_shape_error():
+    assert bias_shape_note("W1", (4, 1), (4, 3)) is None
