@@ -247,12 +247,19 @@ def _check_options(output: str, classes, layout: str, labels: str, batch_size) -
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
 
 
+_MAX_BATCH_ENTRIES = 1_000_000  # n x K per probe batch: a few of them, and the wrong forms, stay within ~100 MB
+
+
 def _batch_rows(layout: str, classes: int, batch_size: int | None) -> int:
     """Probes per kind: up to 8 for single vectors; for a batch, batch_size rows, else 8 (9 when K = 8, so that a
     factor 1/n of a mean over the batch is not mistaken for 1/K)."""
     if layout == "vector":
         return min(classes, 8)
-    return batch_size or (9 if classes == 8 else 8)
+    rows = batch_size or (9 if classes == 8 else 8)
+    if rows * classes > _MAX_BATCH_ENTRIES:
+        raise ValueError(f"a batch of {rows} examples of {classes} classes has {rows * classes:,} entries; the check "
+                         f"takes at most {_MAX_BATCH_ENTRIES:,} (give a smaller batch_size)")
+    return rows
 
 
 def check_delta(delta: DeltaFunction, output: str = "softmax", cost: str = "cross-entropy", classes: int = 10, *,

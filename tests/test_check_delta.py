@@ -252,6 +252,7 @@ def test_a_delta_that_returns_the_wrong_batch_shape_is_one_clear_error():
     ({"layout": "rows", "labels": "indices", "output": "sigmoid"}, "labels='indices' needs a softmax output"),
     ({"layout": "rows", "batch_size": 0}, "batch_size must be a positive integer"),
     ({"batch_mean": True}, "batch_mean applies to a batch"),
+    ({"layout": "rows", "batch_size": 400_000}, "has 1,200,000 entries; the check takes at most 1,000,000"),
 ])
 def test_bad_layout_options_are_refused(options, message):
     with pytest.raises(ValueError, match=re.escape(message)):
