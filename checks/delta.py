@@ -77,7 +77,7 @@ def _canonical(name: str) -> str:
 def _probe_sets(output: str, classes: int, rng: np.random.Generator, count: int,
                 one_hot_only: bool = False) -> dict[str, list[tuple[Array, Array]]]:
     """Targets by kind; softmax targets sum to 1 (one-hot, smoothed, random), sigmoid targets are per unit."""
-    one_hot = [np.eye(classes)[k % classes] for k in range(count)]
+    one_hot = [np.bincount([k % classes], minlength=classes).astype(float) for k in range(count)]  # no K x K eye
     if one_hot_only:
         targets = {"one-hot": one_hot}
     elif output == "softmax":

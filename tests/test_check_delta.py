@@ -257,3 +257,13 @@ def test_a_delta_that_returns_the_wrong_batch_shape_is_one_clear_error():
 def test_bad_layout_options_are_refused(options, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         check_delta(_tutorial_delta(False), **{"classes": 3, **options})
+
+
+def test_many_classes_are_probed_without_a_dense_identity():
+    import tracemalloc
+
+    tracemalloc.start()
+    report = check_delta(lambda z, y: softmax(z) - y, classes=20_000)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert report.passed and peak < 200e6  # np.eye(20,000) alone is 3.2 GB
