@@ -148,3 +148,17 @@ def test_the_sampled_check_of_large_networks_still_fails_a_wrong_equation(monkey
     finally:
         backprop_check.finite_differences.cache_clear()
     assert not check.passed and check.max_rel_error > 0.5 and "random directions" in check.method
+
+
+def test_codegen_checks_a_wide_output_without_a_dense_identity():
+    import tracemalloc
+
+    from derive.codegen import generate_module, load_module
+    from derive.codegen.network import check_network
+
+    module = load_module(generate_module("backprop", sizes=(3, 100_000)), "wide_backprop")
+    tracemalloc.start()
+    checks = check_network(module, "backprop", sizes=(3, 100_000))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert checks and peak < 400e6  # np.eye(100,000) is 74.5 GiB
