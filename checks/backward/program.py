@@ -1,0 +1,189 @@
+"""A person's `forward` as data: its statements (one intermediate each), what each reads, their lines and code.
+
+The statements are compiled from the person's own file, one code object per statement, with the file's name and
+line numbers, so that the code that runs is the code they wrote. Nothing from the command line is evaluated.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+from dataclasses import dataclass
+from types import CodeType
+
+__all__ = ["BackwardError", "Statement", "Program", "parse_forward", "backward_lines"]
+
+
+class BackwardError(ValueError):
+    """The forward/backward convention is not met (a bad file, not a wrong gradient). Its message is one line."""
+
+
+@dataclass(frozen=True)
+class Statement:
+    """`target = expression` at `line`: the forward names it reads, its source text, its compiled code."""
+
+    index: int
+    target: str
+    reads: frozenset[str]
+    line: int
+    source: str
+    node: ast.expr
+    code: CodeType
+
+
+@dataclass(frozen=True)
+class Program:
+    """forward(params...) as straight-line statements ending in `return loss`; `namespace` is what they run in."""
+
+    file: str
+    def_line: int
+    params: tuple[str, ...]
+    statements: tuple[Statement, ...]
+    loss: str
+    namespace: dict
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every forward name in forward order: the parameters, then one per statement."""
+        return self.params + tuple(s.target for s in self.statements)
+
+    def defining(self, name: str) -> Statement | None:
+        return next((s for s in self.statements if s.target == name), None)
+
+    def line_of(self, name: str) -> int:
+        """The statement's line for an intermediate; the line of `def forward` for an input."""
+        statement = self.defining(name)
+        return statement.line if statement else self.def_line
+
+    def source_of(self, name: str) -> str:
+        statement = self.defining(name)
+        return statement.source if statement else f"{name} (an input of forward)"
+
+    def consumers(self, name: str) -> tuple[Statement, ...]:
+        """The statements that read `name`, in forward order."""
+        return tuple(s for s in self.statements if name in s.reads)
+
+
+def _source(function, what: str) -> tuple[str, str, int]:
+    if not callable(function):
+        raise BackwardError(f"{what} is not a function")
+    try:
+        lines, first = inspect.getsourcelines(function)
+        file = inspect.getsourcefile(function) or "<unknown>"
+    except (OSError, TypeError):
+        raise BackwardError(f"the source of {what} cannot be read (define it in a file or a notebook cell)") from None
+    return textwrap.dedent("".join(lines)), file, first
+
+
+def _function_node(source: str, what: str) -> ast.FunctionDef:
+    tree = ast.parse(source)
+    node = tree.body[0] if tree.body else None
+    if not isinstance(node, ast.FunctionDef):
+        raise BackwardError(f"{what} must be a plain `def` function")
+    return node
+
+
+def _fail(file: str, node: ast.AST, source: str, why: str) -> BackwardError:
+    text = (ast.get_source_segment(source, node) or "").splitlines()[0:1]
+    shown = f" `{text[0].strip()}`" if text else ""
+    return BackwardError(f"{file}:{node.lineno}:{shown} {why}")
+
+
+def _simple_target(node: ast.stmt) -> tuple[str, ast.expr] | None:
+    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        return node.targets[0].id, node.value
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+        return node.target.id, node.value
+    return None
+
+
+def _reads(value: ast.expr, known: set[str]) -> frozenset[str]:
+    # An over-approximation (a name bound inside a comprehension counts too) only adds a dependency, never loses one.
+    return frozenset(n.id for n in ast.walk(value) if isinstance(n, ast.Name) and n.id in known)
+
+
+_NOT_SIMPLE = ("is not a simple assignment `name = expression`: write forward as one intermediate per statement "
+               "(no loops, branches, in-place updates or tuple targets)")
+
+
+def _statements(node: ast.FunctionDef, source: str, file: str, params: tuple[str, ...]):
+    body = list(node.body)
+    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
+        body = body[1:]  # the docstring
+    if not body or not (isinstance(body[-1], ast.Return) and isinstance(body[-1].value, ast.Name)):
+        raise _fail(file, body[-1] if body else node, source, "forward must end with `return loss_name`")
+    known, statements = set(params), []
+    for stmt in body[:-1]:
+        simple = _simple_target(stmt)
+        if simple is None:
+            raise _fail(file, stmt, source, _NOT_SIMPLE)
+        target, value = simple
+        if target in known:
+            raise _fail(file, stmt, source, f"assigns `{target}` again: give every intermediate its own name")
+        code = compile(ast.Module(body=[stmt], type_ignores=[]), file, "exec")
+        text = " ".join(line.strip() for line in (ast.get_source_segment(source, stmt) or target).splitlines())
+        statements.append(Statement(len(statements), target, _reads(value, known), stmt.lineno, text, value, code))
+        known.add(target)
+    loss = body[-1].value.id
+    if loss not in known:
+        raise _fail(file, body[-1], source, f"returns `{loss}`, which forward does not compute")
+    return tuple(statements), loss
+
+
+def parse_forward(forward) -> Program:
+    """The Program of a forward function; BackwardError (one line naming the line) when it is not straight-line."""
+    source, file, first = _source(forward, "forward")
+    node = _function_node(source, "forward")
+    ast.increment_lineno(node, first - 1)
+    source = "\n" * (first - 1) + source  # so that source segments line up with the moved line numbers
+    args = node.args
+    if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
+        raise BackwardError(f"{file}:{node.lineno}: forward's parameters must be plain names from inputs")
+    params = tuple(a.arg for a in args.args)
+    statements, loss = _statements(node, source, file, params)
+    namespace = dict(forward.__globals__)
+    namespace.update(inspect.getclosurevars(forward).nonlocals)
+    return Program(file, node.lineno, params, statements, loss, namespace)
+
+
+def _assigned_lines(function: ast.FunctionDef, variable: str) -> list[int]:
+    """Lines of backward that assign or update `variable` (plain, augmented or item assignment)."""
+    lines = []
+    for node in ast.walk(function):
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
+        for target in targets:
+            base = target.value if isinstance(target, ast.Subscript) else target
+            for leaf in ast.walk(base):
+                if isinstance(leaf, ast.Name) and leaf.id == variable:
+                    lines.append(node.lineno)
+    return sorted(set(lines))
+
+
+def _returned(function: ast.FunctionDef) -> dict[str, ast.expr]:
+    """name -> the expression backward returns for it, from `return {"name": expr, ...}` or `return dict(name=expr)`."""
+    found: dict[str, ast.expr] = {}
+    for node in ast.walk(function):
+        value = node.value if isinstance(node, ast.Return) else None
+        if isinstance(value, ast.Dict):
+            found.update({k.value: v for k, v in zip(value.keys, value.values)
+                          if isinstance(k, ast.Constant) and isinstance(k.value, str)})
+        elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict":
+            found.update({k.arg: k.value for k in value.keywords if k.arg})
+    return found
+
+
+def backward_lines(backward) -> dict[str, tuple[int, ...]]:
+    """For each name backward returns, the lines that compute its gradient (its variable's assignments), if found."""
+    try:
+        source, _, first = _source(backward, "backward")
+        node = _function_node(source, "backward")
+    except (BackwardError, SyntaxError):
+        return {}
+    ast.increment_lineno(node, first - 1)
+    lines = {}
+    for name, expr in _returned(node).items():
+        found = _assigned_lines(node, expr.id) if isinstance(expr, ast.Name) else []
+        lines[name] = tuple(found) or (expr.lineno,)
+    return lines
