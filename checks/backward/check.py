@@ -89,7 +89,7 @@ def check_backward(forward: Callable, backward: Callable, inputs, *, method: str
     # Only a first error is diagnosed: the names below it are wrong because of it.
     causes = {name: _causes(program, runner, name, gradients[name], seed, method, rtol, floor, right)
               for name in first}
-    nodes = _nodes(program, judged, causes, backward_lines(backward))
+    nodes = _nodes(program, judged, causes, backward_lines(backward), first)
     cost = (runner.statements_run - forward_statements) / max(len(program.statements), 1)
     return BackwardReport(nodes, method, rtol, floor, round(cost, 1), first)
 
@@ -116,14 +116,26 @@ def _causes(program, runner, name, gradient, seed, method, rtol, floor, right):
     return diagnose(evidence)
 
 
-def _nodes(program, judged, causes, lines) -> tuple[NodeResult, ...]:
+def _nodes(program, judged, causes, lines, first) -> tuple[NodeResult, ...]:
     nodes = []
     for name in reversed(program.names):
         ok, error = judged.get(name, (None, None))
         status = "unchecked" if ok is None else "right" if ok else "wrong"
+        follows = tuple(f for f in first if f in _downstream(program, name)) if status == "wrong" else ()
         nodes.append(NodeResult(name, program.line_of(name), program.source_of(name), status, error,
-                                causes.get(name, ()), lines.get(name, ())))
+                                causes.get(name, ()), lines.get(name, ()), follows))
     return tuple(nodes)
+
+
+def _downstream(program: Program, name: str) -> set[str]:
+    """Every name computed from `name`, directly or not."""
+    found, frontier = set(), [name]
+    while frontier:
+        for statement in program.consumers(frontier.pop()):
+            if statement.target not in found:
+                found.add(statement.target)
+                frontier.append(statement.target)
+    return found
 
 
 def _first_errors(program: Program, judged: dict) -> tuple[str, ...]:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import ast
 import inspect
+import os
 import textwrap
+import traceback
 from dataclasses import dataclass
 from types import CodeType
 
-__all__ = ["BackwardError", "Statement", "Program", "parse_forward", "backward_lines"]
+__all__ = ["BackwardError", "Statement", "Program", "parse_forward", "backward_lines", "failing_line"]
 
 
 class BackwardError(ValueError):
@@ -87,7 +89,7 @@ def _function_node(source: str, what: str) -> ast.FunctionDef:
 def _fail(file: str, node: ast.AST, source: str, why: str) -> BackwardError:
     text = (ast.get_source_segment(source, node) or "").splitlines()[0:1]
     shown = f" `{text[0].strip()}`" if text else ""
-    return BackwardError(f"{file}:{node.lineno}:{shown} {why}")
+    return BackwardError(f"line {node.lineno}:{shown} {why}")
 
 
 def _simple_target(node: ast.stmt) -> tuple[str, ast.expr] | None:
@@ -139,7 +141,7 @@ def parse_forward(forward) -> Program:
     source = "\n" * (first - 1) + source  # so that source segments line up with the moved line numbers
     args = node.args
     if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
-        raise BackwardError(f"{file}:{node.lineno}: forward's parameters must be plain names from inputs")
+        raise BackwardError(f"line {node.lineno}: forward's parameters must be plain names from inputs")
     params = tuple(a.arg for a in args.args)
     statements, loss = _statements(node, source, file, params)
     namespace = dict(forward.__globals__)
@@ -187,3 +189,11 @@ def backward_lines(backward) -> dict[str, tuple[int, ...]]:
         found = _assigned_lines(node, expr.id) if isinstance(expr, ast.Name) else []
         lines[name] = tuple(found) or (expr.lineno,)
     return lines
+
+
+def failing_line(error: BaseException, file) -> str:
+    """' (line N)' for the last line of `file` in the error's traceback, or '' when the file is not in it."""
+    wanted = os.path.realpath(str(file))
+    lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__)
+             if os.path.realpath(frame.filename) == wanted]
+    return f" (line {lines[-1]})" if lines else ""

@@ -22,6 +22,7 @@ class NodeResult:
     error: float | None
     causes: tuple[Finding, ...] = ()
     backward_lines: tuple[int, ...] = ()
+    follows: tuple[str, ...] = ()  # for a wrong name that is not a first error: the first errors it inherits
 
     @property
     def passed(self) -> bool:
@@ -39,6 +40,8 @@ class NodeResult:
     def _cause_text(self) -> str:
         if self.status != "wrong":
             return ""
+        if self.follows:
+            return f"follows from {', '.join(self.follows)}"
         return ", ".join(c.id for c in self.causes) or "no catalogued cause"
 
 

@@ -28,6 +28,12 @@ def add_arguments(parser) -> None:
                         help="lets a factor equal to the batch size be named")
     parser.add_argument("--classes", type=parse_classes, default=None, metavar="K",
                         help="lets a factor equal to K be named")
+    # A file defining forward and backward is checked name by name (checks.backward).
+    for option, what in (("forward", "forward(...)"), ("backward", "backward(v)"), ("inputs", "the inputs dict")):
+        parser.add_argument(f"--{option}", default=None, metavar="NAME",
+                            help=f"name of {what} in a forward/backward file (default: {option})")
+    parser.add_argument("--format", default="text", choices=["text", "json"],
+                        help="json: the forward/backward verdict as JSON (forward/backward files only)")
 
 
 def _positive(text: str) -> int:
@@ -105,6 +111,10 @@ def run(args, out) -> int:
 
     path = _source(args.file)
     module = _load(path)
+    if args.forward or args.backward or args.inputs or all(hasattr(module, n) for n in ("forward", "backward")):
+        return _run_backward(module, path, args, out)
+    if args.format != "text":
+        raise UsageError("--format json is for files that define forward and backward")
     loss, grad, params = _functions_and_params(module, path, args)
     try:
         report = gradcheck(loss, grad, params, method=args.method, mode=args.mode, seed=args.seed,
@@ -116,4 +126,30 @@ def run(args, out) -> int:
     except BaseException as error:  # raised inside the person's loss or grad, sys.exit() included
         raise UsageError(f"{path}: calling {args.loss}/{args.grad} raised {_one_line(error)}") from None
     Console(file=out).print(report)
+    return 0 if report.passed else 1
+
+
+def _run_backward(module, path: Path, args, out) -> int:
+    """The forward/backward mode: look the three names up, check, print the report (text or JSON) once."""
+    import json
+
+    from rich.console import Console
+
+    from checks.backward import BackwardError, check_backward, failing_line
+
+    forward, backward, inputs = (_lookup(module, path, getattr(args, option) or option, option)
+                                 for option in ("forward", "backward", "inputs"))
+    try:
+        report = check_backward(forward, backward, inputs, method=args.method, seed=args.seed)
+    except BackwardError as error:
+        raise UsageError(f"{path}: {error}") from None
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # raised inside the person's forward, backward or inputs, sys.exit() included
+        raise UsageError(f"{path}: running forward/backward raised {_one_line(error)}"
+                         f"{failing_line(error, path)}") from None
+    if args.format == "json":
+        out.write(json.dumps(report.as_json()) + "\n")
+    else:
+        Console(file=out).print(report)
     return 0 if report.passed else 1

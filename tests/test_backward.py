@@ -1,0 +1,201 @@
+"""checks.check_backward on the MLP exercise: the solution passes, each planted mistake is found with its cause."""
+
+import importlib.util
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from checks.backward import BackwardError, check_backward
+
+EXERCISE = (Path(__file__).resolve().parents[1] / "checks" / "backward" / "exercise.py").read_text()
+
+# id -> (solution line, planted mistake, the first wrong name, the cause id or None)
+PLANTED = {
+    "fan-out": ('dcounts = dprobs * v["inv_total"] + dtotal', 'dcounts = dprobs * v["inv_total"]',
+                "counts", "missing-fan-out"),
+    "fan-out-mean": ('dpre = dcentered + np.ones_like(v["pre"]) * dmu / n', "dpre = dcentered",
+                     "pre", "missing-fan-out"),
+    "broadcast": ("db2 = dlogits.sum(axis=0, keepdims=True)", "db2 = dlogits", "b2", "missing-broadcast-sum"),
+    "transpose": ('dW2 = v["h"].T @ dlogits', 'dW2 = dlogits.T @ v["h"]', "W2", "transpose"),
+    "bessel": ("dvar / (n - 1)", "dvar / n", "sq", "scale"),
+    "mean": ("dpicked = -np.ones(n) / n", "dpicked = -np.ones(n)", "picked", "scale"),
+    "two": ('2 * v["centered"] * dsq', 'v["centered"] * dsq', "centered", "scale"),
+    "sign": ("dbeta = dbn.sum(", "dbeta = -dbn.sum(", "beta", "sign"),
+    "tanh-at-input": ('dbn = dh * (1 - v["h"] ** 2)', 'dbn = dh * (1 - v["bn"] ** 2)', "bn", "wrong-point"),
+    "tanh-of-output": ('dbn = dh * (1 - v["h"] ** 2)', 'dbn = dh * (1 - np.tanh(v["h"]) ** 2)', "bn",
+                       "wrong-point"),
+    "unexplained": ('dgamma = (dbn * v["normed"])', 'dgamma = (dbn * v["centered"])', "gamma", None),
+}
+
+
+def load(tmp_path, text, name="exercise_copy"):
+    path = tmp_path / f"{name}.py"
+    path.write_text(text)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def planted(tmp_path, key):
+    right, wrong, *_ = PLANTED[key]
+    assert EXERCISE.count(right) == 1
+    return load(tmp_path, EXERCISE.replace(right, wrong))
+
+
+def check(module, **options):
+    return check_backward(module.forward, module.backward, module.inputs, **options)
+
+
+def test_the_solution_passes_every_name_including_the_zero_gradients(tmp_path):
+    report = check(load(tmp_path, EXERCISE))
+    assert report.passed and report.first_wrong is None
+    assert {n.name for n in report.nodes if n.status == "right"} >= {"b1", "row_max", "W1", "picked"}
+    assert {n.name for n in report.nodes if n.status == "unchecked"} == {"loss", "n", "labels", "x"}
+
+
+@pytest.mark.parametrize("key", PLANTED)
+def test_a_planted_mistake_is_the_first_wrong_name_with_its_cause(tmp_path, key):
+    *_, name, cause = PLANTED[key]
+    report = check(planted(tmp_path, key))
+    assert not report.passed
+    assert report.first_wrong.name == name
+    assert [c.id for c in report.first_wrong.causes] == ([cause] if cause else [])
+
+
+def test_causes_name_the_factor_and_the_missing_path(tmp_path):
+    bessel = check(planted(tmp_path, "bessel")).first_wrong.causes[0]
+    assert "Bessel" in bessel.message and bessel.factor == pytest.approx(31 / 32, rel=1e-6)
+    assert "(n = 32)" in check(planted(tmp_path, "mean")).first_wrong.causes[0].message
+    fan = check(planted(tmp_path, "fan-out")).first_wrong.causes[0].message
+    assert "add the path through `total`" in fan
+
+
+def test_names_below_a_first_error_follow_from_it_and_mu_stays_right(tmp_path):
+    report = check(planted(tmp_path, "bessel"))
+    assert report.node("centered").follows == ("sq",) and report.node("pre").status == "wrong"
+    assert report.node("mu").status == "right"  # the Bessel factor cancels in the sum over the batch
+    assert report.first_errors == ("sq",)
+
+
+def test_the_first_wrong_line_and_the_backward_lines(tmp_path):
+    report = check(planted(tmp_path, "bessel"))
+    first = report.first_wrong
+    lines = EXERCISE.splitlines()
+    assert lines[first.line - 1].strip() == first.source == "sq = centered**2"
+    assert "dsq =" in lines[first.backward_lines[0] - 1]
+
+
+def test_gradients_for_some_names_only(tmp_path):
+    text = EXERCISE.replace('"picked": dpicked, "logp": dlogp,', '"logp": None,')
+    report = check(load(tmp_path, text))
+    assert report.passed and report.node("picked").status == "unchecked"
+
+
+def test_a_first_error_is_found_through_unchecked_names(tmp_path):
+    right, wrong, *_ = PLANTED["bessel"]
+    text = EXERCISE.replace(right, wrong).replace('"var": dvar, "sq": dsq, "centered": dcentered,', '')
+    report = check(load(tmp_path, text))
+    assert report.first_wrong.name == "pre"  # sq and centered unchecked: the nearest checked consumers are right
+
+
+def test_a_zero_gradient_given_wrongly_fails(tmp_path):
+    text = EXERCISE.replace('db1 = dpre.sum(axis=0, keepdims=True)', 'db1 = dpre.sum(axis=0, keepdims=True) + 1e-6')
+    report = check(load(tmp_path, text))
+    assert report.first_wrong.name == "b1"
+
+
+@pytest.mark.parametrize("method", ["central", "richardson"])
+def test_methods_agree_on_the_verdicts(tmp_path, method):
+    assert check(load(tmp_path, EXERCISE), method=method).passed
+    assert check(planted(tmp_path, "bessel"), method=method).first_wrong.name == "sq"
+
+
+SMALL = textwrap.dedent(
+    """
+    import numpy as np
+
+    def inputs():
+        rng = np.random.default_rng(1)
+        return {"z": rng.standard_normal((4, 3)), "y": np.eye(3)[[0, 2, 1, 0]]}
+
+    def softmax(a):
+        e = np.exp(a - a.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def forward(z, y):
+        s = 1 / (1 + np.exp(-z))
+        p = softmax(s)
+        loss = -(y * np.log(p)).sum()
+        return loss
+
+    def backward(v):
+        dp = -v["y"] / v["p"]
+        ds = DS
+        dz = DZ
+        return {"p": dp, "s": ds, "z": dz}
+    """
+)
+RIGHT_DS = 'v["p"] * ((dp * v["p"]).sum(axis=1, keepdims=True) * -1 + dp)'
+RIGHT_DZ = 'ds * v["s"] * (1 - v["s"])'
+
+
+def small(tmp_path, ds=RIGHT_DS, dz=RIGHT_DZ):
+    return check(load(tmp_path, SMALL.replace("DS", ds).replace("DZ", dz), "small"))
+
+
+def test_a_small_softmax_network_passes(tmp_path):
+    assert small(tmp_path).passed
+
+
+def test_softmax_diagonal_only_is_named(tmp_path):
+    report = small(tmp_path, ds='dp * v["p"] * (1 - v["p"])')
+    assert report.first_wrong.name == "s"
+    assert [c.id for c in report.first_wrong.causes] == ["softmax-diagonal-only"]
+
+
+def test_sigmoid_derivative_at_the_input_is_wrong_point(tmp_path):
+    report = small(tmp_path, dz='ds * v["z"] * (1 - v["z"])')
+    assert [c.id for c in report.first_wrong.causes] == ["wrong-point"]
+
+
+BAD_FORWARDS = {
+    "loop": ("    for i in range(2):\n        w = x\n", "line 4"),
+    "augmented": ("    w = x\n    w += 1\n", "line 5"),
+    "tuple": ("    w, u = x, x\n", "line 4"),
+    "in-place": ("    w = x * 1\n    w[0] = 0\n", "line 5"),
+    "rebind": ("    w = x\n    w = w * 2\n", "assigns `w` again"),
+}
+
+
+@pytest.mark.parametrize("key", BAD_FORWARDS)
+def test_statements_that_are_not_simple_are_refused_naming_the_line(tmp_path, key):
+    body, expected = BAD_FORWARDS[key]
+    text = f"import numpy as np\n\ndef forward(x):\n{body}    loss = (x**2).sum()\n    return loss\n"
+    module = load(tmp_path, text + "\ndef backward(v):\n    return {}\n", "bad")
+    with pytest.raises(BackwardError, match=expected):
+        check_backward(module.forward, module.backward, {"x": np.ones(2)})
+
+
+def test_convention_errors(tmp_path):
+    module = load(tmp_path, EXERCISE)
+    with pytest.raises(BackwardError, match="not a name of forward"):
+        check_backward(module.forward, lambda v: {"dW1": v["W1"]}, module.inputs)
+    with pytest.raises(BackwardError, match="inputs does not hold"):
+        check_backward(module.forward, module.backward, {"x": np.ones(3)})
+    with pytest.raises(BackwardError, match="not a float array"):
+        check_backward(module.forward, lambda v: {"labels": v["x"]}, module.inputs)
+    with pytest.raises(BackwardError, match="must return a dict"):
+        check_backward(module.forward, lambda v: [1], module.inputs)
+
+
+def test_same_seed_same_report_and_json_contract(tmp_path):
+    module = planted(tmp_path, "fan-out")
+    first, again = check(module, seed=3).as_json(), check(module, seed=3).as_json()
+    assert first == again
+    assert set(first) == {"passed", "first_wrong", "nodes"}
+    assert first["first_wrong"] == {"name": "counts", "line": first["first_wrong"]["line"],
+                                    "source": "counts = np.exp(shifted)", "causes": ["missing-fan-out"]}
+    assert all(set(node) == {"name", "line", "passed", "error", "causes"} for node in first["nodes"])
