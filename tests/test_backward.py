@@ -199,3 +199,31 @@ def test_same_seed_same_report_and_json_contract(tmp_path):
     assert first["first_wrong"] == {"name": "counts", "line": first["first_wrong"]["line"],
                                     "source": "counts = np.exp(shifted)", "causes": ["missing-fan-out"]}
     assert all(set(node) == {"name", "line", "passed", "error", "causes"} for node in first["nodes"])
+
+
+UNSAFE = textwrap.dedent(
+    """
+    import numpy as np
+
+    def forward(x, w):
+        u = x * w
+        a = np.abs(u)
+        loss = (a**3).sum()
+        return loss
+
+    def backward(v):
+        da = 3 * v["a"] ** 2
+        du = da * np.sign(v["u"])
+        return {"a": da, "u": du, "w": du * v["x"]}
+    """
+)
+
+
+def test_names_before_a_statement_that_drops_the_imaginary_part_get_central_differences(tmp_path):
+    module = load(tmp_path, UNSAFE, "unsafe")
+    rng = np.random.default_rng(0)
+    report = check_backward(module.forward, module.backward, {"x": rng.standard_normal(5), "w": rng.standard_normal(5)})
+    assert report.passed  # complex step through np.abs would make the right du look wrong
+    assert [note.split(":")[0] for note in report.notes] == ["u", "w"]
+    assert "line 6" in report.notes[0] and "np.abs" in report.notes[0]
+    assert report.method == "central and complex"

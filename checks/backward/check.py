@@ -17,6 +17,7 @@ from checks.backward.probe import derivative, probe_value
 from checks.backward.program import BackwardError, Program, backward_lines, parse_forward
 from checks.backward.report import BackwardReport, NodeResult
 from checks.backward.run import Runner
+from checks.backward.safety import statement_safety, unsafe_statement
 from checks.backward.tolerance import ZERO_FLOOR, rtol_for
 from checks.tolerances import dtype_family
 
@@ -64,34 +65,50 @@ def _direction(seed: int, name: str, k: int, shape) -> np.ndarray:
     return np.random.default_rng([seed, zlib.crc32(name.encode()), k]).standard_normal(shape)
 
 
-def _method(method: str) -> str:
+def _methods(method: str, runner: Runner, names) -> tuple[dict[str, str], tuple[str, ...]]:
+    """name -> the method that probes it, and notes: complex step where every later statement is complex-safe."""
     if method not in _METHODS:
         raise BackwardError(f"unknown method {method!r} (choose from {', '.join(_METHODS)})")
-    return "central" if method == "auto" else method
+    if method in ("central", "richardson"):
+        return dict.fromkeys(names, method), ()
+    verdicts = statement_safety(runner, seed=0)
+    chosen, notes = {}, []
+    for name in names:
+        unsafe = unsafe_statement(runner.program, name, verdicts)
+        chosen[name] = "central" if unsafe else "complex"
+        if unsafe:
+            statement, safety = unsafe
+            notes.append(f"{name}: central differences, complex step is not exact at line {statement.line} "
+                         f"(`{statement.source}`): {safety.reason}")
+    return chosen, tuple(notes)
 
 
 def check_backward(forward: Callable, backward: Callable, inputs, *, method: str = "auto",
                    seed: int = 0) -> BackwardReport:
     """Check backward(v)'s gradient of every name against forward's loss; the report names the first wrong line."""
-    method = _method(method)
     program = parse_forward(forward)
     runner = Runner(program, _inputs(inputs))
     forward_statements = runner.statements_run
     gradients = _gradients(backward, program, runner.values)
+    methods, notes = _methods(method, runner, gradients)
     family = dtype_family([probe_value(runner.values[name]).dtype for name in gradients])
-    rtol = rtol_for(family, method)
-    numeric = {name: derivative(runner, name, _direction(seed, name, 0, np.shape(runner.values[name])), method)
-               for name in gradients}
-    floor = ZERO_FLOOR[method].rtol * max([abs(d) for d in numeric.values()] + [0.0])
-    judged = {name: _judge(name, gradients[name], numeric[name], runner, seed, rtol, floor) for name in gradients}
+    rtols = {name: rtol_for(family, methods[name]) for name in gradients}
+    numeric = {name: derivative(runner, name, _direction(seed, name, 0, np.shape(runner.values[name])),
+                                methods[name]) for name in gradients}
+    largest = max([abs(d) for d in numeric.values()] + [0.0])
+    floors = {name: ZERO_FLOOR[methods[name]].rtol * largest for name in gradients}
+    judged = {name: _judge(name, gradients[name], numeric[name], runner, seed, rtols[name], floors[name])
+              for name in gradients}
     right = {name: gradients[name] for name, (ok, _) in judged.items() if ok}
     first = _first_errors(program, judged)
     # Only a first error is diagnosed: the names below it are wrong because of it.
-    causes = {name: _causes(program, runner, name, gradients[name], seed, method, rtol, floor, right)
-              for name in first}
+    causes = {name: _causes(program, runner, name, gradients[name], seed, methods[name], rtols[name],
+                            floors[name], right) for name in first}
     nodes = _nodes(program, judged, causes, backward_lines(backward), first)
     cost = (runner.statements_run - forward_statements) / max(len(program.statements), 1)
-    return BackwardReport(nodes, method, rtol, floor, round(cost, 1), first)
+    used = sorted(set(methods.values()))
+    return BackwardReport(nodes, " and ".join(used) or method, max(rtols.values(), default=0.0),
+                          ZERO_FLOOR[used[-1] if used else "central"].rtol * largest, round(cost, 1), first, notes)
 
 
 def _judge(name, gradient, numeric, runner, seed, rtol, floor) -> tuple[bool, float | None]:

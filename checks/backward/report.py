@@ -55,6 +55,7 @@ class BackwardReport:
     floor: float
     forward_passes: float
     first_errors: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -108,7 +109,9 @@ class BackwardReport:
         head = [" ", "name", "line", "error", "cause"]
         widths = [max(len(row[i]) for row in [head, *self._rows()]) for i in range(len(head))]
         table = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in [head, *self._rows()]]
-        return "\n".join([self._headline(), self._method_line(), "", *table, "", *self._verdict_lines()]).rstrip()
+        notes = [f"note: {note}" for note in self.notes]
+        return "\n".join([self._headline(), self._method_line(), "", *table, "", *self._verdict_lines(),
+                          *notes]).rstrip()
 
     def __rich_console__(self, console, options):
         from rich.table import Table
@@ -124,6 +127,8 @@ class BackwardReport:
         yield table
         for line in self._verdict_lines():
             yield Text(line, style="bold" if line.startswith("first") else None)
+        for note in self.notes:
+            yield Text(f"note: {note}", style="italic")
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
         return mimebundle(self)
