@@ -7,13 +7,12 @@ checks.backward.tolerance. Wrong names get more probes, measured path by path, f
 
 from __future__ import annotations
 
-import zlib
 from typing import Callable, Mapping
 
 import numpy as np
 
 from checks.backward.causes import Evidence, diagnose
-from checks.backward.probe import derivative, probe_value
+from checks.backward.probe import derivative, local_derivative, probe_value
 from checks.backward.program import BackwardError, Program, backward_lines, parse_forward
 from checks.backward.report import BackwardReport, NodeResult
 from checks.backward.run import Runner
@@ -60,12 +59,7 @@ def _gradients(backward: Callable, program: Program, values: dict) -> dict[str, 
     return gradients
 
 
-def _direction(seed: int, name: str, k: int, shape) -> np.ndarray:
-    # Seeded by the name, so a name gets the same directions whichever other names are given.
-    return np.random.default_rng([seed, zlib.crc32(name.encode()), k]).standard_normal(shape)
-
-
-def _methods(method: str, runner: Runner, names) -> tuple[dict[str, str], tuple[str, ...]]:
+def _methods(method: str, runner: Runner, names, noted) -> tuple[dict[str, str], tuple[str, ...]]:
     """name -> the method that probes it, and notes: complex step where every later statement is complex-safe."""
     if method not in _METHODS:
         raise BackwardError(f"unknown method {method!r} (choose from {', '.join(_METHODS)})")
@@ -76,7 +70,7 @@ def _methods(method: str, runner: Runner, names) -> tuple[dict[str, str], tuple[
     for name in names:
         unsafe = unsafe_statement(runner.program, name, verdicts)
         chosen[name] = "central" if unsafe else "complex"
-        if unsafe:
+        if unsafe and name in noted:
             statement, safety = unsafe
             notes.append(f"{name}: central differences, complex step is not exact at line {statement.line} "
                          f"(`{statement.source}`): {safety.reason}")
@@ -90,47 +84,93 @@ def check_backward(forward: Callable, backward: Callable, inputs, *, method: str
     runner = Runner(program, _inputs(inputs))
     forward_statements = runner.statements_run
     gradients = _gradients(backward, program, runner.values)
-    methods, notes = _methods(method, runner, gradients)
-    family = dtype_family([probe_value(runner.values[name]).dtype for name in gradients])
-    rtols = {name: rtol_for(family, methods[name]) for name in gradients}
-    numeric = {name: derivative(runner, name, _direction(seed, name, 0, np.shape(runner.values[name])),
-                                methods[name]) for name in gradients}
-    largest = max([abs(d) for d in numeric.values()] + [0.0])
-    floors = {name: ZERO_FLOOR[methods[name]].rtol * largest for name in gradients}
-    judged = {name: _judge(name, gradients[name], numeric[name], runner, seed, rtols[name], floors[name])
-              for name in gradients}
-    right = {name: gradients[name] for name, (ok, _) in judged.items() if ok}
-    first = _first_errors(program, judged)
+    floats = [n for n in program.names if np.issubdtype(probe_value(runner.values[n]).dtype, np.inexact)]
+    methods, notes = _methods(method, runner, floats, gradients)
+    walk = _Walk(program, runner, gradients, methods, _directions(seed, runner, floats))
+    for name in reversed(program.names):  # from the loss down: every consumer is judged before the name it reads
+        if name in gradients:
+            walk.judge(name)
+    first = _first_errors(program, walk.judged)
     # Only a first error is diagnosed: the names below it are wrong because of it.
-    causes = {name: _causes(program, runner, name, gradients[name], seed, methods[name], rtols[name],
-                            floors[name], right) for name in first}
-    nodes = _nodes(program, judged, causes, backward_lines(backward), first)
+    causes = {name: walk.causes(name, np.random.default_rng([seed, 1, i])) for i, name in enumerate(first)}
+    nodes = _nodes(program, walk.judged, causes, backward_lines(backward) if first else {}, first)
     cost = (runner.statements_run - forward_statements) / max(len(program.statements), 1)
-    used = sorted(set(methods.values()))
-    return BackwardReport(nodes, " and ".join(used) or method, max(rtols.values(), default=0.0),
-                          ZERO_FLOOR[used[-1] if used else "central"].rtol * largest, round(cost, 1), first, notes)
+    used = sorted({methods[name] for name in gradients})
+    return BackwardReport(nodes, " and ".join(used) or "none", max(walk.rtols.values(), default=0.0),
+                          round(cost, 1), first, notes)
 
 
-def _judge(name, gradient, numeric, runner, seed, rtol, floor) -> tuple[bool, float | None]:
-    """(right, error): error = |<g, v> - D| / max(||g||, |D|, floor); None when the shape is wrong."""
-    if gradient.shape != np.shape(runner.values[name]):
-        return False, None
-    direction = _direction(seed, name, 0, gradient.shape)
-    difference = abs(float(np.vdot(direction, gradient).real) - numeric)
-    scale = max(float(np.linalg.norm(gradient)), abs(numeric), floor)
-    error = difference / scale if scale else 0.0
-    return bool(error <= rtol), error
+def _directions(seed: int, runner: Runner, names: list[str]) -> dict[str, np.ndarray]:
+    """One seeded Gaussian direction per float value, drawn in forward order."""
+    rng = np.random.default_rng(seed)
+    return {name: rng.standard_normal(np.shape(runner.values[name])) for name in names}
 
 
-def _causes(program, runner, name, gradient, seed, method, rtol, floor, right):
-    value = probe_value(runner.values[name])
-    consumers = program.consumers(name)
-    directions = tuple(_direction(seed, name, k, value.shape) for k in range(1, _CAUSE_PROBES + 1))
-    through = [s.index for s in consumers] or [None]
-    paths = np.array([[derivative(runner, name, d, method, through=t) for t in through] for d in directions])
-    evidence = Evidence(program, name, value, gradient, consumers, directions, paths, rtol, floor,
-                        runner.values, right)
-    return diagnose(evidence)
+class _Walk:
+    """The numbers of one check: D_v L per name, from the paths through its consumers, and the verdicts.
+
+    The path through a consumer t = f(x, ...) whose gradient was judged right is <dL/dt, J v> (one statement runs,
+    the chain rule does the rest); through any other consumer the statements after it re-run.
+    """
+
+    def __init__(self, program: Program, runner: Runner, gradients: dict, methods: dict, directions: dict):
+        self.program, self.runner, self.gradients = program, runner, gradients
+        self.methods, self.directions = methods, directions
+        family = dtype_family([probe_value(runner.values[name]).dtype for name in gradients])
+        self.rtols = {name: rtol_for(family, methods[name]) for name in gradients}
+        self.numeric: dict[str, float] = {}
+        self.judged: dict[str, tuple[bool, float | None]] = {}
+
+    def right(self, name: str) -> bool:
+        return self.judged.get(name, (False, None))[0]
+
+    def path(self, name: str, direction: np.ndarray, statement) -> float:
+        """The part of D_v L flowing through one consumer statement of `name`."""
+        if self.right(statement.target):
+            return local_derivative(self.runner, statement, name, direction, self.methods[name],
+                                    self.gradients[statement.target])
+        return derivative(self.runner, name, direction, self.methods[name], through=statement.index)
+
+    def paths(self, name: str, direction: np.ndarray) -> list[float]:
+        consumers = self.program.consumers(name)
+        if not consumers:  # the loss itself, or a value nothing reads
+            return [derivative(self.runner, name, direction, self.methods[name])]
+        return [self.path(name, direction, statement) for statement in consumers]
+
+    def derivative(self, name: str) -> float:
+        if name not in self.numeric:
+            self.numeric[name] = float(sum(self.paths(name, self.directions[name])))
+        return self.numeric[name]
+
+    def floor(self, name: str) -> float:
+        """ZERO_FLOOR x S, S the largest |D| of the name and of the values computed from it (whose gradients it
+        gathers): those already measured, and its direct consumers, measured now if need be."""
+        targets = [s.target for s in self.program.consumers(name) if s.target in self.directions]
+        measured = [abs(self.derivative(t)) for t in [name, *targets]]
+        measured += [abs(self.numeric[m]) for m in _downstream(self.program, name) if m in self.numeric]
+        return ZERO_FLOOR[self.methods[name]].rtol * max(measured)
+
+    def judge(self, name: str) -> None:
+        """(right, error): error = |<g, v> - D| / max(||g||, |D|, floor); None when the shape is wrong."""
+        gradient = self.gradients[name]
+        if gradient.shape != np.shape(self.runner.values[name]):
+            self.judged[name] = (False, None)
+            return
+        numeric = self.derivative(name)
+        difference = abs(float(np.vdot(self.directions[name], gradient).real) - numeric)
+        scale = max(float(np.linalg.norm(gradient)), abs(numeric), self.floor(name))
+        error = difference / scale if scale else 0.0
+        self.judged[name] = (bool(error <= self.rtols[name]), error)
+
+    def causes(self, name: str, rng: np.random.Generator):
+        """The catalogued causes of a first error, from fresh directions measured path by path."""
+        value = probe_value(self.runner.values[name])
+        directions = tuple(rng.standard_normal(value.shape) for _ in range(_CAUSE_PROBES))
+        paths = np.array([self.paths(name, d) for d in directions])
+        right = {n: self.gradients[n] for n in self.judged if self.right(n)}
+        evidence = Evidence(self.program, name, value, self.gradients[name], self.program.consumers(name),
+                            directions, paths, self.rtols[name], self.floor(name), self.runner.values, right)
+        return diagnose(evidence)
 
 
 def _nodes(program, judged, causes, lines, first) -> tuple[NodeResult, ...]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import linecache
 import os
 import textwrap
 import traceback
@@ -71,11 +72,24 @@ def _source(function, what: str) -> tuple[str, str, int]:
     if not callable(function):
         raise BackwardError(f"{what} is not a function")
     try:
-        lines, first = inspect.getsourcelines(function)
         file = inspect.getsourcefile(function) or "<unknown>"
+        lines, first = _lines(function, file) or inspect.getsourcelines(function)
     except (OSError, TypeError):
         raise BackwardError(f"the source of {what} cannot be read (define it in a file or a notebook cell)") from None
     return textwrap.dedent("".join(lines)), file, first
+
+
+def _lines(function, file: str) -> tuple[list[str], int] | None:
+    """The function's lines from the line cache, ended by its code's last position: inspect.getsourcelines
+    tokenizes the file to find the end of the block, which costs more than a forward pass of a small network."""
+    code = getattr(function, "__code__", None)
+    positions = getattr(code, "co_positions", None)  # Python 3.11+
+    lines = linecache.getlines(file)
+    if positions is None or not lines:
+        return None
+    last = max((end for _, end, _, _ in positions() if end is not None), default=0)
+    first = code.co_firstlineno
+    return (lines[first - 1:last], first) if first <= last <= len(lines) else None
 
 
 def _function_node(source: str, what: str) -> ast.FunctionDef:
@@ -115,7 +129,7 @@ def _statements(node: ast.FunctionDef, source: str, file: str, params: tuple[str
         body = body[1:]  # the docstring
     if not body or not (isinstance(body[-1], ast.Return) and isinstance(body[-1].value, ast.Name)):
         raise _fail(file, body[-1] if body else node, source, "forward must end with `return loss_name`")
-    known, statements = set(params), []
+    known, statements, lines = set(params), [], source.splitlines()
     for stmt in body[:-1]:
         simple = _simple_target(stmt)
         if simple is None:
@@ -124,13 +138,20 @@ def _statements(node: ast.FunctionDef, source: str, file: str, params: tuple[str
         if target in known:
             raise _fail(file, stmt, source, f"assigns `{target}` again: give every intermediate its own name")
         code = compile(ast.Module(body=[stmt], type_ignores=[]), file, "exec")
-        text = " ".join(line.strip() for line in (ast.get_source_segment(source, stmt) or target).splitlines())
+        text = _text(lines, stmt)
         statements.append(Statement(len(statements), target, _reads(value, known), stmt.lineno, text, value, code))
         known.add(target)
     loss = body[-1].value.id
     if loss not in known:
         raise _fail(file, body[-1], source, f"returns `{loss}`, which forward does not compute")
     return tuple(statements), loss
+
+
+def _text(lines: list[str], node: ast.stmt) -> str:
+    """The statement's source on one line (ast.get_source_segment splits the whole source on every call)."""
+    if node.lineno == node.end_lineno:
+        return lines[node.lineno - 1][node.col_offset:node.end_col_offset].strip()
+    return " ".join(line.strip() for line in lines[node.lineno - 1:node.end_lineno])
 
 
 def parse_forward(forward) -> Program:
@@ -149,18 +170,18 @@ def parse_forward(forward) -> Program:
     return Program(file, node.lineno, params, statements, loss, namespace)
 
 
-def _assigned_lines(function: ast.FunctionDef, variable: str) -> list[int]:
-    """Lines of backward that assign or update `variable` (plain, augmented or item assignment)."""
-    lines = []
+def _assignments(function: ast.FunctionDef) -> dict[str, list[int]]:
+    """variable -> the lines of backward that assign or update it (plain, augmented or item assignment)."""
+    lines: dict[str, list[int]] = {}
     for node in ast.walk(function):
         targets = node.targets if isinstance(node, ast.Assign) else \
             [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
         for target in targets:
             base = target.value if isinstance(target, ast.Subscript) else target
             for leaf in ast.walk(base):
-                if isinstance(leaf, ast.Name) and leaf.id == variable:
-                    lines.append(node.lineno)
-    return sorted(set(lines))
+                if isinstance(leaf, ast.Name):
+                    lines.setdefault(leaf.id, []).append(node.lineno)
+    return lines
 
 
 def _returned(function: ast.FunctionDef) -> dict[str, ast.expr]:
@@ -184,10 +205,10 @@ def backward_lines(backward) -> dict[str, tuple[int, ...]]:
     except (BackwardError, SyntaxError):
         return {}
     ast.increment_lineno(node, first - 1)
-    lines = {}
+    assigned, lines = _assignments(node), {}
     for name, expr in _returned(node).items():
-        found = _assigned_lines(node, expr.id) if isinstance(expr, ast.Name) else []
-        lines[name] = tuple(found) or (expr.lineno,)
+        found = assigned.get(expr.id, []) if isinstance(expr, ast.Name) else []
+        lines[name] = tuple(sorted(set(found))) or (expr.lineno,)
     return lines
 
 

@@ -52,7 +52,6 @@ class BackwardReport:
     nodes: tuple[NodeResult, ...]
     method: str
     rtol: float
-    floor: float
     forward_passes: float
     first_errors: tuple[str, ...]
     notes: tuple[str, ...] = ()
@@ -84,8 +83,7 @@ class BackwardReport:
                 f"{counts['wrong']} wrong, {counts['unchecked']} unchecked")
 
     def _method_line(self) -> str:
-        return (f"method {self.method}, rtol {self.rtol:.0e}, zero-gradient floor {self.floor:.1e}, "
-                f"{self.forward_passes:g} forward passes of probing")
+        return f"method {self.method}, rtol {self.rtol:.0e}, {self.forward_passes:g} forward passes of probing"
 
     def _rows(self) -> list[list[str]]:
         return [[_MARK[n.status], n.name, str(n.line), n._error_text(), n._cause_text()] for n in self.nodes]

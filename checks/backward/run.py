@@ -30,6 +30,13 @@ class Runner:
         self.statements_run += 1
         exec(statement.code, namespace)  # the person's own statement, compiled from their file
 
+    def value_of(self, statement, changed: Mapping[str, object]) -> object:
+        """The target of one statement run with `changed` values (the rest as at the inputs)."""
+        namespace = dict(self._base)
+        namespace.update(changed)
+        self._exec(statement, namespace)
+        return namespace[statement.target]
+
     def loss(self, changed: Mapping[str, object], only_in: int | None = None) -> object:
         """The loss with `changed` values; with `only_in`, the change reaches statement `only_in` and nothing else."""
         namespace = dict(self._base)
