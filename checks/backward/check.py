@@ -117,7 +117,8 @@ class _Walk:
         self.program, self.runner, self.gradients = program, runner, gradients
         self.methods, self.directions = methods, directions
         family = dtype_family([probe_value(runner.values[name]).dtype for name in gradients])
-        self.rtols = {name: rtol_for(family, methods[name]) for name in gradients}
+        rtols = {m: rtol_for(family, m) for m in set(methods.values())}
+        self.rtols = {name: rtols[methods[name]] for name in gradients}
         self.numeric: dict[str, float] = {}
         self.judged: dict[str, tuple[bool, float | None]] = {}
 
@@ -147,7 +148,7 @@ class _Walk:
         gathers): those already measured, and its direct consumers, measured now if need be."""
         targets = [s.target for s in self.program.consumers(name) if s.target in self.directions]
         measured = [abs(self.derivative(t)) for t in [name, *targets]]
-        measured += [abs(self.numeric[m]) for m in _downstream(self.program, name) if m in self.numeric]
+        measured += [abs(self.numeric[m]) for m in self.program.downstream(name) if m in self.numeric]
         return ZERO_FLOOR[self.methods[name]].rtol * max(measured)
 
     def judge(self, name: str) -> None:
@@ -178,21 +179,10 @@ def _nodes(program, judged, causes, lines, first) -> tuple[NodeResult, ...]:
     for name in reversed(program.names):
         ok, error = judged.get(name, (None, None))
         status = "unchecked" if ok is None else "right" if ok else "wrong"
-        follows = tuple(f for f in first if f in _downstream(program, name)) if status == "wrong" else ()
+        follows = tuple(f for f in first if f in program.downstream(name)) if status == "wrong" else ()
         nodes.append(NodeResult(name, program.line_of(name), program.source_of(name), status, error,
                                 causes.get(name, ()), lines.get(name, ()), follows))
     return tuple(nodes)
-
-
-def _downstream(program: Program, name: str) -> set[str]:
-    """Every name computed from `name`, directly or not."""
-    found, frontier = set(), [name]
-    while frontier:
-        for statement in program.consumers(frontier.pop()):
-            if statement.target not in found:
-                found.add(statement.target)
-                frontier.append(statement.target)
-    return found
 
 
 def _first_errors(program: Program, judged: dict) -> tuple[str, ...]:

@@ -21,9 +21,10 @@ def probe_value(value: object) -> np.ndarray:
 
 def _probe(runner: Runner, name: str, direction: np.ndarray, method: str):
     value = probe_value(runner.values[name])
-    low = value.dtype in (np.float32, np.complex64)
-    step = default_step(method, tensor_scale([value], 0), low_precision=low)
-    return value, Probe(0, 0, value.size, np.ravel(direction)), step
+    if (name, method) not in runner.steps:
+        low = value.dtype in (np.float32, np.complex64)
+        runner.steps[name, method] = default_step(method, tensor_scale([value], 0), low_precision=low)
+    return value, Probe(0, 0, value.size, np.ravel(direction)), runner.steps[name, method]
 
 
 def _as_value(runner: Runner, name: str, array: np.ndarray):

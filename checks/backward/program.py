@@ -13,6 +13,7 @@ import os
 import textwrap
 import traceback
 from dataclasses import dataclass
+from functools import cached_property
 from types import CodeType
 
 __all__ = ["BackwardError", "Statement", "Program", "parse_forward", "backward_lines", "failing_line"]
@@ -65,7 +66,27 @@ class Program:
 
     def consumers(self, name: str) -> tuple[Statement, ...]:
         """The statements that read `name`, in forward order."""
-        return tuple(s for s in self.statements if name in s.reads)
+        return self._consumers.get(name, ())
+
+    def downstream(self, name: str) -> frozenset[str]:
+        """Every name computed from `name`, directly or not."""
+        return self._downstream[name]
+
+    @cached_property
+    def _consumers(self) -> dict[str, tuple[Statement, ...]]:
+        found: dict[str, list[Statement]] = {}
+        for statement in self.statements:
+            for name in statement.reads:
+                found.setdefault(name, []).append(statement)
+        return {name: tuple(statements) for name, statements in found.items()}
+
+    @cached_property
+    def _downstream(self) -> dict[str, frozenset[str]]:
+        below: dict[str, frozenset[str]] = {}
+        for name in reversed(self.names):  # a consumer comes later, so its set is ready
+            targets = [s.target for s in self.consumers(name)]
+            below[name] = frozenset(targets).union(*(below[t] for t in targets))
+        return below
 
 
 def _source(function, what: str) -> tuple[str, str, int]:
@@ -157,9 +178,8 @@ def _text(lines: list[str], node: ast.stmt) -> str:
 def parse_forward(forward) -> Program:
     """The Program of a forward function; BackwardError (one line naming the line) when it is not straight-line."""
     source, file, first = _source(forward, "forward")
+    source = "\n" * (first - 1) + source  # parsed at its place in the file: line numbers are the file's
     node = _function_node(source, "forward")
-    ast.increment_lineno(node, first - 1)
-    source = "\n" * (first - 1) + source  # so that source segments line up with the moved line numbers
     args = node.args
     if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
         raise BackwardError(f"line {node.lineno}: forward's parameters must be plain names from inputs")
@@ -201,10 +221,9 @@ def backward_lines(backward) -> dict[str, tuple[int, ...]]:
     """For each name backward returns, the lines that compute its gradient (its variable's assignments), if found."""
     try:
         source, _, first = _source(backward, "backward")
-        node = _function_node(source, "backward")
+        node = _function_node("\n" * (first - 1) + source, "backward")
     except (BackwardError, SyntaxError):
         return {}
-    ast.increment_lineno(node, first - 1)
     assigned, lines = _assignments(node), {}
     for name, expr in _returned(node).items():
         found = assigned.get(expr.id, []) if isinstance(expr, ast.Name) else []

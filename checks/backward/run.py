@@ -19,6 +19,7 @@ class Runner:
                                 f"(inputs has: {', '.join(sorted(inputs)) or 'nothing'})")
         self.program = program
         self.statements_run = 0
+        self.steps: dict[tuple[str, str], float] = {}  # (name, method) -> the probe step, set by checks.backward.probe
         namespace = dict(program.namespace)
         namespace.update({p: inputs[p] for p in program.params})
         for statement in program.statements:
