@@ -228,3 +228,73 @@ def test_names_before_a_statement_that_drops_the_imaginary_part_get_central_diff
     assert [note.split(":")[0] for note in report.notes] == ["w", "u"]  # forward order
     assert "line 6" in report.notes[0] and "np.abs" in report.notes[0]
     assert report.method == "central and complex"
+
+
+def test_a_gradient_with_nan_is_wrong_not_a_bad_file(tmp_path):
+    text = EXERCISE.replace("dbeta = dbn.sum(axis=0, keepdims=True)", "dbeta = dbn.sum(axis=0, keepdims=True) * np.nan")
+    report = check(load(tmp_path, text))
+    assert report.first_wrong.name == "beta" and report.node("beta").error is None
+
+
+def _golden_report():
+    from checks.backward.report import BackwardReport, NodeResult
+    from checks.report import Finding
+
+    cause = Finding("scale", "the gradient of sq is 0.96875 times the right one ((n - 1)/n)", "ratio 0.96875", ("sq",))
+    nodes = (
+        NodeResult("loss", 9, "loss = var.sum()", "unchecked", None),
+        NodeResult("var", 8, "var = sq.sum(axis=0) / (n - 1)", "right", 2.5e-16),
+        NodeResult("sq", 7, "sq = x**2", "wrong", 3.1e-2, (cause,), (14,)),
+        NodeResult("x", 5, "x (an input of forward)", "wrong", 3.1e-2, (), (), ("sq",)),
+    )
+    return BackwardReport(nodes, "complex", 1e-9, 2.4, ("sq",))
+
+
+GOLDEN_TEXT = """\
+backward check: FAILED  1 right, 2 wrong, 1 unchecked
+method complex, rtol 1e-09, 2.4 forward passes of probing
+
+   name  line  error        cause
+·  loss  9     no gradient
+✓  var   8     2.5e-16
+✗  sq    7     3.1e-02      scale
+✗  x     5     3.1e-02      follows from sq
+
+first wrong: sq, line 7: sq = x**2
+  its gradient is assigned in backward at line 14
+  [scale] the gradient of sq is 0.96875 times the right one ((n - 1)/n)"""
+
+GOLDEN_RICH = """\
+backward check: FAILED  1 right, 2 wrong, 1 unchecked
+method complex, rtol 1e-09, 2.4 forward passes of probing
+┏━━━┳━━━━━━┳━━━━━━┳━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━┓
+┃   ┃ name ┃ line ┃ error       ┃ cause           ┃
+┡━━━╇━━━━━━╇━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━┩
+│ · │ loss │ 9    │ no gradient │                 │
+│ ✓ │ var  │ 8    │ 2.5e-16     │                 │
+│ ✗ │ sq   │ 7    │ 3.1e-02     │ scale           │
+│ ✗ │ x    │ 5    │ 3.1e-02     │ follows from sq │
+└───┴──────┴──────┴─────────────┴─────────────────┘
+first wrong: sq, line 7: sq = x**2
+  its gradient is assigned in backward at line 14
+  [scale] the gradient of sq is 0.96875 times the right one ((n - 1)/n)
+"""
+
+
+def test_the_report_as_plain_text_and_as_a_rich_table_at_width_80():
+    import io
+
+    from rich.console import Console
+
+    report = _golden_report()
+    assert str(report) == GOLDEN_TEXT
+    out = io.StringIO()
+    Console(file=out, width=80, color_system=None, force_terminal=False).print(report)
+    assert out.getvalue() == GOLDEN_RICH
+    assert report.as_json() == {
+        "passed": False,
+        "first_wrong": {"name": "sq", "line": 7, "source": "sq = x**2", "causes": ["scale"]},
+        "nodes": [{"name": "var", "line": 8, "passed": True, "error": 2.5e-16, "causes": []},
+                  {"name": "sq", "line": 7, "passed": False, "error": 3.1e-2, "causes": ["scale"]},
+                  {"name": "x", "line": 5, "passed": False, "error": 3.1e-2, "causes": []}],
+    }

@@ -53,8 +53,8 @@ def _gradients(backward: Callable, program: Program, values: dict) -> dict[str, 
         array, value = np.asarray(gradient), np.asarray(values[name])
         if not np.issubdtype(value.dtype, np.inexact):
             raise BackwardError(f"backward returns a gradient for {name!r}, whose value is not a float array")
-        if not np.issubdtype(array.dtype, np.number) or not np.all(np.isfinite(array)):
-            raise BackwardError(f"the gradient backward returns for {name!r} is not an array of finite numbers")
+        if not np.issubdtype(array.dtype, np.number):
+            raise BackwardError(f"the gradient backward returns for {name!r} is not an array of numbers")
         gradients[name] = array
     return gradients
 
@@ -152,10 +152,10 @@ class _Walk:
         return ZERO_FLOOR[self.methods[name]].rtol * max(measured)
 
     def judge(self, name: str) -> None:
-        """(right, error): error = |<g, v> - D| / max(||g||, |D|, floor); None when the shape is wrong."""
+        """(right, error): error = |<g, v> - D| / max(||g||, |D|, floor); None for a wrong shape or inf / nan."""
         gradient = self.gradients[name]
-        if gradient.shape != np.shape(self.runner.values[name]):
-            self.judged[name] = (False, None)
+        if gradient.shape != np.shape(self.runner.values[name]) or not np.all(np.isfinite(gradient)):
+            self.judged[name] = (False, None)  # no error can be measured: wrong shape, or inf / nan
             return
         numeric = self.derivative(name)
         difference = abs(float(np.vdot(self.directions[name], gradient).real) - numeric)

@@ -35,7 +35,7 @@ class NodeResult:
     def _error_text(self) -> str:
         if self.status == "unchecked":
             return "no gradient"
-        return "wrong shape" if self.error is None else f"{self.error:.1e}"
+        return "not measurable" if self.error is None else f"{self.error:.1e}"
 
     def _cause_text(self) -> str:
         if self.status != "wrong":
