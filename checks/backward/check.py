@@ -1,8 +1,10 @@
 """check_backward: every intermediate gradient of a hand-written backward pass against directional derivatives.
 
 For each name the learner gives a gradient g for, a seeded Gaussian direction v on that value gives p = <g, v> and
-D = D_v L (only the statements after the name re-run); the name is right when |p - D| is within the tolerance of
-checks.backward.tolerance. Wrong names get more probes, measured path by path, for the cause catalogue.
+D = D_v L, walking from the loss down: the path through a consumer whose gradient is already judged right runs that
+statement alone (the chain rule), any other path re-runs the statements after the name. The name is right when
+|p - D| is within the tolerance of checks.backward.tolerance. A first error gets three more directions, measured
+path by path, for the cause catalogue (checks.backward.causes).
 """
 
 from __future__ import annotations
@@ -59,13 +61,13 @@ def _gradients(backward: Callable, program: Program, values: dict) -> dict[str, 
     return gradients
 
 
-def _methods(method: str, runner: Runner, names, noted) -> tuple[dict[str, str], tuple[str, ...]]:
+def _methods(method: str, runner: Runner, names, noted, seed: int) -> tuple[dict[str, str], tuple[str, ...]]:
     """name -> the method that probes it, and notes: complex step where every later statement is complex-safe."""
     if method not in _METHODS:
         raise BackwardError(f"unknown method {method!r} (choose from {', '.join(_METHODS)})")
     if method in ("central", "richardson"):
         return dict.fromkeys(names, method), ()
-    verdicts = statement_safety(runner, seed=0)
+    verdicts = statement_safety(runner, seed)
     chosen, notes = {}, []
     for name in names:
         unsafe = unsafe_statement(runner.program, name, verdicts)
@@ -85,7 +87,7 @@ def check_backward(forward: Callable, backward: Callable, inputs, *, method: str
     forward_statements = runner.statements_run
     gradients = _gradients(backward, program, runner.values)
     floats = [n for n in program.names if np.issubdtype(probe_value(runner.values[n]).dtype, np.inexact)]
-    methods, notes = _methods(method, runner, floats, gradients)
+    methods, notes = _methods(method, runner, floats, gradients, seed)
     walk = _Walk(program, runner, gradients, methods, _directions(seed, runner, floats))
     for name in reversed(program.names):  # from the loss down: every consumer is judged before the name it reads
         if name in gradients:
