@@ -158,7 +158,7 @@ def _scaled(ev: Evidence, column: np.ndarray, rest: np.ndarray, what: str) -> li
         return []
     c = float(np.dot(target, column) / np.dot(column, column))
     # c ~ 0 is a dropped path (missing-fan-out), not a factor.
-    if abs(c - 1) <= 1e-3 or abs(c) <= 1e-3 or not ev.agrees(ev.gradient, c * column + rest):
+    if abs(c - 1) <= ev.rtol or abs(c) <= 1e-3 or not ev.agrees(ev.gradient, c * column + rest):
         return []
     if abs(c + 1) <= min(1e-3, 100 * ev.rtol):
         return [Finding("sign", f"{what} has the wrong sign", "ratio -1 on every probe", (ev.name,), -1.0)]
