@@ -111,7 +111,7 @@ def run(args, out) -> int:
 
     path = _source(args.file)
     module = _load(path)
-    if args.forward or args.backward or args.inputs or all(hasattr(module, n) for n in ("forward", "backward")):
+    if _backward_mode(module, args):
         return _run_backward(module, path, args, out)
     if args.format != "text":
         raise UsageError("--format json is for files that define forward and backward")
@@ -127,6 +127,15 @@ def run(args, out) -> int:
         raise UsageError(f"{path}: calling {args.loss}/{args.grad} raised {_one_line(error)}") from None
     Console(file=out).print(report)
     return 0 if report.passed else 1
+
+
+def _backward_mode(module, args) -> bool:
+    """--forward/--backward/--inputs ask for it; otherwise a file defining forward and backward, unless
+    --loss/--grad/--params name the loss/grad mode's functions."""
+    if args.forward or args.backward or args.inputs:
+        return True
+    loss_mode_named = (args.loss, args.grad, args.params) != ("loss", "grad", "params")
+    return not loss_mode_named and all(hasattr(module, name) for name in ("forward", "backward"))
 
 
 def _run_backward(module, path: Path, args, out) -> int:
