@@ -1,6 +1,6 @@
 """Benchmark of check_backward on the exercise (24 names with a gradient; batch 32, hidden 64), in the same run:
 
-- forward passes of probing: the statements the check runs (probes, the complex-safety run) divided by the
+- forward passes run to check: the statements the check runs (probes, the complex-safety run) divided by the
   statements of forward, counted by the checker; budget <= 60;
 - the time of check_backward divided by the time of one forward pass (forward(**inputs), plain numpy), both medians
   in this process, with the part spent before any probe (reading and compiling forward, running it, the tracked
@@ -64,7 +64,7 @@ def in_process(repeat: int) -> None:
     checked = sum(node.status != "unchecked" for node in report.nodes)
     print(f"{checked} names checked, method {report.method}, passed {report.passed}")
     print(f"one forward pass: {_median_time(forward, 400) * 1e6:.0f} us (median of 400)")
-    print(f"forward passes of probing (counted): {report.forward_passes:g} (budget <= 60)"
+    print(f"forward passes run to check (counted): {report.forward_passes:g} (budget <= 60)"
           f"{'' if report.forward_passes <= 60 else '  OVER'}")
     right = _interleaved_ratio(lambda: check_backward(exercise.forward, exercise.backward, exercise.inputs),
                                forward, repeat)

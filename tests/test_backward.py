@@ -252,7 +252,7 @@ def _golden_report():
 
 GOLDEN_TEXT = """\
 backward check: FAILED  1 right, 2 wrong, 1 unchecked
-method complex, rtol 1e-09, 2.4 forward passes of probing
+method complex, rtol 1e-09, 2.4 forward passes run to check
 
    name  line  error        cause
 ·  loss  9     no gradient
@@ -266,7 +266,7 @@ first wrong: sq, line 7: sq = x**2
 
 GOLDEN_RICH = """\
 backward check: FAILED  1 right, 2 wrong, 1 unchecked
-method complex, rtol 1e-09, 2.4 forward passes of probing
+method complex, rtol 1e-09, 2.4 forward passes run to check
 ┏━━━┳━━━━━━┳━━━━━━┳━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━┓
 ┃   ┃ name ┃ line ┃ error       ┃ cause           ┃
 ┡━━━╇━━━━━━╇━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━┩
@@ -298,3 +298,11 @@ def test_the_report_as_plain_text_and_as_a_rich_table_at_width_80():
                   {"name": "sq", "line": 7, "passed": False, "error": 3.1e-2, "causes": ["scale"]},
                   {"name": "x", "line": 5, "passed": False, "error": 3.1e-2, "causes": []}],
     }
+
+
+def test_checking_a_backward_pass_loads_no_rich():
+    import subprocess
+    import sys
+
+    code = "import sys, checks; checks.check_backward; print('rich' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"

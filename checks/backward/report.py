@@ -52,7 +52,7 @@ class BackwardReport:
     nodes: tuple[NodeResult, ...]
     method: str
     rtol: float
-    forward_passes: float
+    forward_passes: float  # statements run after the first forward pass (probes, complex-safety run) / statements
     first_errors: tuple[str, ...]
     notes: tuple[str, ...] = ()
 
@@ -83,7 +83,7 @@ class BackwardReport:
                 f"{counts['wrong']} wrong, {counts['unchecked']} unchecked")
 
     def _method_line(self) -> str:
-        return f"method {self.method}, rtol {self.rtol:.0e}, {self.forward_passes:g} forward passes of probing"
+        return f"method {self.method}, rtol {self.rtol:.0e}, {self.forward_passes:g} forward passes run to check"
 
     def _rows(self) -> list[list[str]]:
         return [[_MARK[n.status], n.name, str(n.line), n._error_text(), n._cause_text()] for n in self.nodes]
