@@ -157,6 +157,14 @@ def test_softmax_diagonal_only_is_named(tmp_path):
     assert [c.id for c in report.first_wrong.causes] == ["softmax-diagonal-only"]
 
 
+def test_an_extra_softmax_derivative_on_the_output_delta_is_named(tmp_path):
+    module = load(tmp_path, SMALL.replace("DS", RIGHT_DS).replace("DZ", RIGHT_DZ).replace(
+        'return {"p": dp, "s": ds, "z": dz}', 'return {"s": (v["p"] - v["y"]) * v["p"] * (1 - v["p"])}'), "extra")
+    report = check(module)
+    assert report.first_wrong.name == "s"
+    assert [c.id for c in report.first_wrong.causes] == ["extra-activation-derivative"]
+
+
 def test_sigmoid_derivative_at_the_input_is_wrong_point(tmp_path):
     report = small(tmp_path, dz='ds * v["z"] * (1 - v["z"])')
     assert [c.id for c in report.first_wrong.causes] == ["wrong-point"]

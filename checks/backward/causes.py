@@ -46,6 +46,8 @@ CAUSES = MappingProxyType({cause.id: cause for cause in (
           "h = tanh(x): g = dh (1 - x^2) or dh (1 - tanh(h)^2); h = sigmoid(x): g = dh x(1 - x) or dh s(h)(1 - s(h))"),
     Cause("softmax-diagonal-only", MISTAKES["softmax-diagonal-only"].title,
           "p = softmax(x): g = dp p (1 - p), the diagonal of the Jacobian only"),
+    Cause("extra-activation-derivative", MISTAKES["extra-activation-derivative"].title,
+          "a = softmax(x) or sigmoid(x): g / (a (1 - a)) is right, so the factor a(1 - a) was applied once too often"),
 )})
 
 
@@ -266,8 +268,24 @@ def _softmax(ev: Evidence) -> list[Finding]:
     return found
 
 
+def _extra_derivative(ev: Evidence) -> list[Finding]:
+    """g = (the right gradient) * a(1 - a) for a softmax or sigmoid output a read from x: tested as g / (a(1 - a))."""
+    for statement in ev.consumers:
+        if not (_is_softmax(statement, ev.name) or _activation(statement, ev.name) == "sigmoid"):
+            continue
+        a = np.asarray(ev.values[statement.target])
+        factor = a * (1 - a)
+        if a.shape == ev.gradient.shape and np.all(factor != 0) and ev.agrees(ev.gradient / factor, ev.totals):
+            return [Finding("extra-activation-derivative",
+                            f"the gradient of {ev.name} is the right one times {statement.target}(1 - "
+                            f"{statement.target}) from {ev.where(statement)}: that derivative is already in the "
+                            "gradient (it cancels for softmax or sigmoid with cross-entropy)",
+                            "the gradient divided by a(1 - a) agrees on every probe", (ev.name,))]
+    return []
+
+
 _SHAPE_DETECTORS = (_broadcast, _transpose)
-_VALUE_DETECTORS = (_fan_out, _wrong_point, _softmax, _transpose, _scale)
+_VALUE_DETECTORS = (_fan_out, _wrong_point, _softmax, _extra_derivative, _transpose, _scale)
 
 
 def diagnose(ev: Evidence) -> tuple[Finding, ...]:
