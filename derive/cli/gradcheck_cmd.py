@@ -9,13 +9,15 @@ from pathlib import Path
 from derive.cli.options import parse_classes, parse_seed
 from derive.errors import UsageError
 
-HELP = "check the hand-written gradient in FILE.py (its loss, grad and params); exit 0 if right, 1 if wrong"
+HELP = ("check the hand-written gradient in FILE.py (its loss, grad and params, or its forward, backward and inputs "
+        "name by name); exit 0 if right, 1 if wrong")
 
 __all__ = ["HELP", "add_arguments", "run"]
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("file", metavar="FILE.py", help="a Python file defining loss(params), grad(params), params")
+    parser.add_argument("file", metavar="FILE.py", help="a Python file defining loss(params), grad(params), params, "
+                                                        "or inputs, forward(...) and backward(v)")
     parser.add_argument("--loss", default="loss", metavar="NAME", help="name of the loss function (default: loss)")
     parser.add_argument("--grad", default="grad", metavar="NAME", help="name of the gradient function (default: grad)")
     parser.add_argument("--params", default="params", metavar="NAME",
