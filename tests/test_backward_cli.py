@@ -57,6 +57,9 @@ def test_other_names(derive, tmp_path):
      "line 50: `loss += 0` is not a simple assignment"),
     (('"picked": dpicked,', '"dpicked": dpicked,'), "'dpicked', which is not a name of forward"),
     (('dprobs = dlogp / v["probs"]', 'dprobs = dlogp / v["prob"]'), "KeyError: 'prob' (line 58)"),
+    (('dprobs = dlogp / v["probs"]', 'dprobs = exit(3)'), "SystemExit: 3 (line 58)"),
+    (("    n = x.shape[0]\n", "    n = x.shape[0]\n    print(n)\n"), "line 31: `print(n)` is not a simple assignment"),
+    (("def inputs():", "def inputs_():"), "defines no 'inputs'"),
 ])
 def test_a_bad_file_exits_2_with_one_line(derive, tmp_path, change, message):
     result = derive(write(tmp_path, EXERCISE.replace(*change)))
