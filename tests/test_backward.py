@@ -314,3 +314,22 @@ def test_checking_a_backward_pass_loads_no_rich():
 
     code = "import sys, checks; checks.check_backward; print('rich' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"
+
+
+def test_paths_through_right_consumers_equal_the_directional_derivative_by_re_running():
+    from checks.backward import exercise
+    from checks.backward.check import _directions, _Walk
+    from checks.backward.probe import derivative
+    from checks.backward.program import parse_forward
+    from checks.backward.run import Runner
+
+    program = parse_forward(exercise.forward)
+    runner = Runner(program, exercise.inputs())
+    gradients = {k: np.asarray(g) for k, g in exercise.backward(dict(runner.values)).items()}
+    methods = dict.fromkeys(gradients, "complex")
+    walk = _Walk(program, runner, gradients, methods, _directions(0, runner, list(gradients)))
+    for name in reversed(program.names):
+        if name in gradients:
+            walk.judge(name)
+            full = derivative(runner, name, walk.directions[name], "complex")  # every later statement re-run
+            assert walk.numeric[name] == pytest.approx(full, rel=1e-12, abs=1e-15), name
