@@ -3,7 +3,7 @@
 - forward passes run to check: the statements the check runs (probes, the complex-safety run) divided by the
   statements of forward, counted by the checker; budget <= 60;
 - the time of check_backward divided by the time of one forward pass (forward(**inputs), plain numpy), both medians
-  in this process, with the part spent before any probe (reading and compiling forward, running it, the tracked
+  of CPU time in this process, with the part spent before any probe (reading and compiling forward, running it, the tracked
   complex-safety run, calling backward); a forward pass of this size takes ~30 us, so fixed Python costs dominate;
 - the whole command `derive gradcheck exercise.py` (start-up included): budget < 1 s, next to `derive list` (the
   same command-line start-up) and the bare start-up `python -c "import sympy, numpy, rich"`.
@@ -39,11 +39,12 @@ PLANTED = ("dvar / (n - 1)", "dvar / n")  # Bessel's correction dropped: one wro
 
 
 def _median_time(fn, repeat: int) -> float:
+    """Median CPU time of this process per call: other processes on the shared machine do not count."""
     times = []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = time.process_time()
         fn()
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     return statistics.median(times)
 
 

@@ -1,7 +1,8 @@
 """A person's `forward` as data: its statements (one intermediate each), what each reads, their lines and code.
 
-The statements are compiled from the person's own file, one code object per statement, with the file's name and
-line numbers, so that the code that runs is the code they wrote. Nothing from the command line is evaluated.
+The statements are compiled from the person's own file, with the file's name and line numbers, so that the code
+that runs is the code they wrote. Nothing from the command line is evaluated. All right-hand sides are compiled in
+one call, each as the body of its own lambda (one compile per statement costs more than a forward pass).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import textwrap
 import traceback
 from dataclasses import dataclass
 from functools import cached_property
-from types import CodeType
+from types import CodeType, FunctionType
 
 __all__ = ["BackwardError", "Statement", "Program", "parse_forward", "backward_lines", "failing_line"]
 
@@ -25,7 +26,7 @@ class BackwardError(ValueError):
 
 @dataclass(frozen=True)
 class Statement:
-    """`target = expression` at `line`: the forward names it reads, its source text, its compiled code."""
+    """`target = expression` at `line`: the forward names it reads, its source text, its compiled expression."""
 
     index: int
     target: str
@@ -34,6 +35,10 @@ class Statement:
     source: str
     node: ast.expr
     code: CodeType
+
+    def run(self, namespace: dict) -> None:
+        """target = expression, with the names it reads taken from `namespace` (as the module globals)."""
+        namespace[self.target] = FunctionType(self.code, namespace)()
 
 
 @dataclass(frozen=True)
@@ -158,14 +163,23 @@ def _statements(node: ast.FunctionDef, source: str, file: str, params: tuple[str
         target, value = simple
         if target in known:
             raise _fail(file, stmt, source, f"assigns `{target}` again: give every intermediate its own name")
-        code = compile(ast.Module(body=[stmt], type_ignores=[]), file, "exec")
-        text = _text(lines, stmt)
-        statements.append(Statement(len(statements), target, _reads(value, known), stmt.lineno, text, value, code))
+        statements.append((target, _reads(value, known), stmt.lineno, _text(lines, stmt), value))
         known.add(target)
     loss = body[-1].value.id
     if loss not in known:
         raise _fail(file, body[-1], source, f"returns `{loss}`, which forward does not compute")
-    return tuple(statements), loss
+    codes = _compiled([value for *_, value in statements], file)
+    return tuple(Statement(i, *parts, code) for i, (parts, code) in enumerate(zip(statements, codes))), loss
+
+
+def _compiled(values: list[ast.expr], file: str) -> list[CodeType]:
+    """The code of each expression as a lambda body, from one compile of the tuple of lambdas."""
+    empty = ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
+    lambdas = [ast.copy_location(ast.Lambda(args=empty, body=value), value) for value in values]
+    tree = ast.Expression(body=ast.copy_location(ast.Tuple(elts=lambdas, ctx=ast.Load()), values[0]) if values else
+                          ast.Tuple(elts=[], ctx=ast.Load(), lineno=1, col_offset=0))
+    code = compile(tree, file, "eval")  # every node placed by copy_location: no fix_missing_locations walk
+    return [const for const in code.co_consts if isinstance(const, CodeType)]  # the lambdas' code, in order
 
 
 def _text(lines: list[str], node: ast.stmt) -> str:

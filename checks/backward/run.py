@@ -29,7 +29,7 @@ class Runner:
 
     def _exec(self, statement, namespace: dict) -> None:
         self.statements_run += 1
-        exec(statement.code, namespace)  # the person's own statement, compiled from their file
+        statement.run(namespace)  # the person's own statement, compiled from their file
 
     def value_of(self, statement, changed: Mapping[str, object]) -> object:
         """The target of one statement run with `changed` values (the rest as at the inputs)."""

@@ -36,7 +36,7 @@ def statement_safety(runner: Runner, seed: int) -> dict[int, Safety]:
         local = dict(namespace)
         local.update({name: recorder.wrap(namespace[name]) for name in statement.reads})
         runner.statements_run += 1
-        recorder.call(exec, statement.code, local)  # the person's own statement, compiled from their file
+        recorder.call(statement.run, local)  # the person's own statement, compiled from their file
         verdicts[statement.index] = recorder.verdict()
         value = recorder.unwrap(local.get(statement.target)) if statement.target in local else None
         namespace[statement.target] = runner.values[statement.target] if value is None else value
