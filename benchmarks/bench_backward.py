@@ -67,13 +67,13 @@ def in_process(repeat: int) -> None:
     print(f"one forward pass: {_median_time(forward, 400) * 1e6:.0f} us (median of 400)")
     print(f"forward passes run to check (counted): {report.forward_passes:g} (budget <= 60)"
           f"{'' if report.forward_passes <= 60 else '  OVER'}")
-    right = _interleaved_ratio(lambda: check_backward(exercise.forward, exercise.backward, exercise.inputs),
+    right = _interleaved_ratio(lambda: check_backward(exercise.forward, exercise.backward, values),
                                forward, repeat)
     fixed = _interleaved_ratio(lambda: _before_probing(values), forward, repeat)
     print(f"check_backward, all right: {right:.0f} x the time of one forward pass "
           f"(of which {fixed:.0f} x before any probe)")
     wrong = _planted()
-    planted = _interleaved_ratio(lambda: check_backward(wrong.forward, wrong.backward, wrong.inputs), forward, repeat)
+    planted = _interleaved_ratio(lambda: check_backward(wrong.forward, wrong.backward, values), forward, repeat)
     print(f"check_backward, Bessel's correction dropped (diagnosed): {planted:.0f} x one forward pass")
 
 
