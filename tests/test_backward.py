@@ -333,3 +333,23 @@ def test_paths_through_right_consumers_equal_the_directional_derivative_by_re_ru
             walk.judge(name)
             full = derivative(runner, name, walk.directions[name], "complex")  # every later statement re-run
             assert walk.numeric[name] == pytest.approx(full, rel=1e-12, abs=1e-15), name
+
+
+# Every line `dX = ...` of the solution, scaled by 1.5: X is the first wrong name and the cause is a scale. The
+# exceptions are stated: dlogp is filled in by the next line, and b1 and row_max have a true gradient of 0.
+SCALABLE = [line.split("=")[0].strip() for line in EXERCISE.split("def backward")[1].splitlines()
+            if line.startswith("    d") and " = " in line and "[" not in line.split("=")[0]]
+NOT_SCALABLE = {"dlogp", "drow_max", "db1"}
+
+
+@pytest.mark.parametrize("variable", [v for v in SCALABLE if v not in NOT_SCALABLE])
+def test_any_line_of_the_solution_scaled_is_found_there(tmp_path, variable):
+    line = next(line for line in EXERCISE.splitlines() if line.startswith(f"    {variable} = "))
+    module = load(tmp_path, EXERCISE.replace(line, f"{line.split(' = ')[0]} = 1.5 * ({line.split(' = ', 1)[1]})"))
+    first = check(module).first_wrong
+    assert first.name == variable[1:]
+    assert [c.id for c in first.causes] == ["scale"] and first.causes[0].factor == pytest.approx(1.5)
+
+
+def test_the_exceptions_to_the_scaled_lines_are_real():
+    assert len(SCALABLE) == 24 and NOT_SCALABLE <= set(SCALABLE)  # one line per returned name
