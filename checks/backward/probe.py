@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from checks import differences
 from checks.backward.run import Runner
-from checks.differences import Probe, default_step, directional, tensor_scale
 
 __all__ = ["derivative", "local_derivative", "probe_value"]
 
@@ -19,12 +19,24 @@ def probe_value(value: object) -> np.ndarray:
     return np.asarray(value)
 
 
-def _probe(runner: Runner, name: str, direction: np.ndarray, method: str):
-    value = probe_value(runner.values[name])
+def _step(runner: Runner, name: str, value: np.ndarray, method: str) -> float:
     if (name, method) not in runner.steps:
         low = value.dtype in (np.float32, np.complex64)
-        runner.steps[name, method] = default_step(method, tensor_scale([value], 0), low_precision=low)
-    return value, Probe(0, 0, value.size, np.ravel(direction)), runner.steps[name, method]
+        scale = differences.tensor_scale([value], 0)
+        runner.steps[name, method] = differences.default_step(method, scale, low_precision=low)
+    return runner.steps[name, method]
+
+
+def _directional(loss, runner: Runner, name: str, direction: np.ndarray, method: str) -> float:
+    """checks.differences.directional on a loss of the one array `value`, along `direction`."""
+    value = probe_value(runner.values[name])
+    step, flat = _step(runner, name, value, method), np.ravel(direction)
+    # Merge note: the `gradcheck` branch gives checks.differences a Workspace (one working copy perturbed in place)
+    # and tuple probes. Both forms are served here until one of them is in main; then this keeps one line.
+    if hasattr(differences, "Workspace"):
+        work = differences.Workspace([value], complex_step=method == "complex")
+        return differences.directional(loss, work, differences.single(0, 0, value.size, flat), method, step)
+    return differences.directional(loss, [value], differences.Probe(0, 0, value.size, flat), method, step)
 
 
 def _as_value(runner: Runner, name: str, array: np.ndarray):
@@ -37,20 +49,18 @@ def local_derivative(runner: Runner, statement, name: str, direction: np.ndarray
 
     By the chain rule this is the part of D_v L that flows through the statement; only the statement itself runs.
     """
-    value, probe, step = _probe(runner, name, direction, method)
     weight = np.asarray(upstream)
 
     def weighted(params):
         return np.sum(weight * runner.value_of(statement, {name: _as_value(runner, name, params[0])}))
 
-    return directional(weighted, [value], probe, method, step)
+    return _directional(weighted, runner, name, direction, method)
 
 
 def derivative(runner: Runner, name: str, direction: np.ndarray, method: str, through: int | None = None) -> float:
     """D_v L for v = `direction` on the value of `name` (through one statement when `through` is its index)."""
-    value, probe, step = _probe(runner, name, direction, method)
 
     def loss(params):
         return runner.loss({name: _as_value(runner, name, params[0])}, only_in=through)
 
-    return directional(loss, [value], probe, method, step)
+    return _directional(loss, runner, name, direction, method)
