@@ -73,6 +73,11 @@ def test_a_missing_named_function_exits_2(derive, tmp_path):
     assert result.returncode == 2 and "defines no 'nothing'" in result.stderr
 
 
+def test_loss_grad_options_are_refused_for_a_forward_backward_file(derive, tmp_path):
+    result = derive(write(tmp_path, EXERCISE), "--batch-size", "32")
+    assert result.returncode == 2 and "--batch-size applies to loss/grad files" in result.stderr
+
+
 def test_json_is_refused_in_the_loss_grad_mode(derive, tmp_path):
     result = derive(write(tmp_path, "params = []\n"), "--format", "json")
     assert result.returncode == 2 and "forward and backward" in result.stderr

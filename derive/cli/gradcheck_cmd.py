@@ -148,6 +148,10 @@ def _run_backward(module, path: Path, args, out) -> int:
 
     from checks.backward import BackwardError, check_backward, failing_line
 
+    for option, given in (("--mode", args.mode != "auto"), ("--batch-size", args.batch_size is not None),
+                          ("--classes", args.classes is not None)):
+        if given:
+            raise UsageError(f"{option} applies to loss/grad files, not to a forward/backward file")
     forward, backward, inputs = (_lookup(module, path, getattr(args, option) or option, option)
                                  for option in ("forward", "backward", "inputs"))
     try:
