@@ -2,9 +2,10 @@
 
 - forward passes run to check: the statements the check runs (probes, the complex-safety run) divided by the
   statements of forward, counted by the checker; budget <= 60;
-- the time of check_backward divided by the time of one forward pass (forward(**inputs), plain numpy), both medians
-  of CPU time in this process, with the part spent before any probe (reading and compiling forward, running it, the tracked
-  complex-safety run, calling backward); a forward pass of this size takes ~30 us, so fixed Python costs dominate;
+- the time of check_backward divided by the time of one forward pass (forward(**inputs), plain numpy), both
+  medians of CPU time in this process, with the part spent before any probe (reading and compiling forward, running
+  it, the tracked complex-safety run, calling backward); a forward pass here takes ~30 us, so fixed Python costs
+  dominate;
 - the whole command `derive gradcheck exercise.py` (start-up included): budget < 1 s, next to `derive list` (the
   same command-line start-up) and the bare start-up `python -c "import sympy, numpy, rich"`.
 

@@ -94,13 +94,12 @@ class BackwardReport:
             return []
         lines = [f"first wrong: {first.name}, line {first.line}: {first.source}"]
         if first.backward_lines:
+            plural = "s" if len(first.backward_lines) > 1 else ""
             shown = ", ".join(map(str, first.backward_lines))
-            lines.append(f"  its gradient is assigned in backward at line{'s' if len(first.backward_lines) > 1 else ''} "
-                         f"{shown}")
+            lines.append(f"  its gradient is assigned in backward at line{plural} {shown}")
         lines += [f"  [{c.id}] {c.message}" for c in first.causes] or ["  no catalogued cause fits"]
-        others = [name for name in self.first_errors[1:]]
-        if others:
-            lines.append(f"also wrong on their own: {', '.join(others)}")
+        if self.first_errors[1:]:
+            lines.append(f"also wrong on their own: {', '.join(self.first_errors[1:])}")
         return lines
 
     def __str__(self) -> str:

@@ -26,7 +26,7 @@ def _complexified(value, rng: np.random.Generator):
 
 
 def statement_safety(runner: Runner, seed: int) -> dict[int, Safety]:
-    """Statement index -> the Safety of that statement on complex inputs (a statement after an unsafe one still runs)."""
+    """Statement index -> the Safety of that statement on complex inputs (statements after an unsafe one still run)."""
     program, rng = runner.program, np.random.default_rng([seed, 1])
     namespace = dict(program.namespace)
     namespace.update({p: _complexified(runner.values[p], rng) for p in program.params})
