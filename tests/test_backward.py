@@ -357,3 +357,14 @@ def test_the_lines_that_cannot_show_a_scale_still_pass_when_scaled(tmp_path, var
     line = next(line for line in EXERCISE.splitlines() if line.startswith(f"    {variable} = "))
     module = load(tmp_path, EXERCISE.replace(line, f"{line.split(' = ')[0]} = 1.5 * ({line.split(' = ', 1)[1]})"))
     assert check(module).passed
+
+
+def test_two_independent_mistakes_are_both_first_errors_closest_to_the_loss_first(tmp_path):
+    text = EXERCISE
+    for key in ("broadcast", "bessel"):
+        right, wrong, *_ = PLANTED[key]
+        text = text.replace(right, wrong)
+    report = check(load(tmp_path, text))
+    assert report.first_errors == ("sq", "b2")  # forward line 34 before the input b2 in backward order
+    assert "also wrong on their own: b2" in str(report)
+    assert [c.id for c in report.node("b2").causes] == ["missing-broadcast-sum"]
