@@ -107,16 +107,17 @@ def _functions_and_params(module, path: Path, args):
 
 
 def run(args, out) -> int:
-    from rich.console import Console
-
-    from checks.gradcheck import gradcheck
-
     path = _source(args.file)
     module = _load(path)
     if _backward_mode(module, args):
         return _run_backward(module, path, args, out)
     if args.format != "text":
         raise UsageError("--format json is for files that define forward and backward")
+
+    from rich.console import Console
+
+    from checks.gradcheck import gradcheck  # after the dispatch: the forward/backward mode does not need it
+
     loss, grad, params = _functions_and_params(module, path, args)
     try:
         report = gradcheck(loss, grad, params, method=args.method, mode=args.mode, seed=args.seed,
