@@ -6,6 +6,7 @@ from derive._lazy import lazy_exports
 
 __all__ = [
     "gradcheck",
+    "check_backward",
     "check_delta",
     "check_hidden_delta",
     "assert_gradients",
@@ -18,6 +19,7 @@ __all__ = [
 # Public name -> module that defines it; loaded on first use so `import checks` stays cheap.
 _HOMES = {
     "gradcheck": "checks.gradcheck",
+    "check_backward": "checks.backward",
     "check_delta": "checks.delta",
     "check_hidden_delta": "checks.delta",
     "assert_gradients": "checks.testing",

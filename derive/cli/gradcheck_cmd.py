@@ -10,13 +10,15 @@ from pathlib import Path
 from derive.cli.options import parse_classes, parse_seed
 from derive.errors import UsageError
 
-HELP = "check the hand-written gradient in FILE.py (its loss, grad and params); exit 0 if right, 1 if wrong"
+HELP = ("check the hand-written gradient in FILE.py (its loss, grad and params, or its forward, backward and inputs "
+        "name by name); exit 0 if right, 1 if wrong")
 
 __all__ = ["HELP", "add_arguments", "run"]
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("file", metavar="FILE.py", help="a Python file defining loss(params), grad(params), params")
+    parser.add_argument("file", metavar="FILE.py", help="a Python file defining loss(params), grad(params), params, "
+                                                        "or inputs, forward(...) and backward(v)")
     parser.add_argument("--loss", default="loss", metavar="NAME", help="name of the loss function (default: loss)")
     parser.add_argument("--grad", default="grad", metavar="NAME", help="name of the gradient function (default: grad)")
     parser.add_argument("--params", default="params", metavar="NAME",
@@ -29,8 +31,13 @@ def add_arguments(parser) -> None:
                         help="lets a factor equal to the batch size be named")
     parser.add_argument("--classes", type=parse_classes, default=None, metavar="K",
                         help="lets a factor equal to K be named")
+    # A file defining forward and backward is checked name by name (checks.backward).
+    for option, what in (("forward", "forward(...)"), ("backward", "backward(v)"), ("inputs", "the inputs dict")):
+        parser.add_argument(f"--{option}", default=None, metavar="NAME",
+                            help=f"name of {what} in a forward/backward file (default: {option})")
     parser.add_argument("--format", default="text", choices=["text", "json"],
-                        help='text: the report; json: {"passed", "error", "tensors", "mistakes"} for scripts')
+                        help='json for scripts: {"passed", "error", "tensors", "mistakes"} for loss/grad files, '
+                             '{"passed", "first_wrong", "nodes"} for forward/backward files')
 
 
 def _positive(text: str) -> int:
@@ -107,20 +114,25 @@ def run(args, out) -> int:
     path = _source(args.file)
     # With --format json, stdout carries the document alone: what the person's code prints goes to stderr.
     with contextlib.redirect_stdout(sys.stderr) if args.format == "json" else contextlib.nullcontext():
-        report = _check(path, args)
+        module = _load(path)
+        if _backward_mode(module, args):
+            report = _check_backward(module, path, args)
+            document = report.as_json
+        else:
+            report = _check(module, path, args)
+            document = report.to_json
     if args.format == "json":
         import json
 
-        out.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n")
+        out.write(json.dumps(document(), ensure_ascii=False, indent=2) + "\n")
     else:
         Console(file=out).print(report)
     return 0 if report.passed else 1
 
 
-def _check(path: Path, args):
-    from checks.gradcheck import gradcheck
+def _check(module, path: Path, args):
+    from checks.gradcheck import gradcheck  # after the dispatch: the forward/backward mode does not need it
 
-    module = _load(path)
     loss, grad, params = _functions_and_params(module, path, args)
     try:
         report = gradcheck(loss, grad, params, method=args.method, mode=args.mode, seed=args.seed,
@@ -131,4 +143,35 @@ def _check(path: Path, args):
         raise
     except BaseException as error:  # raised inside the person's loss or grad, sys.exit() included
         raise UsageError(f"{path}: calling {args.loss}/{args.grad} raised {_one_line(error)}") from None
+    return report
+
+
+def _backward_mode(module, args) -> bool:
+    """--forward/--backward/--inputs ask for it; otherwise a file defining forward and backward, unless
+    --loss/--grad/--params name the loss/grad mode's functions."""
+    if args.forward or args.backward or args.inputs:
+        return True
+    loss_mode_named = (args.loss, args.grad, args.params) != ("loss", "grad", "params")
+    return not loss_mode_named and all(hasattr(module, name) for name in ("forward", "backward"))
+
+
+def _check_backward(module, path: Path, args):
+    """The forward/backward mode: look the three names up and check them name by name."""
+    from checks.backward import BackwardError, check_backward, failing_line
+
+    for option, given in (("--mode", args.mode != "auto"), ("--batch-size", args.batch_size is not None),
+                          ("--classes", args.classes is not None)):
+        if given:
+            raise UsageError(f"{option} applies to loss/grad files, not to a forward/backward file")
+    forward, backward, inputs = (_lookup(module, path, getattr(args, option) or option, option)
+                                 for option in ("forward", "backward", "inputs"))
+    try:
+        report = check_backward(forward, backward, inputs, method=args.method, seed=args.seed)
+    except BackwardError as error:
+        raise UsageError(f"{path}: {error}") from None
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # raised inside the person's forward, backward or inputs, sys.exit() included
+        raise UsageError(f"{path}: running forward/backward raised {_one_line(error)}"
+                         f"{failing_line(error, path)}") from None
     return report

@@ -1,0 +1,203 @@
+"""check_backward: every intermediate gradient of a hand-written backward pass against directional derivatives.
+
+For each name the learner gives a gradient g for, a seeded Gaussian direction v on that value gives p = <g, v> and
+D = D_v L, walking from the loss down: the path through a consumer whose gradient is already judged right runs that
+statement alone (the chain rule), any other path re-runs the statements after the name. The name is right when
+|p - D| is within the tolerance of checks.backward.tolerance. A first error gets three more directions, measured
+path by path, for the cause catalogue (checks.backward.causes).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Mapping
+
+import numpy as np
+
+from checks.backward.causes import Evidence, diagnose
+from checks.backward.probe import derivative, local_derivative, probe_value
+from checks.backward.program import BackwardError, Program, backward_lines, parse_forward
+from checks.backward.report import BackwardReport, NodeResult
+from checks.backward.run import Runner
+from checks.backward.safety import statement_safety, unsafe_statement
+from checks.backward.tolerance import ZERO_FLOOR, rtol_for
+from checks.tolerances import dtype_family
+
+__all__ = ["check_backward"]
+
+_METHODS = ("auto", "complex", "central", "richardson")
+_CAUSE_PROBES = 3  # a constant factor or a dropped path agrees on 3 independent directions only if it is the cause
+
+
+def _inputs(inputs) -> Mapping[str, object]:
+    value = inputs() if callable(inputs) else inputs
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        raise BackwardError(f"inputs must be a dict of name -> array (or a function returning one), "
+                            f"got {type(value).__name__}")
+    return value
+
+
+def _copy(value):
+    return np.array(value, copy=True) if isinstance(value, np.ndarray) else value
+
+
+def _gradients(backward: Callable, program: Program, values: dict) -> dict[str, np.ndarray]:
+    """The learner's gradients by name, checked against the convention (None means: not given)."""
+    returned = backward({name: _copy(value) for name, value in values.items()})  # copies: backward may edit them
+    if not isinstance(returned, Mapping):
+        raise BackwardError(f"backward must return a dict of name -> gradient, got {type(returned).__name__}")
+    gradients = {}
+    for name, gradient in returned.items():
+        if name not in values:
+            raise BackwardError(f"backward returns a gradient for {name!r}, which is not a name of forward "
+                                f"(its names: {', '.join(program.names)})")
+        if gradient is None:
+            continue
+        array, value = np.asarray(gradient), np.asarray(values[name])
+        if not np.issubdtype(value.dtype, np.inexact):
+            raise BackwardError(f"backward returns a gradient for {name!r}, whose value is not a float array")
+        if not np.issubdtype(array.dtype, np.number):
+            raise BackwardError(f"the gradient backward returns for {name!r} is not an array of numbers")
+        gradients[name] = array
+    return gradients
+
+
+def _methods(method: str, runner: Runner, names, noted, seed: int) -> tuple[dict[str, str], tuple[str, ...]]:
+    """name -> the method that probes it, and notes: complex step where every later statement is complex-safe."""
+    if method not in _METHODS:
+        raise BackwardError(f"unknown method {method!r} (choose from {', '.join(_METHODS)})")
+    if method in ("central", "richardson"):
+        return dict.fromkeys(names, method), ()
+    verdicts = statement_safety(runner, seed)
+    chosen, notes = {}, []
+    for name in names:
+        unsafe = unsafe_statement(runner.program, name, verdicts)
+        chosen[name] = "central" if unsafe else "complex"
+        if unsafe and name in noted:
+            statement, safety = unsafe
+            notes.append(f"{name}: central differences, complex step is not exact at line {statement.line} "
+                         f"(`{statement.source}`): {safety.reason}")
+    return chosen, tuple(notes)
+
+
+def check_backward(forward: Callable, backward: Callable, inputs, *, method: str = "auto",
+                   seed: int = 0) -> BackwardReport:
+    """Check backward(v)'s gradient of every name against forward's loss; the report names the first wrong line."""
+    program = parse_forward(forward)
+    runner = Runner(program, _inputs(inputs))
+    forward_statements = runner.statements_run
+    gradients = _gradients(backward, program, runner.values)
+    floats = [n for n in program.names if np.issubdtype(probe_value(runner.values[n]).dtype, np.inexact)]
+    methods, notes = _methods(method, runner, floats, gradients, seed)
+    walk = _Walk(program, runner, gradients, methods, _directions(seed, runner, floats))
+    for name in reversed(program.names):  # from the loss down: every consumer is judged before the name it reads
+        if name in gradients:
+            walk.judge(name)
+    first = _first_errors(program, walk.judged)
+    # Only a first error is diagnosed: the names below it are wrong because of it.
+    causes = {name: walk.causes(name, np.random.default_rng([seed, 1, i])) for i, name in enumerate(first)}
+    nodes = _nodes(program, walk.judged, causes, backward_lines(backward) if first else {}, first)
+    cost = (runner.statements_run - forward_statements) / max(len(program.statements), 1)
+    used = sorted({methods[name] for name in gradients})
+    return BackwardReport(nodes, " and ".join(used) or "none", max(walk.rtols.values(), default=0.0),
+                          round(cost, 1), first, notes)
+
+
+def _directions(seed: int, runner: Runner, names: list[str]) -> dict[str, np.ndarray]:
+    """One seeded Gaussian direction per float value, drawn in forward order."""
+    rng = np.random.default_rng(seed)
+    return {name: rng.standard_normal(np.shape(runner.values[name])) for name in names}
+
+
+class _Walk:
+    """The numbers of one check: D_v L per name, from the paths through its consumers, and the verdicts.
+
+    The path through a consumer t = f(x, ...) whose gradient was judged right is <dL/dt, J v> (one statement runs,
+    the chain rule does the rest); through any other consumer the statements after it re-run.
+    """
+
+    def __init__(self, program: Program, runner: Runner, gradients: dict, methods: dict, directions: dict):
+        self.program, self.runner, self.gradients = program, runner, gradients
+        self.methods, self.directions = methods, directions
+        family = dtype_family([probe_value(runner.values[name]).dtype for name in gradients])
+        rtols = {m: rtol_for(family, m) for m in set(methods.values())}
+        self.rtols = {name: rtols[methods[name]] for name in gradients}
+        self.numeric: dict[str, float] = {}
+        self.judged: dict[str, tuple[bool, float | None]] = {}
+
+    def right(self, name: str) -> bool:
+        return self.judged.get(name, (False, None))[0]
+
+    def path(self, name: str, direction: np.ndarray, statement) -> float:
+        """The part of D_v L flowing through one consumer statement of `name`."""
+        if self.right(statement.target):
+            return local_derivative(self.runner, statement, name, direction, self.methods[name],
+                                    self.gradients[statement.target])
+        return derivative(self.runner, name, direction, self.methods[name], through=statement.index)
+
+    def paths(self, name: str, direction: np.ndarray) -> list[float]:
+        consumers = self.program.consumers(name)
+        if not consumers:  # the loss itself, or a value nothing reads
+            return [derivative(self.runner, name, direction, self.methods[name])]
+        return [self.path(name, direction, statement) for statement in consumers]
+
+    def derivative(self, name: str) -> float:
+        if name not in self.numeric:
+            self.numeric[name] = float(sum(self.paths(name, self.directions[name])))
+        return self.numeric[name]
+
+    def floor(self, name: str) -> float:
+        """ZERO_FLOOR x S, S the largest |D| of the name and of the values computed from it (whose gradients it
+        gathers): those already measured, and its direct consumers, measured now if need be."""
+        targets = [s.target for s in self.program.consumers(name) if s.target in self.directions]
+        measured = [abs(self.derivative(t)) for t in [name, *targets]]
+        measured += [abs(self.numeric[m]) for m in self.program.downstream(name) if m in self.numeric]
+        return ZERO_FLOOR[self.methods[name]].rtol * max(measured)
+
+    def judge(self, name: str) -> None:
+        """(right, error): error = |<g, v> - D| / max(||g||, |D|, floor); None for a wrong shape or inf / nan."""
+        gradient = self.gradients[name]
+        if gradient.shape != np.shape(self.runner.values[name]) or not np.all(np.isfinite(gradient)):
+            self.judged[name] = (False, None)  # no error can be measured: wrong shape, or inf / nan
+            return
+        numeric = self.derivative(name)
+        difference = abs(float(np.vdot(self.directions[name], gradient).real) - numeric)
+        scale = max(float(np.linalg.norm(gradient)), abs(numeric), self.floor(name))
+        error = difference / scale if scale else 0.0
+        self.judged[name] = (bool(error <= self.rtols[name]), error)
+
+    def causes(self, name: str, rng: np.random.Generator):
+        """The catalogued causes of a first error, from fresh directions measured path by path."""
+        value = probe_value(self.runner.values[name])
+        directions = tuple(rng.standard_normal(value.shape) for _ in range(_CAUSE_PROBES))
+        paths = np.array([self.paths(name, d) for d in directions])
+        right = {n: self.gradients[n] for n in self.judged if self.right(n)}
+        evidence = Evidence(self.program, name, value, self.gradients[name], self.program.consumers(name),
+                            directions, paths, self.rtols[name], self.floor(name), self.runner.values, right)
+        return diagnose(evidence)
+
+
+def _nodes(program, judged, causes, lines, first) -> tuple[NodeResult, ...]:
+    nodes = []
+    for name in reversed(program.names):
+        ok, error = judged.get(name, (None, None))
+        status = "unchecked" if ok is None else "right" if ok else "wrong"
+        follows = tuple(f for f in first if f in program.downstream(name)) if status == "wrong" else ()
+        nodes.append(NodeResult(name, program.line_of(name), program.source_of(name), status, error,
+                                causes.get(name, ()), lines.get(name, ()), follows))
+    return tuple(nodes)
+
+
+def _first_errors(program: Program, judged: dict) -> tuple[str, ...]:
+    """Wrong names whose nearest checked consumers downstream are all right, closest to the loss first."""
+    status = {name: "unchecked" if name not in judged else "right" if judged[name][0] else "wrong"
+              for name in program.names}
+
+    def checked_below(name: str) -> set[str]:  # the nearest checked names that consume `name`
+        found: set[str] = set()
+        for statement in program.consumers(name):
+            t = statement.target
+            found |= {t} if status[t] != "unchecked" else checked_below(t)
+        return found
+
+    return tuple(name for name in reversed(program.names)
+                 if status[name] == "wrong" and all(status[t] == "right" for t in checked_below(name)))

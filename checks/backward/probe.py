@@ -1,0 +1,66 @@
+"""Directional derivatives of the loss along a direction on one forward value, by the stencils of checks.differences.
+
+D_v L = d/dt L(x + t v) at t = 0, with x one named value and only the statements after it re-run. With `through`,
+the value is changed in one consuming statement only: that is the part of the gradient flowing through it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from checks import differences
+from checks.backward.run import Runner
+
+__all__ = ["derivative", "local_derivative", "probe_value"]
+
+
+def probe_value(value: object) -> np.ndarray:
+    """The value as a float array that can be perturbed."""
+    return np.asarray(value)
+
+
+def _step(runner: Runner, name: str, value: np.ndarray, method: str) -> float:
+    if (name, method) not in runner.steps:
+        low = value.dtype in (np.float32, np.complex64)
+        scale = differences.tensor_scale([value], 0)
+        runner.steps[name, method] = differences.default_step(method, scale, low_precision=low)
+    return runner.steps[name, method]
+
+
+def _directional(loss, runner: Runner, name: str, direction: np.ndarray, method: str) -> float:
+    """checks.differences.directional on a loss of the one array `value`, along `direction`."""
+    value = probe_value(runner.values[name])
+    step, flat = _step(runner, name, value, method), np.ravel(direction)
+    # Merge note: the `gradcheck` branch gives checks.differences a Workspace (one working copy perturbed in place)
+    # and tuple probes. Both forms are served here until one of them is in main; then this keeps one line.
+    if hasattr(differences, "Workspace"):
+        work = differences.Workspace([value], complex_step=method == "complex")
+        return differences.directional(loss, work, differences.single(0, 0, value.size, flat), method, step)
+    return differences.directional(loss, [value], differences.Probe(0, 0, value.size, flat), method, step)
+
+
+def _as_value(runner: Runner, name: str, array: np.ndarray):
+    return array if isinstance(runner.values[name], np.ndarray) else array.reshape(())[()]
+
+
+def local_derivative(runner: Runner, statement, name: str, direction: np.ndarray, method: str,
+                     upstream: np.ndarray) -> float:
+    """<dL/dt, J v>: the path through one statement t = f(name, ...), from t's gradient (already judged right).
+
+    By the chain rule this is the part of D_v L that flows through the statement; only the statement itself runs.
+    """
+    weight = np.asarray(upstream)
+
+    def weighted(params):
+        return np.sum(weight * runner.value_of(statement, {name: _as_value(runner, name, params[0])}))
+
+    return _directional(weighted, runner, name, direction, method)
+
+
+def derivative(runner: Runner, name: str, direction: np.ndarray, method: str, through: int | None = None) -> float:
+    """D_v L for v = `direction` on the value of `name` (through one statement when `through` is its index)."""
+
+    def loss(params):
+        return runner.loss({name: _as_value(runner, name, params[0])}, only_in=through)
+
+    return _directional(loss, runner, name, direction, method)

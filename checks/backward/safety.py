@@ -1,0 +1,54 @@
+"""Which names complex step may probe: every statement after the name keeps the imaginary part (checks.complex_safety).
+
+Each statement is run once on tracked complex values, with its own Recorder, from inputs carrying a seeded random
+imaginary part (so that ties of real parts with different imaginary parts are seen, as in a probe). A name is
+complex-safe when every statement that depends on it, directly or not, is safe; otherwise it gets central
+differences, and the report says which statement decided it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from checks.backward.program import Program
+from checks.backward.run import Runner
+from checks.complex_safety import Recorder, Safety
+
+__all__ = ["statement_safety", "unsafe_statement"]
+
+_IMAGINARY = 1e-20  # the size of a complex step: the imaginary parts seen by the recorder are those of a probe
+
+
+def _complexified(value, rng: np.random.Generator):
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return value + 1j * _IMAGINARY * np.abs(value).max(initial=1.0) * rng.standard_normal(value.shape)
+    return value
+
+
+def statement_safety(runner: Runner, seed: int) -> dict[int, Safety]:
+    """Statement index -> the Safety of that statement on complex inputs (statements after an unsafe one still run)."""
+    program, rng = runner.program, np.random.default_rng([seed, 1])
+    namespace = dict(program.namespace)
+    namespace.update({p: _complexified(runner.values[p], rng) for p in program.params})
+    verdicts = {}
+    for statement in program.statements:
+        recorder = Recorder()
+        local = dict(namespace)
+        local.update({name: recorder.wrap(namespace[name]) for name in statement.reads})
+        runner.statements_run += 1
+        recorder.call(statement.run, local)  # the person's own statement, compiled from their file
+        verdicts[statement.index] = recorder.verdict()
+        value = recorder.unwrap(local.get(statement.target)) if statement.target in local else None
+        namespace[statement.target] = runner.values[statement.target] if value is None else value
+    return verdicts
+
+
+def unsafe_statement(program: Program, name: str, verdicts: dict[int, Safety]):
+    """The first statement downstream of `name` that is not complex-safe, with its Safety; None when all are."""
+    dirty = {name}
+    for statement in program.statements:
+        if statement.reads & dirty:
+            dirty.add(statement.target)
+            if not verdicts[statement.index].safe:
+                return statement, verdicts[statement.index]
+    return None
