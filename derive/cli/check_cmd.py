@@ -32,21 +32,14 @@ def run(args, out) -> int:
 
 def _check_plot_target(chosen, path) -> None:
     """Everything that can be wrong with --plot is found before any work starts."""
-    from pathlib import Path
-
+    from derive.atomic import writable_file
+    from derive.derivations import entry
     from derive.errors import UsageError
     from derive.render.plot import require_matplotlib
 
     if len(chosen) != 1:
         raise UsageError(f"--plot draws one derivation: give exactly one ID, got {len(chosen)}")
-    if Path(path).suffix.lower() != ".png":
-        raise UsageError(f"--plot writes a PNG file: give a name ending in .png, got {path!r}")
-    if not Path(path).resolve().parent.is_dir():
-        raise UsageError(f"cannot write {path!r}: its folder does not exist")
-    if Path(path).is_dir():
-        raise UsageError(f"cannot write {path!r}: it is a folder")
-    from derive.derivations import entry
-
+    writable_file(path, suffix=".png", option="--plot")
     if entry(chosen[0]).family != "output":
         raise UsageError(f"--plot is available for the output-layer derivations, not {chosen[0]}")
     require_matplotlib()

@@ -20,8 +20,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("--grad", default="grad", metavar="NAME", help="name of the gradient function (default: grad)")
     parser.add_argument("--params", default="params", metavar="NAME",
                         help="name of the parameters: a list of arrays, or a function returning one (default: params)")
-    parser.add_argument("--method", default="auto", choices=["auto", "complex", "central", "richardson"])
-    parser.add_argument("--mode", default="auto", choices=["auto", "full", "fast"])
+    parser.add_argument("--method", default="auto", choices=["auto", "complex", "central", "richardson"],
+                        help="how the numeric derivative is taken: complex step (exact to rounding), central "
+                        "differences, or Richardson extrapolation; auto: complex step when the loss is complex-safe, "
+                        "else central (default: auto)")
+    parser.add_argument("--mode", default="auto", choices=["auto", "full", "fast"],
+                        help="full: every coordinate; fast: random probes per tensor, then bisection to the wrong "
+                        "entries; auto: full up to 1,000 parameters (default: auto)")
     parser.add_argument("--seed", type=parse_seed, default=0, metavar="N",
                         help="seed of the random probe directions (default: 0)")
     parser.add_argument("--batch-size", type=_positive, default=None, metavar="N",
@@ -41,10 +46,10 @@ def _positive(text: str) -> int:
 def _source(file: str) -> Path:
     path = Path(file)
     if path.suffix != ".py":
-        raise UsageError(f"{file} is not a Python file: give a FILE.py that defines loss, grad and params")
+        raise UsageError(f"{file!r} is not a Python file: give a FILE.py that defines loss, grad and params")
     if not path.is_file():
         raise UsageError(f"no such file: {file}")
-    return path
+    return path.resolve()  # absolute: the person's code may change the working folder
 
 
 def _load(path: Path):
@@ -53,7 +58,8 @@ def _load(path: Path):
     if spec is None or spec.loader is None:
         raise UsageError(f"cannot load {path} as a Python module")
     module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(path.resolve().parent))
+    saved = list(sys.path)
+    sys.path.insert(0, str(path.parent))
     try:
         spec.loader.exec_module(module)
     except KeyboardInterrupt:
@@ -61,7 +67,7 @@ def _load(path: Path):
     except BaseException as error:  # the person's code, sys.exit() included: bad input, reported in one line
         raise UsageError(f"{path}: {_one_line(error)} while it was being loaded") from None
     finally:
-        sys.path.remove(str(path.resolve().parent))
+        sys.path[:] = saved  # as it was, whatever the person's code did to it
     return module
 
 
@@ -99,21 +105,33 @@ def _functions_and_params(module, path: Path, args):
 
 
 def run(args, out) -> int:
-    from rich.console import Console
-
-    from checks.gradcheck import gradcheck
+    """Load and check the person's file in a child process (derive.cli.isolated), then print its report here."""
+    from derive.cli.isolated import run_isolated
+    from derive.cli.output import console_for
 
     path = _source(args.file)
+    console = console_for(out)
+    code, text = run_isolated(lambda: _check(path, args, console), what=str(args.file))
+    out.write(text)
+    return code
+
+
+def _check(path: Path, args, console) -> tuple[int, str]:
+    """(exit code, the report rendered by `console`, which writes nowhere); runs the person's code."""
+    from checks.gradcheck import gradcheck  # imported before the person's code can change sys.path
+
     module = _load(path)
     loss, grad, params = _functions_and_params(module, path, args)
     try:
         report = gradcheck(loss, grad, params, method=args.method, mode=args.mode, seed=args.seed,
                            batch_size=args.batch_size, classes=args.classes)
     except ValueError as error:  # wrong shapes or types, from the checker or from the person's code
-        raise UsageError(f"{path}: {str(error).splitlines()[0] if str(error) else type(error).__name__}") from None
+        raise UsageError(f"{path}: {str(error).splitlines()[0] if str(error) else type(error).__name__}") \
+            from None
     except KeyboardInterrupt:
         raise
     except BaseException as error:  # raised inside the person's loss or grad, sys.exit() included
         raise UsageError(f"{path}: calling {args.loss}/{args.grad} raised {_one_line(error)}") from None
-    Console(file=out).print(report)
-    return 0 if report.passed else 1
+    with console.capture() as captured:
+        console.print(report)
+    return (0 if report.passed else 1), captured.get()

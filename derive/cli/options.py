@@ -71,16 +71,13 @@ def network_options(args) -> dict:
 
 
 def classes_of(args, entry, default: int | None, strict: bool = True) -> int | None:
-    """The class count to build with; --classes on a named derivation without classes is an error.
+    """The class count to build with: --classes K, None for --general, else `default`.
 
-    Not strict (every derivation, none named): --classes and --general go to the derivations that take them.
+    Whether the id takes classes at all, and the error when it does not, is the library's to say.
     """
-    from derive.errors import UsageError
+    from derive.derivations import classes_for
 
-    if "classes" not in entry.options:
-        if strict and (getattr(args, "classes", None) is not None or getattr(args, "general", False)):
-            raise UsageError(f"--classes does not apply to {entry.id}: its output size is the last of --sizes")
-        return None
-    if getattr(args, "general", False):
-        return None
-    return args.classes if getattr(args, "classes", None) is not None else default
+    general, asked = getattr(args, "general", False), getattr(args, "classes", None)
+    if strict:
+        classes_for(entry.id, asked, strict=True, general=general)
+    return classes_for(entry.id, None if general else default if asked is None else asked, strict=False)

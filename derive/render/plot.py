@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -54,22 +53,19 @@ def step_size_figure(study):
 
 
 def save_step_size_plot(study, path: str | os.PathLike) -> Path:
-    """Write the figure as PNG, atomically: a failure leaves no half-written file."""
-    target = Path(path)
-    if target.suffix.lower() != ".png":
-        raise UsageError(f"--plot writes a PNG file: give a name ending in .png, got {str(path)!r}")
-    if not target.parent.is_dir():
-        raise UsageError(f"cannot write {str(path)!r}: folder {str(target.parent)!r} does not exist")
+    """Write the figure as PNG through the one atomic writer: a failure leaves no half-written file."""
+    from io import BytesIO
+
+    from derive.atomic import write_atomically, writable_file
+
+    target = writable_file(path, suffix=".png", option="--plot")
     figure = step_size_figure(study)
-    handle, temporary = tempfile.mkstemp(suffix=".png", dir=target.parent)
-    os.close(handle)
     try:
-        figure.savefig(temporary, format="png")
-        os.replace(temporary, target)
+        image = BytesIO()
+        figure.savefig(image, format="png")
     finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
         require_matplotlib().close(figure)
+    write_atomically(target, image.getvalue())
     return target
 
 
