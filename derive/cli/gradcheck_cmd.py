@@ -6,7 +6,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from derive.cli.options import parse_classes, parse_seed
+from derive.cli.options import parse_classes, parse_seed, whole_number
 from derive.errors import UsageError
 
 HELP = "check the hand-written gradient in FILE.py (its loss, grad and params); exit 0 if right, 1 if wrong"
@@ -29,18 +29,10 @@ def add_arguments(parser) -> None:
                         "entries; auto: full up to 1,000 parameters (default: auto)")
     parser.add_argument("--seed", type=parse_seed, default=0, metavar="N",
                         help="seed of the random probe directions (default: 0)")
-    parser.add_argument("--batch-size", type=_positive, default=None, metavar="N",
+    parser.add_argument("--batch-size", type=whole_number(1), default=None, metavar="N",
                         help="lets a factor equal to the batch size be named")
     parser.add_argument("--classes", type=parse_classes, default=None, metavar="K",
                         help="lets a factor equal to K be named")
-
-
-def _positive(text: str) -> int:
-    import argparse
-
-    if not (text.isascii() and text.isdigit()) or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
-    return int(text)
 
 
 def _source(file: str) -> Path:

@@ -130,9 +130,10 @@ def _one_hot(n: int, hot: int) -> np.ndarray:
     return targets
 
 
-def _reference(derivation, f: Function, n: int, inputs: dict, rows: np.ndarray) -> np.ndarray:
+def _reference(derivation, f: Function, n: int, inputs: dict, rows: np.ndarray | None = None) -> np.ndarray:
     """The derived expression (definitions unfolded) lambdified as SymPy writes it, at the given rows of its
-    layout's grid (0-based rows of the first index; every other index over all of 1..n)."""
+    layout's grid (0-based rows of the first index, default all; every other index over all of 1..n)."""
+    rows = np.arange(n) if rows is None else rows
     axes = len(f.layout)
     grid = [(rows + 1 if p == 0 else np.arange(1, n + 1)).reshape([-1 if q == p else 1 for q in range(axes)])
             for p in range(axes)]
