@@ -18,16 +18,26 @@ __all__ = ["writable_file", "writable_folder", "write_atomically", "write_all"]
 
 
 def writable_file(name, suffix: str | None = None, option: str = "-o") -> Path:
-    """The file `name` names, checked before any work: a non-empty path whose folder exists and is writable."""
+    """The file `name` names, checked before any work: a non-empty path whose folder exists and is writable,
+    and which is a regular file or nothing yet. A symbolic link is followed: the file it points to is replaced.
+
+    Renaming over a device (/dev/full, /dev/null) would replace the device with a file, so it is refused.
+    """
     text = os.fspath(name)
     if not text.strip():
         raise UsageError(f"{option} needs a file name, got an empty one")
     path = Path(text)
     if suffix is not None and path.suffix.lower() != suffix:
         raise UsageError(f"{option} writes a {suffix[1:].upper()} file: give a name ending in {suffix}, got {text!r}")
-    if path.is_dir() or text.endswith(os.sep):
-        raise UsageError(f"cannot write {text!r}: it is a folder; give a file name")
-    _check_folder(path.parent, f"cannot write {text!r}: folder {str(path.parent)!r}")
+    try:
+        if path.is_dir() or text.endswith(os.sep):
+            raise UsageError(f"cannot write {text!r}: it is a folder; give a file name")
+        path = Path(os.path.realpath(path)) if path.is_symlink() else path
+        if path.exists() and not path.is_file():
+            raise UsageError(f"cannot write {text!r}: it is not a regular file (a device or a pipe); give a file name")
+        _check_folder(path.parent, f"cannot write {text!r}: folder {str(path.parent)!r}")
+    except OSError as error:  # a name too long, a loop of links: the system's own words
+        raise UsageError(f"cannot write {text!r}: {error.strerror or error}") from None
     return path
 
 
@@ -37,9 +47,12 @@ def writable_folder(name, option: str = "-o") -> Path:
     if not text.strip():
         raise UsageError(f"{option} needs a folder name, got an empty one")
     folder = Path(text)
-    if folder.exists() and not folder.is_dir():
-        raise UsageError(f"{text!r} is a file, not a folder: give the folder to write into")
-    _check_folder(folder, f"output folder {text!r}")
+    try:
+        if folder.exists() and not folder.is_dir():
+            raise UsageError(f"{text!r} is a file, not a folder: give the folder to write into")
+        _check_folder(folder, f"output folder {text!r}")
+    except OSError as error:
+        raise UsageError(f"cannot write into {text!r}: {error.strerror or error}") from None
     return folder
 
 
@@ -60,6 +73,9 @@ def write_all(files: dict[Path, str | bytes]) -> None:
     staged: dict[Path, Path] = {}
     current = None
     try:
+        for current in files:  # checked again here, for callers that did not ask writable_file first
+            if current.exists() and not current.is_file():
+                raise UsageError(f"cannot write {current}: it is not a regular file")
         for current, data in files.items():
             staged[current] = _stage(current, data.encode("utf-8") if isinstance(data, str) else data)
         for current, temporary in staged.items():

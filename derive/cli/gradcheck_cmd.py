@@ -39,6 +39,8 @@ def _source(file: str) -> Path:
     path = Path(file)
     if path.suffix != ".py":
         raise UsageError(f"{file!r} is not a Python file: give a FILE.py that defines loss, grad and params")
+    if path.is_dir():
+        raise UsageError(f"{file} is a folder: give a FILE.py that defines loss, grad and params")
     if not path.is_file():
         raise UsageError(f"no such file: {file}")
     return path.resolve()  # absolute: the person's code may change the working folder
@@ -64,7 +66,10 @@ def _load(path: Path):
 
 
 def _one_line(error: BaseException) -> str:
-    text = str(error).splitlines()[0] if str(error) else ""
+    try:
+        text = str(error).splitlines()[0] if str(error) else ""
+    except Exception:  # noqa: BLE001 - the person's exception may fail to print itself
+        text = ""
     if isinstance(error, SyntaxError) and error.lineno:
         text = f"{error.msg} (line {error.lineno})"
     return f"{type(error).__name__}: {text}" if text else type(error).__name__

@@ -29,7 +29,7 @@ def run_isolated(work: Callable[[], tuple[int, str]], what: str) -> tuple[int, s
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child; coverage cannot follow it
         os.close(read)
-        _child(work, write)
+        _child(work, write, what)
     os.close(write)
     try:
         message = _read_all(read)
@@ -42,7 +42,7 @@ def run_isolated(work: Callable[[], tuple[int, str]], what: str) -> tuple[int, s
     return _result(message, status, what)
 
 
-def _child(work, write: int) -> None:
+def _child(work, write: int, what: str) -> None:
     """Run work, send its outcome, and leave without running anything of the parent's (os._exit)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent answers Ctrl-C and stops this process
     try:
@@ -50,6 +50,8 @@ def _child(work, write: int) -> None:
         outcome = {"code": code, "text": text}
     except UsageError as error:
         outcome = {"error": str(error)}
+    except KeyboardInterrupt:  # not Ctrl-C, which this process ignores: the person's code raised it
+        outcome = {"error": f"{what}: the code raised KeyboardInterrupt"}
     except BaseException as error:  # noqa: BLE001 - anything else is a bug of ours: named, not hidden
         outcome = {"error": f"internal error while checking: {type(error).__name__}: {error}"}
     for stream in (sys.stdout, sys.stderr):  # what the person's code printed, before the report
