@@ -54,6 +54,7 @@ def _load(path: Path):
     module = importlib.util.module_from_spec(spec)
     saved = list(sys.path)
     sys.path.insert(0, str(path.parent))
+    sys.dont_write_bytecode = True  # a check writes nothing into the person's folder (no __pycache__)
     try:
         spec.loader.exec_module(module)
     except KeyboardInterrupt:
