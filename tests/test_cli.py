@@ -202,3 +202,23 @@ def test_check_table_at_sixty_columns_keeps_the_verdict_and_whole_numbers():
     console = Console(file=io.StringIO(), width=60, color_system=None)
     console.print(checks_table(reports))
     assert console.file.getvalue() == CHECKS_AT_60
+
+
+def test_the_readme_synopsis_lists_every_option_of_every_command():
+    import re
+    from pathlib import Path
+
+    from derive.cli import COMMANDS, _build_parser
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    synopsis = re.search(r"<!-- synopsis:.*?```\n(.*?)```", readme, flags=re.S).group(1)
+    lines = {name: " ".join(re.findall(rf"^derive {name}\b.*(?:\n {{8,}}\S.*)*", synopsis, flags=re.M))
+             for name in COMMANDS}
+    parser = _build_parser()
+    (sub,) = [action for action in parser._actions if action.choices and set(action.choices) == set(COMMANDS)]
+    for name, command in sub.choices.items():
+        for action in command._actions:
+            for option in action.option_strings:
+                if option not in ("-h", "--help"):
+                    assert re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", lines[name]), (name, option)
+    assert "--version" in synopsis and "--help" in synopsis

@@ -160,3 +160,24 @@ def test_params_that_are_not_arrays_are_exit_2(derive_here, tmp_path):
 def test_an_error_inside_grad_is_exit_2(derive_here, tmp_path):
     extra = "\n\ndef broken(p):\n    return 1 / 0\n"
     _assert_usage_error(derive_here(_network(tmp_path, extra=extra), "--grad", "broken"), "ZeroDivisionError")
+
+
+def _readme_example() -> str:
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    after = readme.split("<!-- example: gradcheck FILE.py", 1)[1]
+    return re.search(r"```python\n(.*?)```", after, flags=re.S).group(1)
+
+
+def test_the_readme_example_file_passes_and_its_mistake_fails(derive, tmp_path):
+    """The complete FILE.py in the README, run as the README says; then with the mistake the README names."""
+    example = _readme_example()
+    right = derive(_write(tmp_path, example, name="net.py"))
+    assert right.returncode == 0, right.stderr
+    assert "gradient check: PASSED" in right.stdout and all(name in right.stdout for name in ("W1", "b1", "W2", "b2"))
+    mistaken = example.replace("(a2 - y) / x.shape[1]", "(a2 - y) * a2 * (1 - a2) / x.shape[1]")
+    assert mistaken != example
+    wrong = derive(_write(tmp_path, mistaken, name="wrong.py"))
+    assert wrong.returncode == 1 and "gradient check: FAILED" in wrong.stdout
