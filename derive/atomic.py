@@ -32,7 +32,7 @@ def writable_file(name, suffix: str | None = None, option: str = "-o") -> Path:
     try:
         if path.is_dir() or text.endswith(os.sep):
             raise UsageError(f"cannot write {text!r}: it is a folder; give a file name")
-        path = Path(os.path.realpath(path)) if path.is_symlink() else path
+        path = _followed(path)
         if path.exists() and not path.is_file():
             raise UsageError(f"cannot write {text!r}: it is not a regular file (a device or a pipe); give a file name")
         _check_folder(path.parent, f"cannot write {text!r}: folder {str(path.parent)!r}")
@@ -73,6 +73,7 @@ def write_all(files: dict[Path, str | bytes]) -> None:
     staged: dict[Path, Path] = {}
     current = None
     try:
+        files = {_followed(Path(path)): data for path, data in files.items()}
         for current in files:  # checked again here, for callers that did not ask writable_file first
             if current.exists() and not current.is_file():
                 raise UsageError(f"cannot write {current}: it is not a regular file")
@@ -87,6 +88,11 @@ def write_all(files: dict[Path, str | bytes]) -> None:
     finally:
         for temporary in staged.values():
             _discard(temporary)
+
+
+def _followed(path: Path) -> Path:
+    """A symbolic link is followed: the file it points to is replaced, the link stays."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
 def _stage(path: Path, data: bytes) -> Path:

@@ -9,7 +9,7 @@ import numpy as np
 
 from derive.errors import UsageError
 
-__all__ = ["step_size_figure", "save_step_size_plot", "jacobian_heatmap", "require_matplotlib"]
+__all__ = ["step_size_figure", "save_step_size_plot", "jacobian_heatmap", "require_matplotlib", "plot_target"]
 
 _EPS = np.finfo(float).eps
 
@@ -50,6 +50,21 @@ def step_size_figure(study):
     axes.grid(True, which="major", alpha=0.3)
     figure.tight_layout()
     return figure
+
+
+def plot_target(chosen, path) -> Path:
+    """The PNG to draw the step-size study of the one output-layer derivation in `chosen` into, checked before
+    any work: exactly one id, of the output layer, a writable .png path, and matplotlib installed."""
+    from derive.atomic import writable_file
+    from derive.derivations import entry
+
+    if len(chosen) != 1:
+        raise UsageError(f"--plot draws one derivation: give exactly one ID, got {len(chosen)}")
+    target = writable_file(path, suffix=".png", option="--plot")
+    if entry(chosen[0]).family != "output":
+        raise UsageError(f"--plot is available for the output-layer derivations, not {chosen[0]}")
+    require_matplotlib()
+    return target
 
 
 def save_step_size_plot(study, path: str | os.PathLike) -> Path:
