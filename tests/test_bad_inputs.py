@@ -325,3 +325,12 @@ def test_a_symbolic_link_is_followed_and_stays_a_link(run_main, tmp_path):
     (tmp_path / "link.py").symlink_to(tmp_path / "real" / "module.py")
     assert run_main("codegen", "sigmoid", "--no-check", "-o", tmp_path / "link.py").returncode == 0
     assert (tmp_path / "link.py").is_symlink() and "def sigmoid" in (tmp_path / "real" / "module.py").read_text()
+
+
+@pytest.mark.parametrize("columns", ["0", "7"])
+def test_a_width_below_sixty_renders_at_sixty(run_main, monkeypatch, columns):
+    monkeypatch.setenv("COLUMNS", "60")
+    at_sixty = run_main("check", "sigmoid", "--classes", "3")
+    monkeypatch.setenv("COLUMNS", columns)
+    narrow = run_main("check", "sigmoid", "--classes", "3")
+    assert narrow.returncode == 0 and narrow.stdout == at_sixty.stdout and "sigmoid" in narrow.stdout

@@ -25,6 +25,7 @@ COMMANDS = {
 }
 DEFAULT_COMMAND = "derive.cli.all_cmd"
 INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
+MIN_COLUMNS = 60  # narrower (COLUMNS=0, a split pane) and tables would drop columns: render at 60, let it wrap
 
 
 class _Help(Exception):
@@ -84,6 +85,33 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
+def _floor_width() -> None:
+    """Rich takes its width from COLUMNS, else from the terminal; a width below MIN_COLUMNS becomes MIN_COLUMNS.
+
+    (Read here without importing rich, so that `derive list` stays cheap.)
+    """
+    import os
+
+    text = os.environ.get("COLUMNS", "").strip()
+    if text:
+        width = int(text) if text.isascii() and text.isdigit() else MIN_COLUMNS  # rich ignores what is not a number
+    else:
+        width = _terminal_width()
+    if width < MIN_COLUMNS:
+        os.environ["COLUMNS"] = str(MIN_COLUMNS)
+
+
+def _terminal_width() -> int:
+    import os
+
+    for descriptor in (0, 1, 2):
+        try:
+            return os.get_terminal_size(descriptor).columns
+        except OSError:
+            continue
+    return MIN_COLUMNS
+
+
 def _run(argv: list[str], out) -> int:
     if not argv:
         return _load(DEFAULT_COMMAND).run(argparse.Namespace(), out)
@@ -101,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     if sys.stdout is None:  # started with stdout closed (`>&-`): there is nowhere to put a result
         return report_error("standard output is closed: give the command somewhere to write (a file or a pipe)")
     out = Output(sys.stdout)
+    _floor_width()
     try:
         try:
             code = _run(argv, out)
