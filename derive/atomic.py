@@ -71,7 +71,7 @@ def write_atomically(path: Path, data: str | bytes) -> None:
 def write_all(files: dict[Path, str | bytes]) -> None:
     """Write every file or none: all are staged and synced before the first rename."""
     staged: dict[Path, Path] = {}
-    current = None
+    current = next(iter(files), None)
     try:
         files = {_followed(Path(path)): data for path, data in files.items()}
         for current in files:  # checked again here, for callers that did not ask writable_file first
