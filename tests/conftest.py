@@ -1,4 +1,4 @@
-"""Shared fixtures: the installed `derive` command, run as a user runs it."""
+"""Shared fixtures: the installed `derive` command run as a user runs it, and its main() called in-process."""
 
 from __future__ import annotations
 
@@ -28,5 +28,27 @@ def cli():
         env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
         return subprocess.run([derive_executable(), *args], capture_output=True, text=True, timeout=timeout,
                               stdin=subprocess.DEVNULL, env=env, cwd=cwd)
+
+    return run
+
+
+@pytest.fixture
+def run_main(capsys, monkeypatch):
+    """Call derive's main([...]) in this process, as `cli` would run it: returns (returncode, stdout, stderr).
+
+    For parsing and error paths, where a subprocess would only add the cost of starting Python.
+    """
+    from derive.cli import main
+
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        code = main([str(arg) for arg in args])
+        captured = capsys.readouterr()
+        return subprocess.CompletedProcess(["derive", *args], code, captured.out, captured.err)
 
     return run

@@ -68,8 +68,8 @@ def test_check_bp1_for_every_output_and_cost(cli, output, cost):
     (["check", "bp2", "--sizes", "3,2"], "bp2 is about hidden layers"),
     (["show", "backprop", "--sizes", "4,1"], "softmax output needs at least 2 units"),
 ])
-def test_bad_options_exit_2_with_one_line(cli, args, message):
-    result = cli(*args)
+def test_bad_options_exit_2_with_one_line(run_main, args, message):
+    result = run_main(*args)
     assert result.returncode == 2
     assert message in result.stderr and result.stderr.count("\n") == 1 and result.stdout == ""
 

@@ -92,8 +92,8 @@ def test_check_at_ten_thousand_classes(cli):
     (["check", "bp3", "--output", "sigmoid"], "--output does not apply to bp3"),
     (["show", "softmax-jacobian", "--sizes", "3,4"], "--sizes does not apply to softmax-jacobian"),
 ])
-def test_bad_input_is_one_line_and_exit_2(cli, args, fragment):
-    result = cli(*args)
+def test_bad_input_is_one_line_and_exit_2(run_main, args, fragment):
+    result = run_main(*args)
     assert result.returncode == 2
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
@@ -129,11 +129,11 @@ def test_ci_runs_the_readme_test_command():
     "grad = lambda p: [3 * p[0]]\nimport sys\nsys.exit()\n",  # exits while being loaded
     "def grad(p):\n    raise SystemExit(0)\n",  # exits while being checked
 ])
-def test_gradcheck_never_passes_a_file_that_exits(cli, tmp_path, body):
+def test_gradcheck_never_passes_a_file_that_exits(run_main, tmp_path, body):
     source = tmp_path / "net.py"
     source.write_text("import numpy as np\nparams = [np.ones(3)]\ndef loss(p):\n    return float((p[0] ** 2).sum())\n"
                       + body)
-    result = cli("gradcheck", str(source))
+    result = run_main("gradcheck", str(source))
     assert result.returncode == 2 and "SystemExit" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -145,8 +145,8 @@ def test_gradcheck_never_passes_a_file_that_exits(cli, tmp_path, body):
     (["show", "backprop", "--sizes", "²,3"], "whole numbers"),
     (["codegen", "nope"], "codegen supports: softmax-jacobian"),
 ])
-def test_option_values_are_checked_before_anything_runs(cli, args, fragment):
-    result = cli(*args)
+def test_option_values_are_checked_before_anything_runs(run_main, args, fragment):
+    result = run_main(*args)
     assert result.returncode == 2 and fragment in result.stderr and "Traceback" not in result.stderr
 
 
@@ -157,3 +157,68 @@ def test_check_all_at_one_scale_skips_what_has_no_classes(cli, flag):
     results = json.loads(result.stdout)["results"]
     assert {r["classes"] for r in results if not r["id"].startswith("bp") and r["id"] != "backprop"} == \
         {5 if flag[0] == "--classes" else "K"}
+
+
+def test_version_and_help_go_to_stdout_with_exit_0(run_main):
+    from importlib.metadata import version
+
+    shown = run_main("--version")
+    assert (shown.returncode, shown.stdout, shown.stderr) == (0, f"derive {version('derive-backprop')}\n", "")
+    helped = run_main("gradcheck", "--help")
+    assert helped.returncode == 0 and helped.stderr == ""
+    assert "complex step" in helped.stdout and "bisection" in helped.stdout  # --method and --mode say what they do
+
+
+def _fixed(report, error: float, at: str):
+    """The report with fixed numbers, so the table below is a golden string on any machine."""
+    import dataclasses
+
+    return dataclasses.replace(report, numeric=dataclasses.replace(report.numeric, max_rel_error=error, at=at))
+
+
+CHECKS_AT_60 = """\
+Checks                                                      
+derivation              K steps proof   error checked at ok 
+negative-log-likelihood 3 13/13   ✓   2.7e-13 K=3        ✓  
+backprop                K 40/40   ✓   1.5e-10 784-30-10  ✓  
+                                                ×16,        
+                                                2-3-3-2     
+                                                ×16         
+"""
+
+
+def test_check_table_at_sixty_columns_keeps_the_verdict_and_whole_numbers():
+    """At 60 columns the boxed table does not fit: the compact one keeps every column, numbers and ids whole,
+    and the wrapped "checked at" lines hang under their first line."""
+    import io
+
+    from rich.console import Console
+
+    from derive.render import run
+    from derive.render.text import checks_table
+
+    reports = [_fixed(run("negative-log-likelihood", 3), 2.7e-13, "K=3"),
+               _fixed(run("backprop", None), 1.5e-10, "784-30-10 ×16, 2-3-3-2 ×16")]
+    console = Console(file=io.StringIO(), width=60, color_system=None)
+    console.print(checks_table(reports))
+    assert console.file.getvalue() == CHECKS_AT_60
+
+
+def test_the_readme_synopsis_lists_every_option_of_every_command():
+    import re
+    from pathlib import Path
+
+    from derive.cli import COMMANDS, _build_parser
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    synopsis = re.search(r"<!-- synopsis:.*?```\n(.*?)```", readme, flags=re.S).group(1)
+    lines = {name: " ".join(re.findall(rf"^derive {name}\b.*(?:\n {{8,}}\S.*)*", synopsis, flags=re.M))
+             for name in COMMANDS}
+    parser = _build_parser()
+    (sub,) = [action for action in parser._actions if action.choices and set(action.choices) == set(COMMANDS)]
+    for name, command in sub.choices.items():
+        for action in command._actions:
+            for option in action.option_strings:
+                if option not in ("-h", "--help"):
+                    assert re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", lines[name]), (name, option)
+    assert "--version" in synopsis and "--help" in synopsis

@@ -50,7 +50,14 @@ def _write(tmp_path, text, name="mine.py"):
 
 @pytest.fixture
 def derive(cli):
+    """The installed command in a subprocess: for the verdicts, exit codes 0 and 1."""
     return lambda *args, cwd=None: cli("gradcheck", *map(str, args), cwd=cwd)
+
+
+@pytest.fixture
+def derive_here(run_main):
+    """main() in this process: for the errors, where a subprocess would only add start-up time."""
+    return lambda *args, cwd=None: run_main("gradcheck", *map(str, args), cwd=cwd)
 
 
 def _network(tmp_path, scale="1", extra=""):
@@ -107,23 +114,23 @@ def _assert_usage_error(result, *fragments):
         assert fragment in result.stderr
 
 
-def test_a_missing_file_is_exit_2(derive, tmp_path):
-    _assert_usage_error(derive(tmp_path / "nothere.py"), "no such file")
+def test_a_missing_file_is_exit_2(derive_here, tmp_path):
+    _assert_usage_error(derive_here(tmp_path / "nothere.py"), "no such file")
 
 
-def test_a_file_that_is_not_python_is_exit_2(derive, tmp_path):
+def test_a_file_that_is_not_python_is_exit_2(derive_here, tmp_path):
     path = _write(tmp_path, "loss = 1\n", name="notes.txt")
-    _assert_usage_error(derive(path), "not a Python file")
+    _assert_usage_error(derive_here(path), "not a Python file")
 
 
-def test_a_syntax_error_is_exit_2_naming_file_and_line(derive, tmp_path):
+def test_a_syntax_error_is_exit_2_naming_file_and_line(derive_here, tmp_path):
     path = _write(tmp_path, "import numpy as np\ndef loss(p:\n    return 0\n")
-    _assert_usage_error(derive(path), "mine.py", "SyntaxError", "line 2")
+    _assert_usage_error(derive_here(path), "mine.py", "SyntaxError", "line 2")
 
 
-def test_an_error_at_import_is_exit_2(derive, tmp_path):
+def test_an_error_at_import_is_exit_2(derive_here, tmp_path):
     path = _write(tmp_path, "raise RuntimeError('no data file')\n")
-    _assert_usage_error(derive(path), "RuntimeError: no data file")
+    _assert_usage_error(derive_here(path), "RuntimeError: no data file")
 
 
 @pytest.mark.parametrize(
@@ -136,20 +143,41 @@ def test_an_error_at_import_is_exit_2(derive, tmp_path):
         (["--method", "forward"], "invalid choice"),
     ],
 )
-def test_bad_names_are_exit_2(derive, tmp_path, args, fragment):
-    _assert_usage_error(derive(_network(tmp_path), *args), fragment)
+def test_bad_names_are_exit_2(derive_here, tmp_path, args, fragment):
+    _assert_usage_error(derive_here(_network(tmp_path), *args), fragment)
 
 
-def test_wrong_shapes_are_exit_2(derive, tmp_path):
+def test_wrong_shapes_are_exit_2(derive_here, tmp_path):
     extra = "\n\ndef short(p):\n    return [g[:, :1] for g in grad(p)]\n"
-    _assert_usage_error(derive(_network(tmp_path, extra=extra), "--grad", "short"), "shape", "expected (4, 3)")
+    _assert_usage_error(derive_here(_network(tmp_path, extra=extra), "--grad", "short"), "shape", "expected (4, 3)")
 
 
-def test_params_that_are_not_arrays_are_exit_2(derive, tmp_path):
+def test_params_that_are_not_arrays_are_exit_2(derive_here, tmp_path):
     extra = "\n\nbad = [[1, 2], [3, 4]]\n"
-    _assert_usage_error(derive(_network(tmp_path, extra=extra), "--params", "bad"), "floating-point numpy array")
+    _assert_usage_error(derive_here(_network(tmp_path, extra=extra), "--params", "bad"), "floating-point numpy array")
 
 
-def test_an_error_inside_grad_is_exit_2(derive, tmp_path):
+def test_an_error_inside_grad_is_exit_2(derive_here, tmp_path):
     extra = "\n\ndef broken(p):\n    return 1 / 0\n"
-    _assert_usage_error(derive(_network(tmp_path, extra=extra), "--grad", "broken"), "ZeroDivisionError")
+    _assert_usage_error(derive_here(_network(tmp_path, extra=extra), "--grad", "broken"), "ZeroDivisionError")
+
+
+def _readme_example() -> str:
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    after = readme.split("<!-- example: gradcheck FILE.py", 1)[1]
+    return re.search(r"```python\n(.*?)```", after, flags=re.S).group(1)
+
+
+def test_the_readme_example_file_passes_and_its_mistake_fails(derive, tmp_path):
+    """The complete FILE.py in the README, run as the README says; then with the mistake the README names."""
+    example = _readme_example()
+    right = derive(_write(tmp_path, example, name="net.py"))
+    assert right.returncode == 0, right.stderr
+    assert "gradient check: PASSED" in right.stdout and all(name in right.stdout for name in ("W1", "b1", "W2", "b2"))
+    mistaken = example.replace("(a2 - y) / x.shape[1]", "(a2 - y) * a2 * (1 - a2) / x.shape[1]")
+    assert mistaken != example
+    wrong = derive(_write(tmp_path, mistaken, name="wrong.py"))
+    assert wrong.returncode == 1 and "gradient check: FAILED" in wrong.stdout

@@ -102,8 +102,8 @@ def test_cli_writes_an_importable_backprop(cli, tmp_path):
     assert grad_w[0].shape == (30, 784) and grad_b[1].shape == (10, 1)
 
 
-def test_cli_classes_does_not_apply_to_backprop(cli):
-    run = cli("codegen", "backprop", "--classes", "10")
+def test_cli_classes_does_not_apply_to_backprop(run_main):
+    run = run_main("codegen", "backprop", "--classes", "10")
     assert run.returncode == 2 and "--classes does not apply" in run.stderr
 
 

@@ -34,8 +34,8 @@ def test_file_is_written_and_importable(cli, tmp_path):
     assert "`derive codegen cross-entropy-delta --classes 1000`" in path.read_text()
 
 
-def test_missing_directory_is_a_usage_error_and_writes_nothing(cli, tmp_path):
-    run = cli("codegen", "softmax-jacobian", "-o", str(tmp_path / "absent" / "j.py"))
+def test_missing_directory_is_a_usage_error_and_writes_nothing(run_main, tmp_path):
+    run = run_main("codegen", "softmax-jacobian", "-o", str(tmp_path / "absent" / "j.py"))
     assert run.returncode == 2 and run.stderr.startswith("derive: error: cannot write")
     assert "does not exist" in run.stderr and not (tmp_path / "absent").exists()
 
@@ -46,36 +46,42 @@ def test_missing_directory_is_a_usage_error_and_writes_nothing(cli, tmp_path):
     (["softmax-jacobian", "--classes", "10001"], "from 2 to"),
     (["softmax-jacobian", "--sizes", "3,4"], "--sizes does not apply"),
 ])
-def test_bad_input_exits_2_with_one_line(cli, args, message):
-    run = cli("codegen", *args)
+def test_bad_input_exits_2_with_one_line(run_main, args, message):
+    run = run_main("codegen", *args)
     assert run.returncode == 2 and message in run.stderr and run.stderr.count("\n") == 1 and run.stdout == ""
 
 
-def test_a_directory_as_target_is_refused(cli, tmp_path):
-    run = cli("codegen", "sigmoid", "-o", str(tmp_path))
-    assert run.returncode == 2 and "is a directory" in run.stderr
+def test_a_directory_as_target_is_refused(run_main, tmp_path):
+    run = run_main("codegen", "sigmoid", "-o", str(tmp_path))
+    assert run.returncode == 2 and "it is a folder" in run.stderr
 
 
 def test_an_existing_file_is_untouched_when_generation_fails(tmp_path, monkeypatch, capsys):
     """An error after the file was opened must leave the old module whole and no temporary file behind."""
-    from derive.cli import codegen_cmd, main
+    import errno
+
+    from derive import atomic
+    from derive.cli import main
 
     path = tmp_path / "keep.py"
     path.write_text("OLD = 1\n")
 
-    def broken(*args, **kwargs):
-        raise RuntimeError("disk full, say")
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(codegen_cmd.os, "fsync", broken)
-    with pytest.raises(RuntimeError):
-        main(["codegen", "softmax-jacobian", "-o", str(path)])
+    monkeypatch.setattr(atomic.os, "fsync", full)
+    assert main(["codegen", "softmax-jacobian", "-o", str(path)]) == 2
+    assert capsys.readouterr().err == f"derive: error: cannot write {path}: No space left on device\n"
     assert path.read_text() == "OLD = 1\n" and list(tmp_path.iterdir()) == [path]
 
 
 def test_a_mismatch_is_reported_and_nothing_is_written(tmp_path, monkeypatch, capsys):
-    from derive.cli import codegen_cmd, main
+    from derive.cli import main
+    from derive.codegen import check
 
-    monkeypatch.setattr(codegen_cmd, "_failures", lambda *args: "softmax: relative error 1.0e+00")
+    monkeypatch.setattr(check, "AGREEMENT", 0.0)  # nothing agrees to zero: every function fails its check
     path = tmp_path / "j.py"
     assert main(["codegen", "softmax-jacobian", "-o", str(path)]) == 1
-    assert "does not match the derivation" in capsys.readouterr().err and not path.exists()
+    error = capsys.readouterr().err
+    assert error.startswith("derive: error: generated code does not match the derivation: softmax: relative error")
+    assert error.count("\n") == 1 and not path.exists() and list(tmp_path.iterdir()) == []

@@ -55,8 +55,8 @@ def test_derive_demo_runs_with_exit_0(cli):
 
 
 @pytest.mark.parametrize("args", [["--classes", "1"], ["--epochs", "0"], ["--seed", "x"]])
-def test_derive_demo_rejects_bad_options_with_exit_2(cli, args):
-    result = cli("demo", *args)
+def test_derive_demo_rejects_bad_options_with_exit_2(run_main, args):
+    result = run_main("demo", *args)
     assert result.returncode == 2 and result.stderr.startswith("derive: error: ")
     assert "Traceback" not in result.stderr
 

@@ -52,8 +52,8 @@ def test_export_all_writes_latex_and_markdown(cli, tmp_path):
     (["export", "-o", "."], "or give --all"),
     (["export", "nope", "-o", "."], "unknown derivation 'nope'"),
 ])
-def test_export_bad_input(cli, tmp_path, args, fragment):
-    result = cli(*args, cwd=tmp_path)
+def test_export_bad_input(run_main, tmp_path, args, fragment):
+    result = run_main(*args, cwd=tmp_path)
     assert result.returncode == 2 and fragment in result.stderr and "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []
 
@@ -99,25 +99,25 @@ def test_plot_without_matplotlib_names_the_extra():
     (["check", "sigmoid", "--plot", "x.jpg"], "ending in .png"),
     (["check", "sigmoid", "--plot", "/no/such/folder/x.png"], "does not exist"),
 ])
-def test_plot_bad_input(cli, args, fragment):
-    result = cli(*args)
+def test_plot_bad_input(run_main, args, fragment):
+    result = run_main(*args)
     assert result.returncode == 2 and fragment in result.stderr and "Traceback" not in result.stderr
 
 
-def test_export_writes_all_or_nothing(cli, tmp_path):
+def test_export_writes_all_or_nothing(run_main, tmp_path):
     (tmp_path / "sigmoid.md").mkdir()  # in the way of the second file
-    result = cli("export", "sigmoid", "-o", str(tmp_path))
+    result = run_main("export", "sigmoid", "-o", str(tmp_path))
     assert result.returncode == 2 and "in the way" in result.stderr and "Traceback" not in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sigmoid.md"]
 
 
-def test_export_refuses_classes_for_a_named_network_derivation(cli, tmp_path):
-    result = cli("export", "bp1", "--classes", "3", "-o", str(tmp_path))
+def test_export_refuses_classes_for_a_named_network_derivation(run_main, tmp_path):
+    result = run_main("export", "bp1", "--classes", "3", "-o", str(tmp_path))
     assert result.returncode == 2 and "--classes does not apply to bp1" in result.stderr
     assert list(tmp_path.iterdir()) == []
 
 
-def test_plot_into_a_folder_is_refused(cli, tmp_path):
+def test_plot_into_a_folder_is_refused(run_main, tmp_path):
     (tmp_path / "d.png").mkdir()
-    result = cli("check", "softmax-jacobian", "--plot", str(tmp_path / "d.png"))
+    result = run_main("check", "softmax-jacobian", "--plot", str(tmp_path / "d.png"))
     assert result.returncode == 2 and "it is a folder" in result.stderr

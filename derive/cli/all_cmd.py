@@ -9,8 +9,8 @@ def run(args, out) -> int:
     from rich.console import Console
 
     from derive.cli.check_cmd import plan_reports
+    from derive.cli.output import emit_check
     from derive.derivations import ids
-    from derive.render.text import checks_table
 
     console = Console(file=out)
     check_args = argparse.Namespace(classes=None, general=False, seed=0)
@@ -18,9 +18,5 @@ def run(args, out) -> int:
     shown = [report for report in reports if report.derivation.classes is None]
     for report in shown:
         console.print(report)
-    console.print(checks_table(reports))
-    passed = all(report.passed for report in reports)
-    from derive.cli.output import summary
-
-    console.print(summary(reports))
-    return 0 if passed else 1
+    emit_check(reports, "text", out)
+    return 0 if all(report.passed for report in reports) else 1

@@ -20,36 +20,16 @@ def run(args, out) -> int:
     from derive.cli.output import emit_check
     from derive.derivations import ids
 
-    chosen = args.ids or ids()
+    chosen = list(dict.fromkeys(args.ids)) or ids()  # an id named twice is checked once
     if args.plot is not None:
-        _check_plot_target(chosen, args.plot)
+        from derive.render.plot import plot_target
+
+        plot_target(chosen, args.plot)  # everything that can be wrong with --plot, found before any work
     reports = list(plan_reports(chosen, args, network_options(args), strict=bool(args.ids)))
     if args.plot is not None:
         _plot(reports[0], args)
     emit_check(reports, args.format, out)
     return 0 if all(report.passed for report in reports) else 1
-
-
-def _check_plot_target(chosen, path) -> None:
-    """Everything that can be wrong with --plot is found before any work starts."""
-    from pathlib import Path
-
-    from derive.errors import UsageError
-    from derive.render.plot import require_matplotlib
-
-    if len(chosen) != 1:
-        raise UsageError(f"--plot draws one derivation: give exactly one ID, got {len(chosen)}")
-    if Path(path).suffix.lower() != ".png":
-        raise UsageError(f"--plot writes a PNG file: give a name ending in .png, got {path!r}")
-    if not Path(path).resolve().parent.is_dir():
-        raise UsageError(f"cannot write {path!r}: its folder does not exist")
-    if Path(path).is_dir():
-        raise UsageError(f"cannot write {path!r}: it is a folder")
-    from derive.derivations import entry
-
-    if entry(chosen[0]).family != "output":
-        raise UsageError(f"--plot is available for the output-layer derivations, not {chosen[0]}")
-    require_matplotlib()
 
 
 def _plot(report, args) -> None:

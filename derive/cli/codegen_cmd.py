@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-from derive.cli.options import add_network_options, add_scale_options
-from derive.errors import UsageError
+from derive.cli.options import add_network_options, add_scale_options, network_options
 
 HELP = "write a readable, numerically stable numpy module generated from a derivation (stdout or -o FILE)"
 
@@ -24,103 +20,27 @@ def add_arguments(parser) -> None:
 
 
 def run(args, out) -> int:
-    from derive.codegen import SUPPORTED
-    from derive.derivations import CATALOGUE, entry
+    """The library validates the id and the options; a generated module that fails its check raises CheckFailure."""
+    from derive.atomic import write_atomically, writable_file
+    from derive.codegen import generate_module
+    from derive.codegen.check import check_source
 
-    if args.id not in CATALOGUE:
-        raise UsageError(f"unknown derivation {args.id!r}; codegen supports: {', '.join(SUPPORTED)}")
-    found = entry(args.id)
-    if args.id not in SUPPORTED:
-        raise UsageError(f"codegen does not support {args.id}; it supports: {', '.join(SUPPORTED)}")
-    target = _target(args.file)
-    options = {name: getattr(args, name, None) for name in ("sizes", "output", "cost") if name in found.options}
-    for name in ("sizes", "output", "cost"):
-        if getattr(args, name, None) is not None and name not in found.options:
-            raise UsageError(f"--{name} does not apply to {args.id}")
-    classes = _classes(args, found)
-    source = _generate(args.id, classes, options)
+    target = writable_file(args.file) if args.file is not None else None
+    options = network_options(args)
+    source = generate_module(args.id, args.classes, command=_command(args.id, args.classes, options), **options)
     if not args.no_check:
-        failed = _failures(args.id, classes, options, source)
-        if failed:
-            print(f"derive: generated code does not match the derivation: {failed}", file=_stderr())
-            return 1
+        check_source(source, args.id, args.classes, **options)
     if target is None:
         out.write(source)
     else:
-        _write_atomically(target, source)
+        write_atomically(target, source)
     return 0
 
 
-def _classes(args, found) -> int | None:
-    from derive.derivations import validate_classes
-
-    if getattr(args, "classes", None) is not None and "classes" not in found.options:
-        raise UsageError(f"--classes does not apply to {found.id}: its output size is the last of --sizes")
-    validate_classes(args.classes)
-    return args.classes
-
-
-def _generate(id_: str, classes, options) -> str:
-    from derive.codegen import generate_module
-
-    command = " ".join(["derive codegen", id_] + ([f"--classes {classes}"] if classes is not None else [])
-                       + [_flag(name, value) for name, value in options.items() if value is not None])
-    return generate_module(id_, classes, command=command, **options)
-
-
-def _flag(name: str, value) -> str:
-    return f"--{name} {','.join(map(str, value)) if isinstance(value, tuple) else value}"
-
-
-def _failures(id_: str, classes, options, source: str) -> str:
-    """'' when every generated function agrees with its derived expression and stays finite, else what failed."""
-    from derive.codegen import load_module
-    from derive.codegen.check import check_generated
-
-    module = load_module(source, id_.replace("-", "_"))
-    if id_ in ("bp1", "backprop"):
-        from derive.codegen.network import check_network
-
-        checks = check_network(module, id_, **options)
-    else:
-        from derive.derivations import build
-
-        checks = check_generated(module, build(id_, classes, **options))
-    return "; ".join(f"{c.function}: relative error {c.max_rel_error:.1e}, finite at |z| = 1000: {c.finite_at_extremes}"
-                     for c in checks if not c.passed)
-
-
-def _target(name: str | None) -> Path | None:
-    """The file to write, checked before any work: its directory must exist, and it must not be a directory."""
-    if name is None:
-        return None
-    path = Path(name)
-    if path.is_dir():
-        raise UsageError(f"cannot write {name}: it is a directory")
-    if not path.parent.is_dir():
-        raise UsageError(f"cannot write {name}: directory {str(path.parent)!r} does not exist")
-    return path
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside `path`, then rename: the file is whole or untouched, never half-written."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
-def _stderr():
-    import sys
-
-    return sys.stderr
+def _command(id_: str, classes, options) -> str:
+    """The command line that regenerates the module, named in its header."""
+    flags = [f"--classes {classes}"] if classes is not None else []
+    for name, value in options.items():
+        if value is not None:
+            flags.append(f"--{name} {','.join(map(str, value)) if isinstance(value, tuple) else value}")
+    return " ".join(["derive codegen", id_, *flags])

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from derive.cli.options import parse_seed
-from derive.errors import UsageError
+from derive.cli.options import parse_seed, whole_number
 
 HELP = "train twice (diagonal-only softmax delta vs a - y), show the symptom, and let check_delta name the mistake"
 
@@ -13,15 +12,13 @@ __all__ = ["HELP", "add_arguments", "run"]
 def add_arguments(parser) -> None:
     parser.add_argument("--seed", type=parse_seed, default=0, metavar="N",
                         help="seed of the data, the weights and the order (default: 0)")
-    parser.add_argument("--classes", type=int, default=4, help="number of classes K, 2 to 10 (default: 4)")
-    parser.add_argument("--epochs", type=int, default=3, help="training epochs, 1 to 20 (default: 3)")
+    parser.add_argument("--classes", type=whole_number(2, 10), default=4, metavar="K",
+                        help="number of classes K, 2 to 10 (default: 4)")
+    parser.add_argument("--epochs", type=whole_number(1, 20), default=3, metavar="N",
+                        help="training epochs, 1 to 20 (default: 3)")
 
 
 def run(args, out) -> int:
-    if not 2 <= args.classes <= 10:
-        raise UsageError(f"--classes {args.classes} is out of range: choose K from 2 to 10")
-    if not 1 <= args.epochs <= 20:
-        raise UsageError(f"--epochs {args.epochs} is out of range: choose 1 to 20")
     from rich.console import Console
 
     from checks.demo import run_demo

@@ -18,20 +18,13 @@ def _classes(text):
 
 
 def run(args, out) -> int:
-    from pathlib import Path
-
     from derive.derivations import ids
     from derive.errors import UsageError
     from derive.render.export import export
 
     if bool(args.ids) == bool(args.all):
         raise UsageError("name the derivations to export, or give --all (not both)")
-    folder = Path(args.output_dir)
-    if folder.exists() and not folder.is_dir():
-        raise UsageError(f"{args.output_dir!r} is a file, not a folder: give the folder to write into")
-    if not folder.is_dir():
-        raise UsageError(f"output folder {args.output_dir!r} does not exist; create it first")
-    written, passed = export(args.ids or ids(), folder, args.classes, strict=bool(args.ids))
+    written, passed = export(args.ids or ids(), args.output_dir, args.classes, strict=bool(args.ids))
     for path in written:
         print(path, file=out)
     return 0 if passed else 1

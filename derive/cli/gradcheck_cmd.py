@@ -7,7 +7,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from derive.cli.options import parse_classes, parse_seed
+from derive.cli.options import parse_classes, parse_seed, whole_number
 from derive.errors import UsageError
 
 HELP = ("check the hand-written gradient in FILE.py (its loss, grad and params, or its forward, backward and inputs "
@@ -23,11 +23,16 @@ def add_arguments(parser) -> None:
     parser.add_argument("--grad", default="grad", metavar="NAME", help="name of the gradient function (default: grad)")
     parser.add_argument("--params", default="params", metavar="NAME",
                         help="name of the parameters: a list of arrays, or a function returning one (default: params)")
-    parser.add_argument("--method", default="auto", choices=["auto", "complex", "central", "richardson"])
-    parser.add_argument("--mode", default="auto", choices=["auto", "full", "fast"])
+    parser.add_argument("--method", default="auto", choices=["auto", "complex", "central", "richardson"],
+                        help="how the numeric derivative is taken: complex step (exact to rounding), central "
+                        "differences, or Richardson extrapolation; auto: complex step when the loss is complex-safe, "
+                        "else central (default: auto)")
+    parser.add_argument("--mode", default="auto", choices=["auto", "full", "fast"],
+                        help="full: every coordinate; fast: random probes per tensor, then bisection to the wrong "
+                        "entries; auto: full up to 1,000 parameters (default: auto)")
     parser.add_argument("--seed", type=parse_seed, default=0, metavar="N",
                         help="seed of the random probe directions (default: 0)")
-    parser.add_argument("--batch-size", type=_positive, default=None, metavar="N",
+    parser.add_argument("--batch-size", type=whole_number(1), default=None, metavar="N",
                         help="lets a factor equal to the batch size be named")
     parser.add_argument("--classes", type=parse_classes, default=None, metavar="K",
                         help="lets a factor equal to K be named")
@@ -40,21 +45,15 @@ def add_arguments(parser) -> None:
                              '{"passed", "first_wrong", "nodes"} for forward/backward files')
 
 
-def _positive(text: str) -> int:
-    import argparse
-
-    if not (text.isascii() and text.isdigit()) or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
-    return int(text)
-
-
 def _source(file: str) -> Path:
     path = Path(file)
     if path.suffix != ".py":
-        raise UsageError(f"{file} is not a Python file: give a FILE.py that defines loss, grad and params")
+        raise UsageError(f"{file!r} is not a Python file: give a FILE.py that defines loss, grad and params")
+    if path.is_dir():
+        raise UsageError(f"{file} is a folder: give a FILE.py that defines loss, grad and params")
     if not path.is_file():
         raise UsageError(f"no such file: {file}")
-    return path
+    return path.resolve()  # absolute: the person's code may change the working folder
 
 
 def _load(path: Path):
@@ -63,7 +62,9 @@ def _load(path: Path):
     if spec is None or spec.loader is None:
         raise UsageError(f"cannot load {path} as a Python module")
     module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(path.resolve().parent))
+    saved = list(sys.path)
+    sys.path.insert(0, str(path.parent))
+    sys.dont_write_bytecode = True  # a check writes nothing into the person's folder (no __pycache__)
     try:
         spec.loader.exec_module(module)
     except KeyboardInterrupt:
@@ -71,12 +72,15 @@ def _load(path: Path):
     except BaseException as error:  # the person's code, sys.exit() included: bad input, reported in one line
         raise UsageError(f"{path}: {_one_line(error)} while it was being loaded") from None
     finally:
-        sys.path.remove(str(path.resolve().parent))
+        sys.path[:] = saved  # as it was, whatever the person's code did to it
     return module
 
 
 def _one_line(error: BaseException) -> str:
-    text = str(error).splitlines()[0] if str(error) else ""
+    try:
+        text = str(error).splitlines()[0] if str(error) else ""
+    except Exception:  # noqa: BLE001 - the person's exception may fail to print itself
+        text = ""
     if isinstance(error, SyntaxError) and error.lineno:
         text = f"{error.msg} (line {error.lineno})"
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
@@ -109,9 +113,23 @@ def _functions_and_params(module, path: Path, args):
 
 
 def run(args, out) -> int:
-    from rich.console import Console
+    """Load and check the person's file in a child process (derive.cli.isolated), then print its report here."""
+    from derive.cli.isolated import run_isolated
+    from derive.cli.output import console_for
 
     path = _source(args.file)
+    console = console_for(out)
+    code, text = run_isolated(lambda: _check(path, args, console), what=str(args.file))
+    out.write(text)
+    return code
+
+
+def _check(path: Path, args, console) -> tuple[int, str]:
+    """(exit code, the report rendered as asked, by `console`, which writes nowhere); runs the person's code."""
+    # Imported before the person's code can change sys.path.
+    from checks.backward import check_backward  # noqa: F401
+    from checks.gradcheck import gradcheck  # noqa: F401
+
     # With --format json, stdout carries the document alone: what the person's code prints goes to stderr.
     with contextlib.redirect_stdout(sys.stderr) if args.format == "json" else contextlib.nullcontext():
         module = _load(path)
@@ -119,26 +137,28 @@ def run(args, out) -> int:
             report = _check_backward(module, path, args)
             document = report.as_json
         else:
-            report = _check(module, path, args)
+            report = _check_gradients(module, path, args)
             document = report.to_json
+    code = 0 if report.passed else 1
     if args.format == "json":
         import json
 
-        out.write(json.dumps(document(), ensure_ascii=False, indent=2) + "\n")
-    else:
-        Console(file=out).print(report)
-    return 0 if report.passed else 1
+        return code, json.dumps(document(), ensure_ascii=False, indent=2) + "\n"
+    with console.capture() as captured:
+        console.print(report)
+    return code, captured.get()
 
 
-def _check(module, path: Path, args):
-    from checks.gradcheck import gradcheck  # after the dispatch: the forward/backward mode does not need it
+def _check_gradients(module, path: Path, args):
+    from checks.gradcheck import gradcheck
 
     loss, grad, params = _functions_and_params(module, path, args)
     try:
         report = gradcheck(loss, grad, params, method=args.method, mode=args.mode, seed=args.seed,
                            batch_size=args.batch_size, classes=args.classes)
     except ValueError as error:  # wrong shapes or types, from the checker or from the person's code
-        raise UsageError(f"{path}: {str(error).splitlines()[0] if str(error) else type(error).__name__}") from None
+        raise UsageError(f"{path}: {str(error).splitlines()[0] if str(error) else type(error).__name__}") \
+            from None
     except KeyboardInterrupt:
         raise
     except BaseException as error:  # raised inside the person's loss or grad, sys.exit() included

@@ -8,11 +8,26 @@ import re
 from derive.notation import MAX_CLASSES
 
 __all__ = ["add_scale_options", "add_network_options", "add_seed_option", "parse_classes", "parse_sizes",
-           "OUTPUTS", "COSTS", "network_options", "classes_of"]
+           "parse_seed", "whole_number", "OUTPUTS", "COSTS", "network_options", "classes_of"]
 
 OUTPUTS = ("softmax", "sigmoid")
 COSTS = ("cross-entropy", "quadratic")
 MAX_LAYER_SIZE = 100_000
+
+
+def whole_number(low: int, high: int | None = None):
+    """A parser of whole numbers from low to high, written in ASCII digits (int() would take '١' or '²')."""
+    span = f"from {low} to {high}" if high is not None else f"of at least {low}"
+
+    def parse(text: str) -> int:
+        if not (text.isascii() and text.strip().isdigit()):
+            raise argparse.ArgumentTypeError(f"must be a whole number {span}, got {text!r}")
+        value = int(text)
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"must be a whole number {span}, got {value}")
+        return value
+
+    return parse
 
 
 def parse_classes(text: str) -> int:
@@ -39,12 +54,7 @@ def parse_sizes(text: str) -> tuple[int, ...]:
     return tuple(sizes)
 
 
-def parse_seed(text: str) -> int:
-    if not (text.isascii() and text.isdigit()):
-        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to 2**32 - 1, got {text!r}")
-    if int(text) >= 2**32:
-        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to 2**32 - 1, got {text}")
-    return int(text)
+parse_seed = whole_number(0, 2**32 - 1)  # numpy's seeds
 
 
 def add_scale_options(parser: argparse.ArgumentParser, general: bool) -> None:
@@ -71,16 +81,13 @@ def network_options(args) -> dict:
 
 
 def classes_of(args, entry, default: int | None, strict: bool = True) -> int | None:
-    """The class count to build with; --classes on a named derivation without classes is an error.
+    """The class count to build with: --classes K, None for --general, else `default`.
 
-    Not strict (every derivation, none named): --classes and --general go to the derivations that take them.
+    Whether the id takes classes at all, and the error when it does not, is the library's to say.
     """
-    from derive.errors import UsageError
+    from derive.derivations import classes_for
 
-    if "classes" not in entry.options:
-        if strict and (getattr(args, "classes", None) is not None or getattr(args, "general", False)):
-            raise UsageError(f"--classes does not apply to {entry.id}: its output size is the last of --sizes")
-        return None
-    if getattr(args, "general", False):
-        return None
-    return args.classes if getattr(args, "classes", None) is not None else default
+    general, asked = getattr(args, "general", False), getattr(args, "classes", None)
+    if strict:
+        classes_for(entry.id, asked, strict=True, general=general)
+    return classes_for(entry.id, None if general else default if asked is None else asked, strict=False)

@@ -1,10 +1,69 @@
-"""Writing a command's result once, in the format asked for."""
+"""Writing a command's result once, in the format asked for, to an output that fails in one piece."""
 
 from __future__ import annotations
 
 import json
+import os
 
-__all__ = ["emit_show", "emit_check", "summary"]
+__all__ = ["emit_show", "emit_check", "summary", "Output", "OutputError", "silence", "console_for"]
+
+
+class OutputError(OSError):
+    """Standard output refused a write (full, closed, a pipe whose reader left)."""
+
+
+class Output:
+    """The command's stdout: a failed write raises OutputError (reported in one line), never a traceback.
+
+    Text the stream's encoding cannot hold (PYTHONIOENCODING=ascii) is written with replacements.
+    Everything else (isatty, encoding, fileno) is the stream's own, so rich sees the real terminal.
+    """
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            try:
+                return self._stream.write(text)
+            except UnicodeEncodeError:
+                encoding = getattr(self._stream, "encoding", None) or "ascii"
+                return self._stream.write(text.encode(encoding, "replace").decode(encoding))
+        except (OSError, ValueError) as error:  # ValueError: the stream was closed under us
+            raise OutputError(getattr(error, "errno", None), getattr(error, "strerror", None) or str(error)) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except (OSError, ValueError) as error:
+            raise OutputError(getattr(error, "errno", None), getattr(error, "strerror", None) or str(error)) from None
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def console_for(out):
+    """A rich Console that renders as one on `out` would (width, colours, terminal) but writes into a buffer:
+    code that may misbehave (the person's file, in a child process) never touches the real stream."""
+    import io
+
+    from rich.console import Console
+
+    probe = Console(file=out)
+    return Console(file=io.StringIO(), width=probe.width, color_system=probe.color_system,
+                   force_terminal=probe.is_terminal, no_color=probe.no_color, force_jupyter=False)
+
+
+def silence(stream) -> None:
+    """Point a failed stdout at /dev/null, so the interpreter's last flush does not print a second error."""
+    try:
+        descriptor = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(descriptor, stream.fileno())
+        finally:
+            os.close(descriptor)
+    except (OSError, ValueError, AttributeError):
+        pass  # not a real file (a test's capture): nothing will flush it at exit
 
 
 def summary(reports) -> str:
@@ -48,5 +107,4 @@ def emit_check(reports, format_: str, out) -> None:
 
     console = Console(file=out)
     console.print(checks_table(reports))
-    passed = all(report.passed for report in reports)
     console.print(summary(reports))

@@ -13,8 +13,10 @@ from derive.codegen.stable import STABLE_RULES
 
 def generate_module(id_: str, classes: int | None = None, sizes=None, command: str | None = None, **options) -> str:
     """The source of a numpy module for derivation `id_` (classes None: any K; for K > 10 the general
-    derivation is instantiated, never expanded). `command` is the command line named in the header."""
-    from derive.derivations import build
+    derivation is instantiated, never expanded). `command` is the command line named in the header, escaped
+    there so that no text passed in can become code."""
+    from derive.codegen.module import docstring_text
+    from derive.derivations import build, classes_for
 
     if id_ not in SUPPORTED:
         from derive.derivations import CATALOGUE
@@ -23,11 +25,11 @@ def generate_module(id_: str, classes: int | None = None, sizes=None, command: s
         if id_ not in CATALOGUE:
             raise UsageError(f"unknown derivation {id_!r}; codegen supports: {', '.join(SUPPORTED)}")
         raise _unsupported(id_)
+    command = docstring_text(command) if command is not None else None
     if id_ in ("bp1", "backprop"):
         from derive.codegen.network import generate_network
 
-        if classes is not None:
-            raise _usage(f"classes do not apply to {id_}: its output size is the last of the sizes")
+        classes_for(id_, classes)
         return generate_network(id_, sizes=sizes, command=command, **options)
     derivation = build(id_, classes, sizes=sizes, **options)
     from derive.codegen.module import plan, render

@@ -16,7 +16,7 @@ from derive.rules import ASSUMPTION, rule
 from derive.steps import Derivation
 
 __all__ = ["Function", "Context", "plan", "render", "function_source", "helper_sources", "definition_function",
-           "derived_function", "SUPPORTED", "RESULT_NAMES"]
+           "derived_function", "SUPPORTED", "RESULT_NAMES", "docstring_text"]
 
 # The contract: the function that implements each derivation's result. Its definitions and cost come too.
 RESULT_NAMES = {
@@ -178,6 +178,19 @@ differentiation through these functions does too."""
 _ELEMENTWISE_ARRAYS = """The sigmoid acts elementwise; a cost sums over axis 0 (the units),
 further axes are batch axes. Complex input works (the branch is chosen by the real part), so
 complex-step differentiation through these functions does too."""
+
+
+def docstring_text(text: str) -> str:
+    """text -> a form that stands inside a generated \"\"\"docstring\"\"\" and reads back as text.
+
+    Backslashes, quotes and unprintable characters (newlines too) are escaped, so nothing a caller passes (the
+    `command` of generate_module) can end the docstring early and become code when the module is executed.
+    """
+    return "".join(_ESCAPES.get(c) or (c if c.isprintable() else c.encode("unicode_escape").decode("ascii"))
+                   for c in text)
+
+
+_ESCAPES = {"\\": "\\\\", '"': '\\"'}
 
 
 def _rule_lines(rules) -> str:

@@ -247,10 +247,10 @@ def check_network(module, id_: str, sizes=None, output=None, cost=None, seed: in
 
 
 def _check_plain(module, context, f, n, rng) -> CodeCheck:
-    from derive.codegen.check import _reference
+    from derive.codegen.check import _one_hot, _reference
 
     one_hot = any(name == "one-hot" for name, _ in f.assumptions)
-    targets = np.bincount([rng.integers(n)], minlength=n).astype(float) if one_hot else rng.uniform(0.05, 1.0, n)
+    targets = _one_hot(n, rng.integers(n)) if one_hot else rng.uniform(0.05, 1.0, n)
     inputs = {"z": rng.normal(size=n), "y": targets, "t": 0}
     generated = np.asarray(getattr(module, f.name)(*[inputs[x] for x in f.args]))
     reference = _reference(context, f, n, inputs)

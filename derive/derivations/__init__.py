@@ -12,7 +12,7 @@ from derive.errors import UsageError
 from derive.notation import EXPAND_LIMIT, K, MAX_CLASSES
 from derive.steps import Derivation, Step
 
-__all__ = ["Entry", "CATALOGUE", "DEFAULT_CLASSES", "ids", "build", "instantiate", "validate_classes", "register"]
+__all__ = ["Entry", "CATALOGUE", "DEFAULT_CLASSES", "ids", "build", "instantiate", "validate_classes", "classes_for", "register"]
 
 DEFAULT_CLASSES = 3
 
@@ -80,6 +80,18 @@ def _build(id_: str, classes: int | None, options: tuple) -> Derivation:
     if classes is not None and classes > EXPAND_LIMIT:
         return instantiate(found.builder(None, **given), classes)
     return found.builder(classes, **given)
+
+
+def classes_for(id_: str, classes: int | None, strict: bool = True, general: bool = False) -> int | None:
+    """The class count `id_` is built with; None where its output size is the last of --sizes.
+
+    Asking such an id for classes (a K, or the general K) is an error when `strict` (the user named it).
+    """
+    if "classes" in entry(id_).options:
+        return classes
+    if strict and (classes is not None or general):
+        raise UsageError(f"--classes does not apply to {id_}: its output size is the last of --sizes")
+    return None
 
 
 def validate_classes(classes) -> None:

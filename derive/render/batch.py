@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from derive.derivations import build, entry
@@ -37,10 +39,29 @@ def run_all(requests: list[Request]) -> list[Report]:
     workers = min(len(groups), os.cpu_count() or 1)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [_run(request) for request in requests]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with _interrupt_held():  # a Ctrl-C while the workers start is delivered once the pool exists to stop them
+        pool = multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupt)
+    with pool:
         verdicts = pool.map(_verdicts, sorted(groups.values(), key=_estimated_cost, reverse=True), chunksize=1)
     done = {request: verdict for group in verdicts for request, verdict in group}
     return [_rebuild(request, *done[request]) for request in requests]
+
+
+def _ignore_interrupt() -> None:
+    """Ctrl-C reaches every process of the terminal's group; the parent answers it and stops the workers, so a
+    worker ignores it rather than printing a traceback of its own (it starts with SIGINT held: see below)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@contextmanager
+def _interrupt_held():
+    """SIGINT held (not lost) while the pool forks its workers: they inherit the mask until they ignore it."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _estimated_cost(group: list[Request]) -> tuple:

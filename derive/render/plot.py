@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from derive.errors import UsageError
 
-__all__ = ["step_size_figure", "save_step_size_plot", "jacobian_heatmap", "require_matplotlib"]
+__all__ = ["step_size_figure", "save_step_size_plot", "jacobian_heatmap", "require_matplotlib", "plot_target"]
 
 _EPS = np.finfo(float).eps
 
@@ -53,23 +52,35 @@ def step_size_figure(study):
     return figure
 
 
+def plot_target(chosen, path) -> Path:
+    """The PNG to draw the step-size study of the one output-layer derivation in `chosen` into, checked before
+    any work: exactly one id, of the output layer, a writable .png path, and matplotlib installed."""
+    from derive.atomic import writable_file
+    from derive.derivations import entry
+
+    if len(chosen) != 1:
+        raise UsageError(f"--plot draws one derivation: give exactly one ID, got {len(chosen)}")
+    target = writable_file(path, suffix=".png", option="--plot")
+    if entry(chosen[0]).family != "output":
+        raise UsageError(f"--plot is available for the output-layer derivations, not {chosen[0]}")
+    require_matplotlib()
+    return target
+
+
 def save_step_size_plot(study, path: str | os.PathLike) -> Path:
-    """Write the figure as PNG, atomically: a failure leaves no half-written file."""
-    target = Path(path)
-    if target.suffix.lower() != ".png":
-        raise UsageError(f"--plot writes a PNG file: give a name ending in .png, got {str(path)!r}")
-    if not target.parent.is_dir():
-        raise UsageError(f"cannot write {str(path)!r}: folder {str(target.parent)!r} does not exist")
+    """Write the figure as PNG through the one atomic writer: a failure leaves no half-written file."""
+    from io import BytesIO
+
+    from derive.atomic import write_atomically, writable_file
+
+    target = writable_file(path, suffix=".png", option="--plot")
     figure = step_size_figure(study)
-    handle, temporary = tempfile.mkstemp(suffix=".png", dir=target.parent)
-    os.close(handle)
     try:
-        figure.savefig(temporary, format="png")
-        os.replace(temporary, target)
+        image = BytesIO()
+        figure.savefig(image, format="png")
     finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
         require_matplotlib().close(figure)
+    write_atomically(target, image.getvalue())
     return target
 
 

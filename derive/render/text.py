@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from derive.printing import to_text
+from derive.render.layout import Fitted, Hanging, HangingText
 from derive.rules import rule
 from derive.steps import EQUAL
 
@@ -25,16 +26,17 @@ def derivation_renderable(report) -> Group:
         scale = "sizes " + ("-".join(map(str, derivation.sizes)) if derivation.sizes else "symbolic")
     parts = [Rule(Text(f"{derivation.id} ({scale})", style="bold"), align="left"),
              Text(derivation.title, style="bold"),
-             Text.assemble(("claim     ", "dim"), to_text(derivation.lhs), " = ", to_text(derivation.result))]
+             HangingText(Text.assemble(("claim     ", "dim"), to_text(derivation.lhs), " = ",
+                                       to_text(derivation.result)), 10)]
     for assumption in derivation.assumptions:
-        parts.append(Text.assemble(("assuming  ", "dim"), assumption))
+        parts.append(HangingText(Text.assemble(("assuming  ", "dim"), assumption), 10))
     parts += [Text(""), Text("    " + to_text(derivation.lhs))]
     for step, check in zip(derivation.steps, proof.steps):
         relation = "=" if step.relation == EQUAL else step.relation
         mark = (" ", "") if claims_nothing(step) else (MARK[check.verified], _STYLE[check.verified])
-        parts.append(Text.assemble(mark, f" {relation}  " if not step.aside else f" ({relation} ", to_text(step.expr),
-                                   ")" if step.aside else ""))
-        parts.append(Text.assemble("      ", (rule(step.rule).title, "cyan"), (f" — {step.note}", "dim")))
+        parts.append(HangingText(Text.assemble(mark, f" {relation}  " if not step.aside else f" ({relation} ",
+                                               to_text(step.expr), ")" if step.aside else ""), 5))
+        parts.append(HangingText(Text.assemble("      ", (rule(step.rule).title, "cyan"), (f" — {step.note}", "dim")), 8))
     parts.append(Text(""))
     parts.append(_verdict_line(MARK[proof.independent.verified], proof.independent.verified,
                                f"independent route: {proof.independent.method}"))
@@ -54,25 +56,33 @@ def claims_nothing(step) -> bool:
     return rule(step.rule).kind == "claim"
 
 
-def _verdict_line(mark: str, ok: bool, text: str) -> Text:
-    return Text.assemble((mark, _STYLE[ok]), f" {text}")
+def _verdict_line(mark: str, ok: bool, text: str) -> HangingText:
+    return HangingText(Text.assemble((mark, _STYLE[ok]), f" {text}"), 2)
 
 
-def checks_table(reports) -> Table:
-    """The closing table: one row per derivation and scale."""
-    table = Table(title="Checks", title_justify="left", show_lines=False)
-    # Every column but "checked at" keeps its width; that one wraps (a network check names its sizes there).
-    for column, justify, width in (("derivation", "left", None), ("K", "right", 1), ("steps", "right", 5),
-                                   ("symbolic", "center", 8), ("numeric error", "right", 8),
-                                   ("checked at", "left", None), ("passed", "center", 6)):
-        table.add_column(column, justify=justify, no_wrap=column == "derivation", min_width=width, overflow="fold")
+def checks_table(reports) -> Fitted:
+    """The closing table: one row per derivation and scale; compact (no box) where the boxed one does not fit,
+    so that at 60 columns the verdict still shows and no number is split."""
+    return Fitted(lambda compact: _checks_table(reports, compact))
+
+
+def _checks_table(reports, compact: bool) -> Table:
+    table = Table(title="Checks", title_justify="left", show_lines=False,
+                  **({"box": None, "padding": (0, 1, 0, 0)} if compact else {}))
+    # Only the "checked at" column wraps (at spaces, hanging indent); Fitted never lets a column shrink below
+    # its longest word, so no id or number is split. Compact headers are short enough for 60 columns.
+    headers = ("derivation", "K", "steps", "proof", "error", "checked at", "ok") if compact else \
+        ("derivation", "K", "steps", "symbolic", "numeric error", "checked at", "passed")
+    for header, justify in zip(headers, ("left", "right", "right", "center", "right", "left", "center")):
+        table.add_column(header, justify=justify, no_wrap=header not in ("checked at", "numeric error"),
+                         min_width=min(len(word) for word in header.split()))
     for report in reports:
         proof, numeric = report.proof, report.numeric
         claiming = [check for step, check in zip(report.derivation.steps, proof.steps) if not claims_nothing(step)]
         proven = sum(check.verified for check in claiming)
         table.add_row(report.derivation.id, str(report.derivation.scale), f"{proven}/{len(claiming)}",
                       Text(MARK[proof.passed], style=_STYLE[proof.passed]), f"{numeric.max_rel_error:.1e}",
-                      numeric.at, Text(MARK[report.passed], style=_STYLE[report.passed]))
+                      Hanging(numeric.at), Text(MARK[report.passed], style=_STYLE[report.passed]))
     return table
 
 
