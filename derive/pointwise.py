@@ -14,7 +14,8 @@ import sympy as sp
 from derive.rules import ALGEBRA, ASSUMPTION, COUNTEREXAMPLE, REWRITE, rule
 from derive.steps import NOT_EQUAL, Derivation, Step
 
-__all__ = ["prove", "POINTS", "KINK_DISTANCE", "DIGITS", "MIN_POINTS", "grounding_points"]
+__all__ = ["prove", "POINTS", "KINK_DISTANCE", "DIGITS", "MIN_POINTS", "grounding_points", "kink_functions",
+           "parameter_values", "grounded"]
 
 POINTS = tuple(sp.Rational(n, 20) for n in (-47, -23, -9, -3, 5, 14, 31, 53))  # no two symmetric: odd/even parts differ
 PARAMETER_VALUES = (sp.Rational(37, 100), sp.Rational(13, 10), sp.Rational(29, 50), sp.Rational(11, 4))
@@ -28,7 +29,7 @@ def prove(derivation: Derivation):
     """Replay every rewrite, ground every step at the points, and compare the result with SymPy's diff."""
     from derive.verify import Proof, StepCheck  # the verifier dispatches here, so import it late
 
-    values = _parameter_values(derivation)
+    values = parameter_values(derivation)
     grounded = _Grounding(derivation, values)
     checks = [StepCheck(*_check_step(derivation, derivation.previous(position), step, grounded))
               for position, step in enumerate(derivation.steps)]
@@ -40,10 +41,21 @@ def prove(derivation: Derivation):
 
 def grounding_points(derivation: Derivation) -> tuple[sp.Rational, ...]:
     """The points at which a derivation is grounded: POINTS less those within KINK_DISTANCE of a kink."""
-    return _Grounding(derivation, _parameter_values(derivation)).points
+    return _Grounding(derivation, parameter_values(derivation)).points
 
 
-def _parameter_values(derivation: Derivation) -> dict:
+def kink_functions(derivation: Derivation) -> set[sp.Expr]:
+    """Functions of z whose zeros are the kinks of the definition or of any step (parameters substituted)."""
+    return _Grounding(derivation, parameter_values(derivation)).kinks
+
+
+def grounded(derivation: Derivation, expr: sp.Expr) -> sp.Expr:
+    """expr with a = f(z) and the parameter values substituted and every derivative evaluated."""
+    return _Grounding(derivation, parameter_values(derivation))._grounded(expr)
+
+
+def parameter_values(derivation: Derivation) -> dict:
+    """The fixed value each parameter (a symbol besides z in the definition) takes in proofs and checks."""
     parameters = sorted(derivation.quantity.free_symbols - {derivation.wrt}, key=str)
     return {p: PARAMETER_VALUES[n % len(PARAMETER_VALUES)] for n, p in enumerate(parameters)}
 
@@ -72,7 +84,7 @@ class _Grounding:
     def __init__(self, derivation: Derivation, values: dict):
         self.z, self.values = derivation.wrt, values
         self.definitions = {symbol: value.xreplace(values) for symbol, value in derivation.definitions.items()}
-        kinks = set().union(*(_kinks(self._grounded(e)) for e in
+        self.kinks = kinks = set().union(*(_kinks(self._grounded(e)) for e in
                                (derivation.quantity, *(step.expr for step in derivation.steps))))
         candidates = sorted(set(POINTS) | set().union(*(_around(kink, self.z) for kink in kinks)))
         self.points = tuple(p for p in candidates if all(_far(kink, self.z, p) for kink in kinks))

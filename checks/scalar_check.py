@@ -1,0 +1,58 @@
+"""The numeric check of a derivation in one real variable: its result against central differences of f(z)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import sympy as sp
+
+from checks.derivation_check import NumericCheck
+from checks.numeric import central_jacobian, central_step, normwise_relative_error
+from derive.pointwise import KINK_DISTANCE, grounded, grounding_points, kink_functions, parameter_values
+from derive.steps import Derivation
+
+__all__ = ["check_derivation", "POINTS", "RANGE"]
+
+POINTS = 8  # seeded random points away from every kink (see _points)
+RANGE = 4.0  # points are drawn from [-RANGE, RANGE]
+_CANDIDATES = 256
+# Functions NumPy lacks, vectorized from math (only expressions built by derive reach here, never user text).
+_MODULES = [{"erf": np.vectorize(math.erf, otypes=[float])}, "numpy"]
+
+
+def check_derivation(derivation: Derivation, seed: int = 0) -> NumericCheck:
+    """Max normwise relative error of the result (a = f(z) substituted) against 4th-order central differences of f."""
+    z = derivation.wrt
+    f = _function(derivation.quantity.xreplace(parameter_values(derivation)), z)
+    derived = _function(grounded(derivation, derivation.result), z)
+    points = _points(derivation, seed)
+    if len(points) < POINTS:  # the seeded ones alone should give POINTS
+        return NumericCheck(float("inf"), len(points), f"too few points away from kinks ({len(points)})", "z")
+    reference = np.diag(central_jacobian(f, points))
+    error = normwise_relative_error(np.broadcast_to(derived(points), points.shape), reference)
+    where = f"z in [-{RANGE:g}, {RANGE:g}]"
+    method = (f"4th-order central differences at {len(points)} points (the proof's and {POINTS} seeded in {where}), "
+              "away from kinks")
+    return NumericCheck(error, len(points), method, where)
+
+
+def _function(expr: sp.Expr, z: sp.Symbol):
+    return sp.lambdify([z], expr, modules=_MODULES)
+
+
+def _points(derivation: Derivation, seed: int) -> np.ndarray:
+    """The proof's points (both sides of every kink) and POINTS seeded ones, each where every kink function is at
+    least KINK_DISTANCE from 0 and keeps its sign over the stencil."""
+    z = derivation.wrt
+    proof_points = np.array([float(p) for p in grounding_points(derivation)])
+    random = np.random.default_rng(seed).uniform(-RANGE, RANGE, _CANDIDATES)
+    candidates = np.concatenate([proof_points, random])
+    keep = np.ones_like(candidates, dtype=bool)
+    reach = 3 * central_step(candidates)  # beyond the stencil's x ± 2h
+    for kink in kink_functions(derivation):
+        at = _function(kink, z)
+        values = [np.broadcast_to(np.asarray(at(x), dtype=float), x.shape)
+                  for x in (candidates - reach, candidates, candidates + reach)]
+        keep &= (np.abs(values[1]) >= float(KINK_DISTANCE)) & (np.sign(values[0]) == np.sign(values[2]))
+    return np.concatenate([proof_points[keep[:len(proof_points)]], random[keep[len(proof_points):]][:POINTS]])

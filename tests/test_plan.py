@@ -1,0 +1,134 @@
+"""The planner: one test per rule it picks, the library's activations planned and proven, the fold into a."""
+
+import dataclasses
+
+import pytest
+import sympy as sp
+
+from checks.derivation_check import check_derivation
+from derive.expressions import parse_expression, variable
+from derive.plan import PlanError, plan_derivation
+from derive.render.report import Report
+from derive.render.text import plain_text
+from derive.steps import Step
+from derive.verify import prove
+
+z, a = variable("z"), variable("a")
+alpha = sp.Symbol("alpha", positive=True)
+
+
+def plan(text):
+    expr = parse_expression(text, parameters={"alpha": alpha})
+    return plan_derivation(expr, id="user", title=text, parameters=(alpha,))
+
+
+def rules(derivation):
+    return [step.rule for step in derivation.steps]
+
+
+def at(expr, value):
+    return expr.xreplace({z: value, alpha: sp.Rational(1, 2)})
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("z + 1", "constant-rule"), ("z", "variable-rule"), ("z + z^2", "sum-terms"), ("3*z^2", "constant-multiple"),
+    ("z*exp(z)", "product-rule"), ("z/(1 + z^2)", "planned-quotient"), ("1/(1 + z^2)", "planned-reciprocal"),
+    ("z^3", "power-rule"), ("sqrt(1 + z^2)", "sqrt-rule"), ("2^z", "exponential-rule"),
+    ("(1 + z^2)^z", "general-power-rule"), ("exp(2*z)", "planned-exp"), ("log(1 + z^2)", "planned-log"),
+    ("tanh(z)", "tanh-rule"), ("erf(z)", "erf-rule"), ("sigmoid(z)", "sigmoid-rule"), ("max(0, z)", "max-rule"),
+    ("min(0, z)", "min-rule"), ("abs(z)", "abs-rule"),
+])
+def test_each_rule_is_picked_and_its_step_proven(text, rule):
+    derivation = plan(text)
+    proof = prove(derivation)
+    assert rule in rules(derivation)
+    assert proof.passed, [c.method for c in proof.steps if not c.verified]
+
+
+def test_a_piecewise_definition_is_differentiated_branch_by_branch():
+    elu = sp.Piecewise((z, z > 0), (alpha * (sp.exp(z) - 1), True))
+    derivation = plan_derivation(elu, id="elu", title="ELU", parameters=(alpha,))
+    assert "piecewise-rule" in rules(derivation) and prove(derivation).passed
+    assert derivation.result == sp.Piecewise((1, z > 0), (a + alpha, True))
+
+
+@pytest.mark.parametrize("name, text", [
+    ("tanh", "tanh(z)"), ("softplus", "log(1 + exp(z))"), ("elu", "max(0, z) + alpha*(exp(min(0, z)) - 1)"),
+    ("gelu", "z/2*(1 + erf(z/sqrt(2)))"), ("gelu-tanh", "z/2*(1 + tanh(sqrt(2/pi)*(z + 0.044715*z^3)))"),
+    ("silu", "z*sigmoid(z)"), ("softsign", "z/(1 + abs(z))"), ("leaky-relu", "max(0, z) + 0.01*min(0, z)"),
+    ("relu", "max(0, z)"), ("sigmoid", "sigmoid(z)"),
+])
+def test_the_librarys_activations_are_planned_proven_and_checked(name, text):
+    derivation = plan(text)
+    proof = prove(derivation)
+    assert proof.passed, [c.method for c in proof.steps if not c.verified]
+    assert check_derivation(derivation).passed
+    reference = sp.diff(derivation.quantity, z)
+    for value in (sp.Rational(-3, 2), sp.Rational(7, 10)):  # independent of the prover: SymPy's diff, exactly here
+        assert abs(sp.N(at(derivation.result.xreplace({a: derivation.quantity}) - reference, value), 40)) < 1e-30
+
+
+@pytest.mark.parametrize("text, folded", [
+    ("tanh(z)", 1 - a**2),
+    ("sigmoid(z)", a * (1 - a)),
+    ("log(1 + exp(z))", 1 / (1 + sp.exp(-z))),
+    ("max(0, z) + alpha*(exp(min(0, z)) - 1)", sp.Piecewise((a + alpha, z < 0), (1, z > 0), (0, True))),
+    ("z/(1 + abs(z))", 1 / (1 + sp.Abs(z))**2),
+])
+def test_the_result_is_written_in_terms_of_a_where_that_is_simpler(text, folded):
+    derivation = plan(text)
+    assert derivation.result == folded
+    assert rules(derivation)[-1] in ("in-terms-of-a", "sigmoid-form", "abs-fold")
+
+
+def test_a_form_that_is_not_simpler_keeps_z():
+    assert plan("(1 + z^2)^-2").result == -4 * z / (1 + z**2) ** 3
+
+
+@pytest.mark.parametrize("text, at_kink", [("max(0, z)", 0), ("abs(z)", 0), ("min(0, z)", 0), ("max(z, 3)", 0)])
+def test_kinks_follow_the_stated_convention(text, at_kink):
+    derivation = plan(text)
+    kink = 3 if "3" in text else 0
+    assert "kink-convention" in rules(derivation)
+    assert any("relu'(0) = 0" in assumption for assumption in derivation.assumptions)
+    assert at(derivation.result, kink) == at_kink
+
+
+def test_every_branch_is_grounded_even_far_from_the_default_points():
+    derivation = plan("max(z, 7)")
+    wrong = sp.Piecewise((2, z > 7), (0, True))  # the branch above 7 is wrong; the default points stop below 3
+    tampered = dataclasses.replace(derivation, steps=derivation.steps + (Step("simplify", wrong, "wrong"),))
+    assert not prove(tampered).steps[-1].verified
+
+
+def test_a_tampered_rewrite_fails_its_replay():
+    derivation = plan("tanh(z)")
+    position = rules(derivation).index("tanh-rule")
+    steps = list(derivation.steps)
+    steps[position] = Step("tanh-rule", (1 + sp.tanh(z) ** 2) * sp.Derivative(z, z), "wrong sign")
+    check = prove(dataclasses.replace(derivation, steps=tuple(steps))).steps[position]
+    assert not check.verified and "replaying tanh-rule" in check.method
+
+
+def test_a_wrong_algebra_step_fails_grounding_and_the_numbers():
+    derivation = plan("tanh(z)")
+    wrong = dataclasses.replace(derivation, steps=derivation.steps[:-1] + (Step("in-terms-of-a", 1 - a, "wrong"),))
+    proof = prove(wrong)
+    assert not proof.steps[-1].verified and not proof.independent.verified
+    assert not check_derivation(wrong).passed
+
+
+def test_a_function_without_a_rule_is_refused_with_one_line():
+    with pytest.raises(PlanError, match=r"^no rule in the table differentiates sin\(z\) with respect to z$"):
+        plan_derivation(sp.sin(z), id="sin", title="sin")
+
+
+def test_undeclared_symbols_are_refused():
+    with pytest.raises(PlanError, match="neither the variable z nor a declared parameter"):
+        plan_derivation(alpha * z, id="x", title="x")
+
+
+def test_a_planned_derivation_renders_with_every_step_verified():
+    derivation = plan("tanh(z)")
+    text = plain_text(Report(derivation, prove(derivation), check_derivation(derivation)))
+    assert "write in terms of a" in text and "✗" not in text and text.count("✓") == len(derivation.steps) + 2
