@@ -135,14 +135,16 @@ def _combined(result, z, definition, a):
     if not result.has(sp.Piecewise):
         return None
     branches = _branches(result, z)
-    return sp.Piecewise(*[(_resolve(value, z, region), condition) for value, condition, region in branches]) \
-        if branches else None
+    if not branches:
+        return None
+    combined = sp.Piecewise(*[(_resolve(value, z, region), condition) for value, condition, region in branches])
+    return combined if sp.count_ops(combined) < sp.count_ops(result) else None  # not when it copies big terms
 
 
 def _branches(expr, z):
     """[(value, condition, region)] of expr folded into one Piecewise, unreachable branches dropped; [] if not one."""
     folded = sp.piecewise_fold(expr)
-    if not isinstance(folded, sp.Piecewise):
+    if not isinstance(folded, sp.Piecewise) or not _polynomial_conditions(folded, z):
         return []
     branches, covered = [], sp.EmptySet
     for value, condition in folded.args:
@@ -154,6 +156,12 @@ def _branches(expr, z):
             covered = covered | region
             branches.append((value, condition, region))
     return branches
+
+
+def _polynomial_conditions(piecewise, z) -> bool:
+    """Whether every branch condition compares polynomials in z: SymPy solves those quickly (as_set), not others."""
+    return all((rel.lhs - rel.rhs).is_polynomial(z) for _, condition in piecewise.args
+               for rel in condition.atoms(sp.Rel))
 
 
 def _resolve(value, z, region):

@@ -307,14 +307,16 @@ def _erf(inner, variable):
 
 
 def _ordered(node, variable):
-    """(u, v) of max(u, v) or min(u, v), v the argument free of x if there is one (its branch is used at the kink)."""
-    u, v = node.args
-    return (v, u) if not _depends(u, variable) else (u, v)
+    """(u, v) with max(u, ...) = max(u, v): u the first argument that depends on x, v the others (a constant, if any,
+    is in v, whose branch is used at the kink)."""
+    u = next(arg for arg in node.args if _depends(arg, variable))
+    rest = [arg for arg in node.args if arg is not u]
+    return u, rest[0] if len(rest) == 1 else node.func(*rest)
 
 
 def _max(inner, variable):
     """∂max(u, v)/∂x = ∂u/∂x where u > v, ∂v/∂x where u < v   (not differentiable where u = v)"""
-    if isinstance(inner, sp.Max) and len(inner.args) == 2 and _depends(inner, variable):
+    if isinstance(inner, sp.Max) and _depends(inner, variable):
         u, v = _ordered(inner, variable)
         return sp.Piecewise((_d(u, variable), sp.StrictGreaterThan(u, v)), (_d(v, variable), sp.StrictLessThan(u, v)))
     return None
@@ -322,7 +324,7 @@ def _max(inner, variable):
 
 def _min(inner, variable):
     """∂min(u, v)/∂x = ∂u/∂x where u < v, ∂v/∂x where u > v   (not differentiable where u = v)"""
-    if isinstance(inner, sp.Min) and len(inner.args) == 2 and _depends(inner, variable):
+    if isinstance(inner, sp.Min) and _depends(inner, variable):
         u, v = _ordered(inner, variable)
         return sp.Piecewise((_d(u, variable), sp.StrictLessThan(u, v)), (_d(v, variable), sp.StrictGreaterThan(u, v)))
     return None
