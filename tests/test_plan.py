@@ -132,3 +132,41 @@ def test_a_planned_derivation_renders_with_every_step_verified():
     derivation = plan("tanh(z)")
     text = plain_text(Report(derivation, prove(derivation), check_derivation(derivation)))
     assert "write in terms of a" in text and "✗" not in text and text.count("✓") == len(derivation.steps) + 2
+
+
+def d(expr):
+    return sp.Derivative(expr, z, evaluate=False)
+
+
+u = 2 * z  # an inner function, so that each chain rule shows its inner derivative
+
+
+@pytest.mark.parametrize("name, before, after", [
+    ("product-rule", d(z * sp.exp(z)), d(z) * sp.exp(z) + z * d(sp.exp(z))),
+    ("power-rule", d((1 + z**2) ** 3), 3 * (1 + z**2) ** 2 * d(1 + z**2)),
+    ("sqrt-rule", d(sp.sqrt(1 + z**2)), d(1 + z**2) / (2 * sp.sqrt(1 + z**2))),
+    ("exponential-rule", d(2**z), 2**z * sp.log(2) * d(z)),
+    ("tanh-rule", d(sp.tanh(u)), (1 - sp.tanh(u) ** 2) * d(u)),
+    ("erf-rule", d(sp.erf(u)), 2 / sp.sqrt(sp.pi) * sp.exp(-u**2) * d(u)),
+    ("sigmoid-rule", d(1 / (1 + sp.exp(-u))), (1 - 1 / (1 + sp.exp(-u))) / (1 + sp.exp(-u)) * d(u)),
+    ("max-rule", d(sp.Max(0, u)), sp.Piecewise((d(u), u > 0), (d(sp.Integer(0)), u < 0))),
+    ("abs-rule", d(sp.Abs(z - 1)), sp.Piecewise((d(z - 1), z - 1 > 0), (-d(z - 1), z - 1 < 0))),
+    ("kink-convention", sp.Piecewise((1, z > 0), (0, z < 0)), sp.Piecewise((1, z > 0), (0, True))),
+    ("kink-convention", sp.Piecewise((1, z > 0), (-1, z < 0)), sp.Piecewise((1, z > 0), (-1, z < 0), (0, True))),
+])
+def test_rule_rewrites_what_it_names(name, before, after):
+    from derive.rules import rule
+
+    assert rule(name).apply(before, None) == after
+
+
+@pytest.mark.parametrize("name, untouched", [
+    ("product-rule", d(3 * z * sp.exp(z))),  # a constant factor is the constant-multiple rule's
+    ("product-rule", d(z / (1 + z**2))),  # a fraction of sums is the quotient rule's
+    ("planned-reciprocal", d(1 / (1 + sp.exp(-z)))),  # σ is the sigmoid rule's
+    ("power-rule", d(sp.sqrt(1 + z**2))),  # √ is the sqrt rule's
+])
+def test_a_rule_leaves_what_another_rule_takes(name, untouched):
+    from derive.rules import rule
+
+    assert rule(name).apply(untouched, None) == untouched
