@@ -22,6 +22,7 @@ PARAMETER_VALUES = (sp.Rational(37, 100), sp.Rational(13, 10), sp.Rational(29, 5
 KINK_DISTANCE = sp.Rational(1, 100)  # the smallest |u − v| (max, min), |u| (abs) or |lhs − rhs| (a branch) at a point
 DIGITS = 30
 MIN_POINTS = 4
+MAX_EXPONENT = 10_000  # a point where some exp has a larger argument is skipped (see _tame)
 SCAN = tuple(sp.Rational(n, 4) for n in range(-41, 42, 2))  # where kinks are looked for: z in [-10.25, 10.25]
 
 
@@ -84,10 +85,12 @@ class _Grounding:
     def __init__(self, derivation: Derivation, values: dict):
         self.z, self.values = derivation.wrt, values
         self.definitions = {symbol: value.xreplace(values) for symbol, value in derivation.definitions.items()}
-        self.kinks = kinks = set().union(*(_kinks(self._grounded(e)) for e in
-                               (derivation.quantity, *(step.expr for step in derivation.steps))))
+        grounded = [self._grounded(e) for e in (derivation.quantity, *(step.expr for step in derivation.steps))]
+        self.kinks = kinks = set().union(*(_kinks(e) for e in grounded))
+        exponents = _exponents(grounded, self.z)
         candidates = sorted(set(POINTS) | set().union(*(_around(kink, self.z) for kink in kinks)))
-        self.points = tuple(p for p in candidates if all(_far(kink, self.z, p) for kink in kinks))
+        self.points = tuple(p for p in candidates if all(_far(kink, self.z, p) for kink in kinks)
+                            and _tame(exponents, p))
         self.skipped = len(candidates) - len(self.points)
 
     def _grounded(self, expr: sp.Expr) -> sp.Expr:
@@ -95,7 +98,8 @@ class _Grounding:
 
     def equal(self, left: sp.Expr, right: sp.Expr) -> tuple[bool, str]:
         if len(self.points) < MIN_POINTS:
-            return False, f"(only {len(self.points)} points at least {KINK_DISTANCE} from every kink)"
+            return False, (f"(only {len(self.points)} points at least {KINK_DISTANCE} from every kink with every "
+                           f"exponent below {MAX_EXPONENT})")
         left, right = self._grounded(left), self._grounded(right)
         for point in self.points:
             l, r = (_value(side.xreplace({self.z: point})) for side in (left, right))
@@ -104,7 +108,8 @@ class _Grounding:
         return True, f"at {len(self.points)} points to {DIGITS} digits{self._where()}"
 
     def _where(self) -> str:
-        extra = f", {self.skipped} skipped near kinks (distance < {KINK_DISTANCE})" if self.skipped else ""
+        extra = (f", {self.skipped} skipped near kinks (distance < {KINK_DISTANCE}) or where an exponent exceeds "
+                 f"{MAX_EXPONENT}" if self.skipped else "")
         parameters = ", ".join(f"{p} = {v}" for p, v in self.values.items())
         return extra + (f", {parameters}" if parameters else "")
 
@@ -133,6 +138,26 @@ def _around(kink: sp.Expr, z: sp.Symbol) -> set[sp.Rational]:
     values = [_value(kink.xreplace({z: point}), 15) for point in SCAN]
     return {point for n in range(len(SCAN) - 1) for point in SCAN[n:n + 2]
             if values[n] is not None and values[n + 1] is not None and (values[n] > 0) != (values[n + 1] > 0)}
+
+
+def _exponents(exprs, z: sp.Symbol) -> list:
+    """The arguments of every exp, as float functions of z (math's: an overflow raises instead of hanging)."""
+    arguments = {node.args[0] for e in exprs for node in sp.preorder_traversal(e) if isinstance(node, sp.exp)}
+    return [sp.lambdify([z], argument, modules="math") for argument in arguments if argument.has(z)]
+
+
+def _tame(exponents, point: sp.Rational) -> bool:
+    """Whether every exponent is at most MAX_EXPONENT at the point: exp(exp(exp(exp(z)))) has 1e600000-digit
+    exponents at z = 2.65, which evalf would try to compute."""
+    for exponent in exponents:
+        try:
+            if not abs(float(exponent(float(point)))) <= MAX_EXPONENT:
+                return False
+        except (OverflowError, ValueError, ZeroDivisionError):
+            return False
+        except (NameError, TypeError):  # a function math lacks (Heaviside): evalf will see to it
+            continue
+    return True
 
 
 def _far(kink: sp.Expr, z: sp.Symbol, point: sp.Rational) -> bool:

@@ -170,3 +170,14 @@ def test_a_rule_leaves_what_another_rule_takes(name, untouched):
     from derive.rules import rule
 
     assert rule(name).apply(untouched, None) == untouched
+
+
+def test_points_where_an_exponent_explodes_are_skipped_not_hung_on():
+    derivation = plan("exp(exp(exp(exp(z))))")  # at z = 2.65 the innermost exponents have 1e600000 digits
+    proof = prove(derivation)
+    assert proof.passed and "skipped" in proof.independent.method
+
+
+def test_float64_overflow_leaves_points_out_of_the_numeric_check():
+    check = check_derivation(plan("exp(z^1000)"))
+    assert check.passed and check.points >= 8
