@@ -145,6 +145,22 @@ def test_the_module_never_turns_text_into_code():
     assert not called & {"eval", "exec", "compile", "sympify", "parse_expr", "lambdify", "__import__"}
 
 
+def test_nothing_typed_is_evaluated_as_python(monkeypatch):
+    import builtins
+
+    parse("z")  # build the parser first: lark reads its own grammar once
+    calls = []
+    for name in ("eval", "exec", "compile", "__import__"):
+        original = getattr(builtins, name)
+        monkeypatch.setattr(builtins, name, lambda *args, _name=name, _original=original, **kw: (
+            calls.append((_name, args[:1])) if isinstance(args[0], str) and "os" in args[0] else None,
+            _original(*args, **kw))[1])
+    for text in ["__import__('os').system('exit 3')", "exp(z) + os", "os.system", "eval('z')", "sigmoid(os)"]:
+        with pytest.raises(ExpressionError):
+            parse(text)
+    assert calls == []
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(alphabet=st.sampled_from(list("z0123456789.eE+-*/^(), _abcdfgilmnopqrstxy'\"[];:\\\tζ")), max_size=60)
        | st.text(max_size=40))
