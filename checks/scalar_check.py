@@ -36,7 +36,7 @@ def check_derivation(derivation: Derivation, seed: int = 0) -> NumericCheck:
                                                        f"finite in float64 ({len(points)} of {POINTS} needed)", "z")
     # A claimed derivative of 0 (a constant) has no scale of its own: the differences must vanish to 1e-7 absolutely.
     error = (float(np.linalg.norm(reference)) if not claimed.any() else normwise_relative_error(claimed, reference))
-    where = f"z in [-{RANGE:g}, {RANGE:g}]"
+    where = f"{z} in [{0.05 if z.is_positive else -RANGE:g}, {RANGE:g}]"
     method = (f"4th-order central differences at {len(points)} points (the proof's and {POINTS} seeded in {where}), "
               "away from kinks")
     return NumericCheck(error, len(points), method, where)
@@ -53,7 +53,8 @@ def _points(derivation: Derivation, seed: int, finite) -> np.ndarray:
     function is at least KINK_DISTANCE from 0 and keeps its sign over the stencil."""
     z = derivation.wrt
     proof_points = np.array([float(p) for p in grounding_points(derivation)])
-    random = np.random.default_rng(seed).uniform(-RANGE, RANGE, _CANDIDATES)
+    low = 0.05 if z.is_positive else -RANGE  # a variable declared positive is checked where it lives
+    random = np.random.default_rng(seed).uniform(low, RANGE, _CANDIDATES)
     candidates = np.concatenate([proof_points, random])
     keep = finite(candidates)
     reach = 3 * central_step(candidates)  # beyond the stencil's x ± 2h

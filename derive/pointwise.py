@@ -89,6 +89,8 @@ class _Grounding:
         self.kinks = kinks = set().union(*(_kinks(e) for e in grounded))
         exponents = _exponents(grounded, self.z)
         candidates = sorted(set(POINTS) | set().union(*(_around(kink, self.z) for kink in kinks)))
+        if self.z.is_positive:  # a variable declared positive (a cost's a in log(a)) is grounded where it lives
+            candidates = [p for p in candidates if p > 0] + [-p for p in POINTS if p < 0]
         self.points = tuple(p for p in candidates if all(_far(kink, self.z, p) for kink in kinks)
                             and _tame(exponents, p))
         self.skipped = len(candidates) - len(self.points)

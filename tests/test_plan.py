@@ -181,3 +181,12 @@ def test_points_where_an_exponent_explodes_are_skipped_not_hung_on():
 def test_float64_overflow_leaves_points_out_of_the_numeric_check():
     check = check_derivation(plan("exp(z^1000)"))
     assert check.passed and check.points >= 8
+
+
+def test_a_cost_in_a_positive_variable_is_planned_and_proven_where_it_lives():
+    a_positive, y, cost = sp.Symbol("a", positive=True), variable("y"), sp.Symbol("C")
+    expr = parse_expression("-y*log(a) + (a - y)^2/2", variables=(a_positive, "y"))
+    derivation = plan_derivation(expr, id="cost", title="cost", variable=a_positive, activation_symbol=cost,
+                                 parameters=(y,))
+    assert derivation.result == -y / a_positive + a_positive - y
+    assert prove(derivation).passed and check_derivation(derivation).passed
