@@ -85,7 +85,8 @@ def _check_symbols(expr, z, parameters) -> None:
 
 # ------------------------------------------------------------------------------------------ differentiating
 def _differentiate(expr: sp.Expr, z: sp.Symbol) -> list[Step]:
-    """Apply the rule chosen for the first derivative left until none is left; close kinks by the convention."""
+    """Apply rules until no derivative is left (each step: the most basic rule any derivative needs, applied to
+    every derivative it fits); then close the kinks by the convention."""
     steps = []
     while expr.has(sp.Derivative):
         if len(steps) >= MAX_STEPS:

@@ -9,6 +9,9 @@ found on SCAN are added, so every branch is grounded. Parameters take fixed valu
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import sympy as sp
 
 from derive.rules import ALGEBRA, ASSUMPTION, COUNTEREXAMPLE, REWRITE, rule
@@ -22,8 +25,10 @@ PARAMETER_VALUES = (sp.Rational(37, 100), sp.Rational(13, 10), sp.Rational(29, 5
 KINK_DISTANCE = sp.Rational(1, 100)  # the smallest |u − v| (max, min), |u| (abs) or |lhs − rhs| (a branch) at a point
 DIGITS = 30
 MIN_POINTS = 4
+_MODULES = [{"erf": np.vectorize(math.erf, otypes=[float])}, "numpy"]  # only expressions derive built reach lambdify
 MAX_EXPONENT = 10_000  # a point where some exp has a larger argument is skipped (see _tame)
-SCAN = tuple(sp.Rational(n, 4) for n in range(-41, 42, 2))  # where kinks are looked for: z in [-10.25, 10.25]
+SCAN = tuple(sp.Rational(n, 16) for n in range(-163, 164, 2))  # where kinks are looked for: z in [-10.2, 10.2]
+_SCAN_ARRAY = np.array([float(point) for point in SCAN])
 
 
 def prove(derivation: Derivation):
@@ -137,9 +142,15 @@ def _kinks(expr: sp.Expr) -> set[sp.Expr]:
 
 def _around(kink: sp.Expr, z: sp.Symbol) -> set[sp.Rational]:
     """Points on both sides of each sign change of a kink function on SCAN, so that every branch is grounded."""
-    values = [_value(kink.xreplace({z: point}), 15) for point in SCAN]
-    return {point for n in range(len(SCAN) - 1) for point in SCAN[n:n + 2]
-            if values[n] is not None and values[n + 1] is not None and (values[n] > 0) != (values[n + 1] > 0)}
+    with np.errstate(all="ignore"):  # in float64, vectorized: a scan, not a proof (the proof's points use evalf)
+        try:
+            values = np.broadcast_to(np.asarray(sp.lambdify([z], kink, modules=_MODULES)(_SCAN_ARRAY), dtype=float),
+                                     _SCAN_ARRAY.shape)
+        except (TypeError, ValueError, NameError):  # a value numpy cannot take (complex): no points from this kink
+            return set()
+    positive, finite = values > 0, np.isfinite(values)
+    changes = np.flatnonzero((positive[:-1] != positive[1:]) & finite[:-1] & finite[1:])
+    return {SCAN[n] for n in changes} | {SCAN[n + 1] for n in changes}
 
 
 def _exponents(exprs, z: sp.Symbol) -> list:

@@ -190,3 +190,11 @@ def test_a_cost_in_a_positive_variable_is_planned_and_proven_where_it_lives():
                                  parameters=(y,))
     assert derivation.result == -y / a_positive + a_positive - y
     assert prove(derivation).passed and check_derivation(derivation).passed
+
+
+def test_a_narrow_branch_between_the_default_points_is_grounded():
+    derivation = plan("max(0, (z - 1)*(z - 1.5))")  # negative only on (1, 1.5): no default point lies there
+    quadratic = (z - 1) * (z - sp.Rational(3, 2))
+    wrong = sp.Piecewise((2 * z - sp.Rational(5, 2), quadratic > 0), (1, True))  # 1 instead of 0 inside (1, 1.5)
+    tampered = dataclasses.replace(derivation, steps=derivation.steps + (Step("simplify", wrong, "wrong"),))
+    assert prove(derivation).passed and not prove(tampered).steps[-1].verified
