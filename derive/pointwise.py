@@ -10,6 +10,7 @@ found on SCAN are added, so every branch is grounded. Parameters take fixed valu
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 import sympy as sp
@@ -35,8 +36,7 @@ def prove(derivation: Derivation):
     """Replay every rewrite, ground every step at the points, and compare the result with SymPy's diff."""
     from derive.verify import Proof, StepCheck  # the verifier dispatches here, so import it late
 
-    values = parameter_values(derivation)
-    grounded = _Grounding(derivation, values)
+    grounded = _grounding(derivation)
     checks = [StepCheck(*_check_step(derivation, derivation.previous(position), step, grounded))
               for position, step in enumerate(derivation.steps)]
     reference = sp.Derivative(derivation.quantity, derivation.wrt)
@@ -47,17 +47,27 @@ def prove(derivation: Derivation):
 
 def grounding_points(derivation: Derivation) -> tuple[sp.Rational, ...]:
     """The points at which a derivation is grounded: POINTS less those within KINK_DISTANCE of a kink."""
-    return _Grounding(derivation, parameter_values(derivation)).points
+    return _grounding(derivation).points
 
 
 def kink_functions(derivation: Derivation) -> set[sp.Expr]:
     """Functions of z whose zeros are the kinks of the definition or of any step (parameters substituted)."""
-    return _Grounding(derivation, parameter_values(derivation)).kinks
+    return _grounding(derivation).kinks
 
 
 def grounded(derivation: Derivation, expr: sp.Expr) -> sp.Expr:
     """expr with a = f(z) and the parameter values substituted and every derivative evaluated."""
-    return _Grounding(derivation, parameter_values(derivation))._grounded(expr)
+    return _grounding(derivation)._grounded(expr)
+
+
+def _grounding(derivation: Derivation) -> "_Grounding":
+    # Keyed on the definitions too: a Derivation's equality leaves them out.
+    return _cached_grounding(derivation, tuple(derivation.definitions.items()))
+
+
+@lru_cache(maxsize=64)
+def _cached_grounding(derivation: Derivation, definitions: tuple) -> "_Grounding":
+    return _Grounding(derivation, parameter_values(derivation))
 
 
 def parameter_values(derivation: Derivation) -> dict:
