@@ -198,8 +198,9 @@ def _samples(region) -> list[sp.Rational]:
 
 def _sigmoid_form(result, z, definition, a):
     """σ(z) for e^z/(1 + e^z) (softplus'): a rational function of e^z equal to 1/(1 + e^{−z})."""
-    if result.has(sp.Piecewise) or sigmoid_argument(result) is not None:
-        return None
+    if sigmoid_argument(result) is not None or sp.count_ops(result) > 40 \
+            or any(not isinstance(f, sp.exp) for f in result.atoms(sp.Function)):
+        return None  # only small rational functions of exponentials: cancel is cheap there
     sigma = 1 / (1 + sp.exp(-z))
     e = sp.Dummy("e", positive=True)
     difference = (result - sigma).rewrite(sp.exp).subs(sp.exp(z), e).subs(sp.exp(-z), 1 / e)
