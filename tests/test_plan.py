@@ -198,3 +198,14 @@ def test_a_narrow_branch_between_the_default_points_is_grounded():
     wrong = sp.Piecewise((2 * z - sp.Rational(5, 2), quadratic > 0), (1, True))  # 1 instead of 0 inside (1, 1.5)
     tampered = dataclasses.replace(derivation, steps=derivation.steps + (Step("simplify", wrong, "wrong"),))
     assert prove(derivation).passed and not prove(tampered).steps[-1].verified
+
+
+def test_a_planned_derivation_goes_through_the_json_markdown_and_latex_formats():
+    from derive.render.structured import latex_fragment, markdown, show_json
+
+    derivation = plan("max(0, z) + 0.01*min(0, z)")
+    report = Report(derivation, prove(derivation), check_derivation(derivation))
+    shown = show_json(report)
+    assert [step["rule"] for step in shown["steps"]] == rules(derivation)
+    assert all(step["verified"] for step in shown["steps"])
+    assert "\\begin{cases}" in latex_fragment(report) and "✓ **convention at kinks**" in markdown(report)
