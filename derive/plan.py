@@ -20,7 +20,7 @@ MAX_STEPS = 100
 # exclusive (see derive.rules), so the order only says which to try first.
 PRIORITY = ("constant-rule", "variable-rule", "sum-terms", "constant-multiple", "sigmoid-rule", "product-rule",
             "planned-quotient", "planned-reciprocal", "sqrt-rule", "power-rule", "exponential-rule",
-            "general-power-rule", "planned-exp", "planned-log", "tanh-rule", "erf-rule", "max-rule", "min-rule",
+            "general-power-rule", "exp-rule", "log-rule", "tanh-rule", "erf-rule", "max-rule", "min-rule",
             "abs-rule", "piecewise-rule")
 _NOTES = {
     "constant-rule": "terms free of {z} have derivative 0",
@@ -35,8 +35,8 @@ _NOTES = {
     "power-rule": "(u^n)' = n u^(n−1) u'",
     "exponential-rule": "(c^u)' = c^u ln c · u'",
     "general-power-rule": "(u^v)' = u^v (v' ln u + v u'/u)",
-    "planned-exp": "(e^u)' = e^u u'",
-    "planned-log": "(ln u)' = u'/u",
+    "exp-rule": "(e^u)' = e^u u'",
+    "log-rule": "(ln u)' = u'/u",
     "tanh-rule": "tanh' = 1 − tanh², times the inner derivative",
     "erf-rule": "erf'(u) = (2/√π) e^(−u²), times the inner derivative",
     "max-rule": "max follows the larger argument; not differentiable where they are equal",

@@ -281,16 +281,6 @@ def _general_power(inner, variable):
     return inner * (_d(exponent, variable) * sp.log(base) + exponent * _d(base, variable) / base)
 
 
-def _planned_exp(inner, variable):
-    """∂e^u/∂x = e^u · ∂u/∂x"""
-    return _exp(inner, variable) if isinstance(inner, sp.exp) and _depends(inner, variable) else None
-
-
-def _planned_log(inner, variable):
-    """∂ln u/∂x = (1/u) · ∂u/∂x"""
-    return _log(inner, variable) if isinstance(inner, sp.log) and _depends(inner, variable) else None
-
-
 def _tanh(inner, variable):
     """∂tanh u/∂x = (1 − tanh² u) · ∂u/∂x"""
     if isinstance(inner, sp.tanh) and _depends(inner, variable):
@@ -557,8 +547,6 @@ _TABLE = [
     ("sqrt-rule",               "derivative of √ (chain rule)",         REWRITE,     on_derivatives(_sqrt)),
     ("exponential-rule",        "derivative of c^u (chain rule)",       REWRITE,     on_derivatives(_exponential)),
     ("general-power-rule",      "derivative of u^v (chain rule)",       REWRITE,     on_derivatives(_general_power)),
-    ("planned-exp",             "derivative of exp (chain rule)",       REWRITE,     on_derivatives(_planned_exp)),
-    ("planned-log",             "derivative of ln (chain rule)",        REWRITE,     on_derivatives(_planned_log)),
     ("tanh-rule",               "derivative of tanh (chain rule)",      REWRITE,     on_derivatives(_tanh)),
     ("erf-rule",                "derivative of erf (chain rule)",       REWRITE,     on_derivatives(_erf)),
     ("sigmoid-rule",            "derivative of σ (chain rule)",         REWRITE,     on_derivatives(_sigmoid)),
