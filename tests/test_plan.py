@@ -209,3 +209,9 @@ def test_a_planned_derivation_goes_through_the_json_markdown_and_latex_formats()
     assert [step["rule"] for step in shown["steps"]] == rules(derivation)
     assert all(step["verified"] for step in shown["steps"])
     assert "\\begin{cases}" in latex_fragment(report) and "✓ **convention at kinks**" in markdown(report)
+
+
+def test_grounding_is_relative_so_a_tiny_but_wrong_term_is_caught():
+    derivation = plan("exp(-10000*z^2)")  # below 1e-90 at every grounding point
+    wrong = dataclasses.replace(derivation, steps=derivation.steps + (Step("simplify", sp.Integer(0), "wrong"),))
+    assert prove(derivation).passed and not prove(wrong).steps[-1].verified
