@@ -8,7 +8,7 @@ from sympy.printing.str import StrPrinter
 
 from derive.notation import EXPAND_LIMIT
 
-__all__ = ["to_text", "to_latex", "display_form"]
+__all__ = ["to_text", "to_latex", "display_form", "positive_first"]
 
 _GREEK = {"delta": "δ", "sigma": "σ"}
 
@@ -42,13 +42,13 @@ def _reading_order(factor) -> int:
     return 6
 
 
-def _positive_first(expr) -> list:
+def positive_first(expr) -> list:
     """Terms with a positive sign first, as a person writes δ − a rather than −a + δ (stable otherwise)."""
     return sorted(expr.args, key=lambda term: term.could_extract_minus_sign())
 
 
 class _TextPrinter(StrPrinter):
-    """a_j·(δ_ij − a_i), ∂a_j/∂z_i, Σ_k exp(z_k): one line, no LaTeX."""
+    """a_j·(δ_ij − a_i), ∂a_j/∂z_i, Σ_k e^{z_k}: one line, no LaTeX."""
 
     printmethod = "_derive_text"  # not _sympystr: Indexed's own would print a[j]
     _default_settings = {**StrPrinter._default_settings, "order": "none"}
@@ -78,6 +78,9 @@ class _TextPrinter(StrPrinter):
     def _print_log(self, expr):
         return f"ln({self._print(expr.args[0])})"
 
+    def _print_exp(self, expr):
+        return f"e^{{{self._print(expr.args[0])}}}"  # as the notes and the write-ups write it, never exp(…)
+
     def _print_Sum(self, expr):
         (index, low, high), = expr.limits
         body = self.parenthesize(expr.function, sp.printing.precedence.PRECEDENCE["Mul"])
@@ -92,7 +95,7 @@ class _TextPrinter(StrPrinter):
 
     def _print_Add(self, expr, order=None):
         pieces = []
-        for position, term in enumerate(_positive_first(expr)):
+        for position, term in enumerate(positive_first(expr)):
             negative = term.could_extract_minus_sign()
             text = self._print(_negate(term) if negative else term)
             if negative and isinstance(_negate(term), sp.Add):
@@ -133,7 +136,7 @@ class _LatexPrinter(LatexPrinter):
 
     def _print_Add(self, expr, order=None):
         pieces = []
-        for position, term in enumerate(_positive_first(expr)):
+        for position, term in enumerate(positive_first(expr)):
             negative = term.could_extract_minus_sign()
             body = _negate(term) if negative else term
             text = self._print(body)

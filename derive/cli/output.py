@@ -7,7 +7,7 @@ import json
 __all__ = ["emit_show", "emit_check"]
 
 
-def emit_show(report, format_: str, out, standalone: bool = False) -> None:
+def emit_show(report, format_: str, out, standalone: bool = False, style: str = "2d") -> None:
     if format_ == "json":
         from derive.render.structured import show_json
 
@@ -23,7 +23,9 @@ def emit_show(report, format_: str, out, standalone: bool = False) -> None:
     else:
         from rich.console import Console
 
-        Console(file=out).print(report)
+        from derive.render.text import derivation_renderable
+
+        Console(file=out).print(derivation_renderable(report, style))
 
 
 def emit_check(reports, format_: str, out) -> None:

@@ -12,6 +12,8 @@ def add_arguments(parser) -> None:
     add_network_options(parser)
     add_seed_option(parser)
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default text)")
+    parser.add_argument("--style", choices=("2d", "linear"), default="2d",
+                        help="with --format text: math drawn in two dimensions (default), or on one line")
     parser.add_argument("--standalone", action="store_true", help="with --format latex: a complete document")
 
 
@@ -26,5 +28,5 @@ def run(args, out) -> int:
     if args.standalone and args.format != "latex":
         raise UsageError("--standalone goes with --format latex")
     report = run_report(args.id, classes_of(args, found, DEFAULT_CLASSES), seed=args.seed, **network_options(args))
-    emit_show(report, args.format, out, standalone=args.standalone)
+    emit_show(report, args.format, out, standalone=args.standalone, style=args.style)
     return 0 if report.passed else 1

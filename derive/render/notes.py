@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["note_to_latex"]
+__all__ = ["note_to_latex", "note_to_terminal"]
 
 _SYMBOLS = {
     "Σ": r"\sum", "δ": r"\delta", "∂": r"\partial", "σ": r"\sigma", "−": "-", "≠": r"\neq", "·": r"\cdot",
@@ -13,6 +13,25 @@ _SYMBOLS = {
 }
 _MATHY = re.compile(r"[_^{}=/<>|]|[Σδ∂σ−≠·⊙²ᵀ→≤≥∑ε′×∇]|\bln\b|^[a-zA-Z]$")
 _TEXT_ESCAPES = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}"}
+
+
+_KRONECKER_NOTE = re.compile(r"δ_([a-z])([a-z])(?![A-Za-z0-9])")
+_SUBSCRIPTED = re.compile(r"(?<=[A-Za-zΣσδ])_(\{[a-z0-9]+\}|[a-z0-9]+)(?![A-Za-z0-9{])")
+
+
+def note_to_terminal(note: str, subscripts: bool = True) -> str:
+    """The notation of the 2-D steps in a note: z_j as zⱼ, the Kronecker delta δ_ij as 𝛅ᵢⱼ (the error δ_i stays δᵢ).
+
+    A subscript with a character that has no Unicode subscript (a_K) is left as it was written; without
+    `subscripts`, only the Kronecker delta changes (backprop's layer indices print linearly in steps too).
+    """
+    from derive.render.pretty import KRONECKER, subscript
+
+    note = _KRONECKER_NOTE.sub(lambda found: KRONECKER + (subscript(found[1] + found[2]) or f"_{found[1]}{found[2]}"),
+                               note)
+    if not subscripts:
+        return note
+    return _SUBSCRIPTED.sub(lambda found: subscript(found[1].strip("{}")) or found[0], note)
 
 
 def note_to_latex(note: str) -> str:
