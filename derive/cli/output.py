@@ -16,6 +16,10 @@ def emit_show(report, format_: str, out, standalone: bool = False, style: str = 
         from derive.render.latex import latex_document, latex_fragment
 
         out.write(latex_document([report]) if standalone else latex_fragment(report))
+    elif format_ == "html":
+        from derive.render.html import html_page
+
+        out.write(html_page([report], title=f"derive-backprop: {report.derivation.id}"))
     elif format_ == "markdown":
         from derive.render.markdown import markdown
 

@@ -3,7 +3,7 @@
 from derive.cli.options import add_network_options, add_scale_options, add_seed_option
 
 HELP = "print one derivation step by step, every step verified"
-FORMATS = ("text", "latex", "markdown", "json")
+FORMATS = ("text", "latex", "markdown", "html", "json")
 
 
 def add_arguments(parser) -> None:

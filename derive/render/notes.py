@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["note_to_latex", "note_to_terminal"]
+__all__ = ["note_to_latex", "note_to_terminal", "note_to_html"]
 
 _SYMBOLS = {
     "Σ": r"\sum", "δ": r"\delta", "∂": r"\partial", "σ": r"\sigma", "−": "-", "≠": r"\neq", "·": r"\cdot",
@@ -81,3 +81,53 @@ def _math(text: str) -> str:
     text = re.sub(r"(\\[a-z]+) _", r"\1_", text)
     text = text.replace("%", r"\%")
     return f"{leading}${text}${trailing}"
+
+
+def note_to_html(note: str) -> str:
+    """A note for a web page: HTML-escaped, x_j and e^{z_j} as <sub>/<sup>, the Kronecker δ_ij upright and bold."""
+    escaped = note.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    escaped = _KRONECKER_NOTE.sub(r'<span class="kronecker">δ</span><sub>\1\2</sub>', escaped)
+    return _html_scripts(escaped)
+
+
+def _html_scripts(text: str) -> str:
+    out, position = [], 0
+    while position < len(text):
+        char = text[position]
+        scripted = char in "^_" and position and (text[position - 1].isalnum() or text[position - 1] in ")}Σσδ∂∇'>")
+        script = _script_at(text, position + 1) if scripted else None
+        if script is None:
+            out.append(char)
+            position += 1
+            continue
+        inner, position = script
+        tag = "sup" if char == "^" else "sub"
+        out.append(f"<{tag}>{_html_scripts(inner)}</{tag}>")
+    return "".join(out)
+
+
+def _script_at(text: str, start: int):
+    """(the script's text, where the text goes on) for ^{…}, ^(…) (kept in parentheses), or a run of letters."""
+    if start >= len(text):
+        return None
+    if text[start] in "{(":
+        close = _matching(text, start)
+        if close is None:
+            return None
+        inner = text[start + 1:close] if text[start] == "{" else text[start:close + 1]
+        return inner, close + 1
+    found = re.match(r"[A-Za-z0-9]+", text[start:])
+    return (found[0], start + len(found[0])) if found else None
+
+
+def _matching(text: str, start: int):
+    pairs = {"{": "}", "(": ")"}
+    depth = 0
+    for position in range(start, len(text)):
+        if text[position] == text[start]:
+            depth += 1
+        elif text[position] == pairs[text[start]]:
+            depth -= 1
+            if depth == 0:
+                return position
+    return None

@@ -34,6 +34,12 @@ class Report:
 
         return latex_fragment(self, for_notebook=True)
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the same MathML as the exported pages (the front end falls back to _repr_latex_)."""
+        from derive.render.html import html_fragment, inline_style
+
+        return inline_style() + html_fragment(self)
+
     def _repr_markdown_(self) -> str:
         from derive.render.markdown import markdown
 

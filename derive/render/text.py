@@ -13,11 +13,11 @@ from rich.text import Text
 from derive.printing import to_text
 from derive.render.notes import note_to_terminal
 from derive.render.pretty import pretty_form
+from derive.render.scale import scale_label
 from derive.rules import rule
 from derive.steps import EQUAL
 
-__all__ = ["derivation_renderable", "checks_table", "plain_text", "MARK", "STYLES", "claims_nothing",
-           "depends_on_classes"]
+__all__ = ["derivation_renderable", "checks_table", "plain_text", "MARK", "STYLES", "claims_nothing"]
 
 MARK = {True: "✓", False: "✗"}
 _STYLE = {True: "green", False: "bold red"}
@@ -70,19 +70,8 @@ def derivation_renderable(report, style: str = "2d") -> Group:
 
 
 def _heading(derivation) -> str:
-    """The id and the scale it was derived at; "(K = 3)" only where the number of classes enters the math."""
-    if derivation.sizes is not None or derivation.family != "output":
-        return f"{derivation.id} (sizes " + ("-".join(map(str, derivation.sizes)) if derivation.sizes else
-                                            "symbolic") + ")"
-    if not depends_on_classes(derivation):
-        return derivation.id
-    return f"{derivation.id} ({'symbolic K' if derivation.classes is None else f'K = {derivation.classes}'})"
-
-
-def depends_on_classes(derivation) -> bool:
-    """Whether K shows in the math: a sum over the classes somewhere in the quantity or the steps."""
-    expressions = [derivation.lhs, derivation.quantity, *(step.expr for step in derivation.steps)]
-    return any(expr is not None and expr.has(sp.Sum) for expr in expressions)
+    label = scale_label(derivation)
+    return derivation.id if label is None else f"{derivation.id} ({label})"
 
 
 class _StepMath:
