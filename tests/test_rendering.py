@@ -10,7 +10,9 @@ from derive.derivations import build
 from derive.printing import to_latex, to_text
 from derive.render import run
 from derive.render.notes import note_to_latex
-from derive.render.structured import check_json, latex_document, markdown, show_json
+from derive.render.latex import latex_document
+from derive.render.markdown import markdown
+from derive.render.structured import check_json, show_json
 from derive.render.text import checks_table, derivation_renderable
 
 

@@ -10,7 +10,8 @@ from derive.derivations import entry
 from derive.errors import UsageError
 from derive.render.html import html_index, html_page
 from derive.render.report import run
-from derive.render.structured import latex_document, markdown
+from derive.render.latex import latex_document
+from derive.render.markdown import markdown, markdown_document
 
 __all__ = ["export"]
 
@@ -36,7 +37,7 @@ def export(chosen, folder: Path, classes: int | None = None, strict: bool = True
     files["index.html"] = html_index([(f"{r.derivation.id}.html", r.derivation.title) for r in reports])
     if len(reports) > 1:
         files["derivations.tex"] = latex_document(reports)
-        files["derivations.md"] = "\n".join(markdown(report) for report in reports)
+        files["derivations.md"] = markdown_document(reports)
     _write_all({folder / name: text for name, text in files.items()})
     return list(folder / name for name in files), all(report.passed for report in reports)
 

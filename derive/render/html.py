@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
+from derive.render.layout import layout_note
 from derive.render.mathml import to_mathml
 from derive.render.notes import note_to_html
 from derive.render.scale import scale_label
@@ -38,8 +39,6 @@ p.layout, p.verdict { font-size: 0.95em; } p.layout { color: #444; }
 
 def html_page(reports, title: str = "Derivations, generated and verified by derive-backprop") -> str:
     """A complete HTML5 document holding the reports, the layout note once at the top."""
-    from derive.render.structured import layout_note
-
     sections = "\n".join(html_fragment(report) for report in reports)
     note = note_to_html(layout_note([report.derivation for report in reports]))
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
