@@ -5,7 +5,8 @@ from __future__ import annotations
 from derive.cli.options import parse_seed
 from derive.errors import UsageError
 
-HELP = "train twice (diagonal-only softmax delta vs a - y), show the symptom, and let check_delta name the mistake"
+HELP = ("train with the diagonal-only softmax delta, with a - y and with two other mistakes, show the symptom, and "
+        "let check_delta name the mistake")
 
 __all__ = ["HELP", "add_arguments", "run"]
 
@@ -15,6 +16,7 @@ def add_arguments(parser) -> None:
                         help="seed of the data, the weights and the order (default: 0)")
     parser.add_argument("--classes", type=int, default=4, help="number of classes K, 2 to 10 (default: 4)")
     parser.add_argument("--epochs", type=int, default=3, help="training epochs, 1 to 20 (default: 3)")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
 
 
 def run(args, out) -> int:
@@ -22,9 +24,15 @@ def run(args, out) -> int:
         raise UsageError(f"--classes {args.classes} is out of range: choose K from 2 to 10")
     if not 1 <= args.epochs <= 20:
         raise UsageError(f"--epochs {args.epochs} is out of range: choose 1 to 20")
-    from rich.console import Console
-
     from checks.demo import run_demo
 
-    Console(file=out).print(run_demo(seed=args.seed, classes=args.classes, epochs=args.epochs))
+    demo = run_demo(seed=args.seed, classes=args.classes, epochs=args.epochs)
+    if args.format == "json":
+        import json
+
+        out.write(json.dumps(demo.to_json(), indent=2) + "\n")
+        return 0
+    from rich.console import Console
+
+    Console(file=out).print(demo)
     return 0
