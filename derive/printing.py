@@ -8,9 +8,24 @@ from sympy.printing.str import StrPrinter
 
 from derive.notation import EXPAND_LIMIT
 
-__all__ = ["to_text", "to_latex", "display_form", "positive_first"]
+__all__ = ["to_text", "to_latex", "display_form", "positive_first", "excluded_term"]
 
 _GREEK = {"delta": "δ", "sigma": "σ"}
+
+
+def excluded_term(total: sp.Sum):
+    """(f, i) when the sum is Σ_j (1 − δ_ij) f(j), the sum without its j = i term, written Σ_{j≠i} f(j); else None."""
+    (index, low, high), = total.limits
+    factors = sp.Mul.make_args(total.function)
+    for factor in factors:
+        others = set(sp.Add.make_args(factor)) - {sp.Integer(1)}
+        if isinstance(factor, sp.Add) and len(factor.args) == 2 and sp.Integer(1) in factor.args and len(others) == 1:
+            other = -others.pop()
+            if isinstance(other, sp.KroneckerDelta) and index in other.args and len(set(other.args)) == 2:
+                excluded = next(arg for arg in other.args if arg != index)
+                rest = [f for f in factors if f is not factor]
+                return sp.Mul(*rest), excluded
+    return None
 
 
 def display_form(expr: sp.Expr) -> sp.Expr:
@@ -19,6 +34,8 @@ def display_form(expr: sp.Expr) -> sp.Expr:
     if isinstance(expr, sp.Sum):
         (index, low, high), = expr.limits
         body = display_form(expr.function)
+        if excluded_term(expr) is not None:  # Σ_{j≠i} stays a sum: written out it would hide which term is missing
+            return sp.Sum(body, *expr.limits)
         if low.is_Integer and high.is_Integer and high - low < EXPAND_LIMIT:
             return sp.Add(*[body.xreplace({index: m}) for m in range(int(low), int(high) + 1)], evaluate=False)
         return sp.Sum(body, *expr.limits)
@@ -83,6 +100,10 @@ class _TextPrinter(StrPrinter):
 
     def _print_Sum(self, expr):
         (index, low, high), = expr.limits
+        excluded = excluded_term(expr)
+        if excluded is not None:
+            body = self.parenthesize(excluded[0], sp.printing.precedence.PRECEDENCE["Mul"])
+            return f"Σ_{{{self._print(index)}≠{self._print(excluded[1])}}} {body}"
         body = self.parenthesize(expr.function, sp.printing.precedence.PRECEDENCE["Mul"])
         return f"Σ_{self._print(index)} {body}"
 
@@ -129,6 +150,13 @@ class _LatexPrinter(LatexPrinter):
     def _print_Indexed(self, expr):
         base = self._print(expr.base)
         return f"{base}_{{{''.join(self._print(index) for index in expr.indices)}}}"
+
+    def _print_Sum(self, expr):
+        excluded = excluded_term(expr)
+        if excluded is None:
+            return super()._print_Sum(expr)
+        index, body = self._print(expr.limits[0][0]), self.parenthesize(excluded[0], sp.printing.precedence.PRECEDENCE["Mul"])
+        return rf"\sum_{{{index} \neq {self._print(excluded[1])}}} {body}"
 
     def _print_IndexedBase(self, expr):
         name = str(expr)

@@ -11,7 +11,7 @@ import re
 import sympy as sp
 from sympy.printing.mathml import MathMLPresentationPrinter
 
-from derive.printing import display_form, positive_first, to_text
+from derive.printing import display_form, excluded_term, positive_first, to_text
 
 __all__ = ["to_mathml", "linear_to_mathml"]
 
@@ -140,10 +140,16 @@ class _MathMLPrinter(MathMLPresentationPrinter):
 
     def _print_Sum(self, expr):
         (index, low, high), = expr.limits
-        lower = self._element("mrow", self._print(index), self._element("mo", text="="), self._print(low))
-        sign = self._element("munderover", self._element("mo", text="∑"), lower, self._print(high))
-        body = self._print(expr.function)
-        if isinstance(expr.function, sp.Add):
+        excluded, function = excluded_term(expr), expr.function
+        if excluded is not None:  # Σ_{j≠i}: every class but one
+            function = excluded[0]
+            lower = self._element("mrow", self._print(index), self._element("mo", text="≠"), self._print(excluded[1]))
+            sign = self._element("munder", self._element("mo", text="∑"), lower)
+        else:
+            lower = self._element("mrow", self._print(index), self._element("mo", text="="), self._print(low))
+            sign = self._element("munderover", self._element("mo", text="∑"), lower, self._print(high))
+        body = self._print(function)
+        if isinstance(function, sp.Add) or function.could_extract_minus_sign():
             body = self._fenced(body)
         return self._element("mrow", sign, body)
 

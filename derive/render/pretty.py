@@ -10,7 +10,7 @@ import sympy as sp
 from sympy.printing.pretty.pretty import PrettyPrinter
 from sympy.printing.pretty.stringpict import prettyForm, stringPict
 
-from derive.printing import display_form, positive_first, to_text
+from derive.printing import display_form, excluded_term, positive_first, to_text
 
 __all__ = ["to_pretty", "pretty_form", "subscript", "KRONECKER"]
 
@@ -77,13 +77,19 @@ class _PrettyPrinter(PrettyPrinter):
     def _print_Sum(self, expr):
         """K above Σ above k = 1, the summand beside Σ: three lines, not SymPy's seven."""
         (index, low, high), = expr.limits
-        sign = stringPict("Σ")
+        sign, excluded = stringPict("Σ"), excluded_term(expr)
         upper, lower = self._print(high), prettyForm(f"{to_text(index)}={to_text(low)}")
-        width = max(upper.width(), lower.width(), 1)
-        stacked = stringPict(*sign.stack(_centre(upper, width), _centre(sign, width), _centre(lower, width)))
-        stacked.baseline = upper.height()
-        body = self._print(expr.function)
-        if isinstance(expr.function, sp.Add):
+        if excluded is not None:  # Σ_{j≠i}: the range is all classes but one, so no upper limit is written
+            lower = prettyForm(f"{to_text(index)}≠{to_text(excluded[1])}")
+            width = lower.width()
+            stacked = stringPict(*sign.stack(_centre(sign, width), _centre(lower, width)))
+            stacked.baseline, function = 0, excluded[0]
+        else:
+            width = max(upper.width(), lower.width(), 1)
+            stacked = stringPict(*sign.stack(_centre(upper, width), _centre(sign, width), _centre(lower, width)))
+            stacked.baseline, function = upper.height(), expr.function
+        body = self._print(function)
+        if isinstance(function, sp.Add) or function.could_extract_minus_sign():
             body = prettyForm(*body.parens())
         return prettyForm(*stacked.right(" ", body), binding=prettyForm.MUL)
 

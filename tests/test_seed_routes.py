@@ -1,0 +1,50 @@
+"""The seeds' own routes: each step verified, in the seed's order and notation, and equal to our shorter routes."""
+
+import dataclasses
+
+import pytest
+import sympy as sp
+
+from derive.derivations import build
+from derive.derivations.costs import general_delta
+from derive.notation import a, i, j
+from derive.printing import to_text
+from derive.render import run
+from derive.verify import prove
+
+
+@pytest.mark.parametrize("classes", [2, 3, None])
+def test_cross_entropy_split_proves_every_step(classes):
+    report = run("cross-entropy-split", classes)
+    assert report.passed and all(check.verified for check in report.proof.steps)
+
+
+def test_cross_entropy_split_takes_the_blogs_steps_in_its_order():
+    derivation = build("cross-entropy-split", None)
+    rules = [step.rule for step in derivation.steps]
+    assert rules[rules.index("split-sum"):rules.index("split-sum") + 3] == [
+        "split-sum", "softmax-diagonal-lemma", "softmax-off-diagonal-lemma"]
+    texts = [to_text(step.expr) for step in derivation.steps]
+    assert "a_i·(Σ_{j≠i} y_j) − y_i·(1 − a_i)" in texts  # the blog's −y_i(1 − a_i) + Σ_{j≠i} y_j a_i
+    assert texts[-2:] == ["a_i·(Σ_j y_j) − y_i", "a_i − y_i"]
+
+
+def test_cross_entropy_split_lands_on_cross_entropy_delta():
+    split, delta = build("cross-entropy-split", None), build("cross-entropy-delta", None)
+    assert split.result == delta.result
+    assert split.steps[-2].expr == general_delta(None)  # before the one-hot step: the general δ for any target
+
+
+def test_a_wrong_off_diagonal_lemma_is_caught():
+    derivation = build("cross-entropy-split", 3)
+    position = [step.rule for step in derivation.steps].index("softmax-off-diagonal-lemma")
+    step = derivation.steps[position]
+    wrong = step.expr.replace(lambda e: isinstance(e, sp.Sum), lambda s: sp.Sum(-s.function, s.limits))
+    steps = derivation.steps[:position] + (dataclasses.replace(step, expr=wrong),) + derivation.steps[position + 1:]
+    proof = prove(dataclasses.replace(derivation, steps=steps))
+    assert not proof.steps[position].verified
+
+
+def test_the_sum_without_its_diagonal_term_prints_as_such():
+    others = sp.Sum(a[j] * (1 - sp.KroneckerDelta(i, j)), (j, 1, 3))
+    assert to_text(others) == "Σ_{j≠i} a_j"
