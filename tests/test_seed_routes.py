@@ -48,3 +48,22 @@ def test_a_wrong_off_diagonal_lemma_is_caught():
 def test_the_sum_without_its_diagonal_term_prints_as_such():
     others = sp.Sum(a[j] * (1 - sp.KroneckerDelta(i, j)), (j, 1, 3))
     assert to_text(others) == "Σ_{j≠i} a_j"
+
+
+def test_the_qa_route_is_proven_and_shown_in_the_qas_symbols(cli):
+    result = cli("show", "negative-log-likelihood", "--notation", "qa", "--general", "--style", "linear")
+    assert result.returncode == 0, result.stderr
+    assert "✓ =  −(δ_jt − σ(j))" in result.stdout and "✓ =  σ(j) − δ_jt" in result.stdout
+    assert "Q&A ↔ ours: o_j = σ(j) = σ(z_j) = softmax(j) is our a_j" in result.stdout
+    assert "a_t" not in result.stdout.split("independent route")[0].replace("Q&A ↔ ours", "")
+
+
+def test_the_qa_route_is_verified_on_our_symbols():
+    report = run("negative-log-likelihood-qa", None)
+    assert report.passed and report.proof.derivation.steps[-2].expr.has(a[j])  # proven on a_j, shown as σ(j)
+    assert [step.rule for step in report.derivation.steps][-2:] == ["cancel", "expand"]
+
+
+def test_notation_qa_applies_to_the_negative_log_likelihood_only(cli):
+    result = cli("show", "sigmoid", "--notation", "qa")
+    assert result.returncode == 2 and "applies to negative-log-likelihood" in result.stderr

@@ -14,6 +14,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default text)")
     parser.add_argument("--style", choices=("2d", "linear"), default="2d",
                         help="with --format text: math drawn in two dimensions (default), or on one line")
+    parser.add_argument("--notation", choices=("ours", "qa"), default="ours",
+                        help="qa: the Q&A's symbols and steps (negative-log-likelihood only)")
     parser.add_argument("--standalone", action="store_true", help="with --format latex: a complete document")
 
 
@@ -24,6 +26,10 @@ def run(args, out) -> int:
     from derive.errors import UsageError
     from derive.render import run as run_report
 
+    if args.notation == "qa":
+        if args.id not in ("negative-log-likelihood", "negative-log-likelihood-qa"):
+            raise UsageError(f"--notation qa applies to negative-log-likelihood, not {args.id}")
+        args.id = "negative-log-likelihood-qa"
     found = entry(args.id)
     if args.standalone and args.format != "latex":
         raise UsageError("--standalone goes with --format latex")
