@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
@@ -175,8 +177,10 @@ class _LatexPrinter(LatexPrinter):
 
 
 def to_text(expr: sp.Expr) -> str:
-    text = _TextPrinter().doprint(display_form(expr))
-    return text.replace("**", "^").replace("*", "·").replace("-", "−")
+    """One line of Unicode; a part between backticks (code quoted by a notation) is kept verbatim."""
+    pieces = _TextPrinter().doprint(display_form(expr)).split("`")
+    return "".join(piece if odd else piece.replace("**", "^").replace("*", "·").replace("-", "−")
+                   for odd, piece in zip(itertools.cycle((False, True)), pieces))
 
 
 def to_latex(expr: sp.Expr) -> str:

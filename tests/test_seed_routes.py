@@ -67,3 +67,40 @@ def test_the_qa_route_is_verified_on_our_symbols():
 def test_notation_qa_applies_to_the_negative_log_likelihood_only(cli):
     result = cli("show", "sigmoid", "--notation", "qa")
     assert result.returncode == 2 and "applies to negative-log-likelihood" in result.stderr
+
+
+def test_gradient_descent_update_is_bp4_in_the_qas_indices():
+    from derive.derivations.qa_update import o
+    from derive.notation import E, z
+
+    report = run("gradient-descent-update", None)
+    assert report.passed, [check.method for check in report.proof.steps if not check.verified]
+    assert report.derivation.result == sp.Derivative(E, z[j]) * o[i]
+    update = next(step for step in report.derivation.steps if step.rule == "update")
+    assert "is right, factor o_i included" in update.note and to_text(update.expr) == "w_{ij} ← w_{ij} − r·o_i·∂E/∂z_j"
+
+
+def test_a_wrong_factor_in_the_weight_gradient_is_caught():
+    from derive.derivations.qa_update import o
+    from derive.notation import E, z
+
+    derivation = build("gradient-descent-update")
+    position = [step.rule for step in derivation.steps].index("kronecker-contraction")
+    wrong = dataclasses.replace(derivation.steps[position], expr=sp.Derivative(E, z[j]) * o[j])
+    steps = derivation.steps[:position] + (wrong,) + derivation.steps[position + 1:]
+    proof = prove(dataclasses.replace(derivation, steps=steps))
+    assert not proof.steps[position].verified and not proof.independent.verified
+
+
+def test_the_octave_lines_are_checked_against_differences(monkeypatch):
+    import checks.update_check as update_check
+
+    assert update_check.check_derivation(build("gradient-descent-update")).passed
+    right = update_check.octave_gradients
+    monkeypatch.setattr(update_check, "octave_gradients", lambda *args: (right(*args)[0] / 8, right(*args)[1]))
+    assert not update_check.check_derivation(build("gradient-descent-update")).passed  # a mean, not the sum
+
+
+def test_the_octave_lines_print_verbatim():
+    text = to_text(build("gradient-descent-update").steps[-2].expr)
+    assert text.startswith("hid_to_output_weights_gradient = hidden_layer_state * error_deriv';")

@@ -10,6 +10,7 @@ from derive.derivations.activations import sigmoid, softmax_diagonal, softmax_ja
 from derive.derivations.blog_route import cross_entropy_split
 from derive.derivations.costs import cross_entropy_delta, negative_log_likelihood
 from derive.derivations.qa_route import negative_log_likelihood_qa
+from derive.derivations.qa_update import gradient_descent_update
 from derive.errors import UsageError
 from derive.notation import EXPAND_LIMIT, K, MAX_CLASSES
 from derive.steps import Derivation, Step
@@ -45,6 +46,8 @@ for _entry in (
     Entry("cross-entropy-delta", "Cross-entropy with softmax: δ = a Σy − y = a − y", cross_entropy_delta),
     Entry("negative-log-likelihood", "Negative log-likelihood: ∂E/∂z_j = a_j − δ_jt", negative_log_likelihood),
     Entry("negative-log-likelihood-qa", "The Q&A's route and notation: ∂E/∂z_j = σ(j) − δ_jt", negative_log_likelihood_qa),
+    Entry("gradient-descent-update", "Gradient descent (the Q&A's indices): w_ij ← w_ij − r ∂E/∂z_j o_i",
+          gradient_descent_update, (), "update"),
     Entry("cross-entropy-split", "Cross-entropy, the blog's route: split Σ_j at j = i, δ = a − y", cross_entropy_split),
 ):
     register(_entry)

@@ -15,9 +15,9 @@ from derive.rules import rule
 
 __all__ = ["latex_fragment", "latex_document", "latex_relation"]
 
-# How each step relation is written: ≠ for counterexamples, ⇔ for a matrix restatement, "" for a step that starts a
-# new equation (its expression is the next left-hand side).
-_RELATIONS = {"=": "=", "≠": r"\neq", "⇔": r"\iff", "": ""}
+# How each step relation is written: ≠ for counterexamples, ⇔ for a matrix restatement, ⇒ for what follows from the
+# result (an update rule), "" for a step that starts a new equation (its expression is the next left-hand side).
+_RELATIONS = {"=": "=", "≠": r"\neq", "⇔": r"\iff", "⇒": r"\Rightarrow", "": ""}
 _LABEL_WIDTH = r"0.3\linewidth"  # the column of rule names and notes beside the steps
 
 

@@ -78,6 +78,8 @@ class _MathMLPrinter(MathMLPresentationPrinter):
     """SymPy's presentation printer with our ∂, e^{…}, Σ, subscripts, − and Kronecker delta."""
 
     def _print(self, expr, **kwargs):
+        if hasattr(expr, "_mathml_markup"):  # notation that knows its own MathML (code beside a formula)
+            return self._parse(expr._mathml_markup())
         if hasattr(expr, "_derive_text"):  # the backprop family's notation prints itself as linear text
             return self._parse(linear_to_mathml(to_text(expr)))
         return super()._print(expr, **kwargs)

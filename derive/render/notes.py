@@ -10,11 +10,12 @@ _SYMBOLS = {
     "Σ": r"\sum", "δ": r"\delta", "∂": r"\partial", "σ": r"\sigma", "−": "-", "≠": r"\neq", "·": r"\cdot",
     "⊙": r"\odot", "²": "^2", "ᵀ": "^T", "→": r"\to", "≤": r"\le", "≥": r"\ge", "∑": r"\sum", "ε": r"\epsilon",
     "′": "'", "…": r"\dots", "×": r"\times", "∇": r"\nabla", "Δ": r"\Delta", "⇔": r"\iff", "⊤": "^T",
+    "←": r"\leftarrow", "⇒": r"\Rightarrow", "≡": r"\equiv", "↔": r"\leftrightarrow",
 }
-_MATHY = re.compile(r"[_^{}=/<>|+]|[Σδ∂σ−≠·⊙²ᵀ→≤≥∑ε′×∇Δ⇔⊤]|\bln\b|^[a-zA-Z]$")
+_MATHY = re.compile(r"[_^{}=/<>|+]|[Σδ∂σ−≠·⊙²ᵀ→≤≥∑ε′×∇Δ⇔⊤←⇒≡]|\bln\b|^[a-zA-Z]$")
 _TEXT_ESCAPES = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}",
                  "—": "---", "–": "--", "’": "'", "‘": "`", "“": "``", "”": "''", "…": r"\dots{}", "✓": r"$\checkmark$",
-                 "×": r"$\times$", "→": r"$\to$", "≠": r"$\neq$", "−": "-", "\u00a0": "~"}
+                 "×": r"$\times$", "→": r"$\to$", "↔": r"$\leftrightarrow$", "⇒": r"$\Rightarrow$", "≠": r"$\neq$", "−": "-", "\u00a0": "~"}
 
 
 _KRONECKER_NOTE = re.compile(r"δ_([a-z])([a-z])(?![A-Za-z0-9])")
@@ -99,7 +100,7 @@ def _math(text: str) -> str:
                 f"{_math(after) if after else ''}{trailing}")
     for symbol, command in _SYMBOLS.items():
         text = text.replace(symbol, command + (" " if command[-1].isalpha() else ""))
-    text = re.sub(r"\bln\b", r"\\ln", text)
+    text = re.sub(r"\b(ln|log)\b", r"\\\1", text)
     text = _SCRIPT_IN_PARENTHESES.sub(lambda found: f"{found[1]}{{{found[2]}}}", text)  # W^(l+1) -> W^{(l+1)}
     text = re.sub(r"_([A-Za-z0-9]{2,})", r"_{\1}", text)
     text = re.sub(r"(\\[a-z]+) _", r"\1_", text)
