@@ -10,7 +10,7 @@ from sympy.printing.str import StrPrinter
 
 from derive.notation import EXPAND_LIMIT
 
-__all__ = ["to_text", "to_latex", "display_form", "positive_first", "excluded_term"]
+__all__ = ["to_text", "to_latex", "display_form", "positive_first", "excluded_term", "fraction_factors"]
 
 _GREEK = {"delta": "δ", "sigma": "σ"}
 
@@ -30,6 +30,27 @@ def excluded_term(total: sp.Sum):
     return None
 
 
+def fraction_factors(expr) -> tuple | None:
+    """The factors of a product of fractions (and sums), 1/(1 + e^{−z}) · e^{−z}/(1 + e^{−z}), in the order the
+    derivation wrote them (the blog's sigmoid steps); None for any other expression. Printed side by side, not
+    merged into one fraction."""
+    if not isinstance(expr, sp.Mul) or len(expr.args) < 2:
+        return None
+    fractions = [factor for factor in expr.args if _is_fraction(factor)]
+    others = [factor for factor in expr.args if not _is_fraction(factor)]
+    # 1/(1 + e^{−z}) · (1 − 1/(1 + e^{−z})): the other factors are sums holding fractions (a bare sum is a numerator)
+    if fractions and all(isinstance(f, sp.Add) and any(map(_is_fraction, f.args)) for f in others) \
+            and (len(fractions) >= 2 or others):
+        return expr.args
+    return None
+
+
+def _is_fraction(factor) -> bool:
+    if isinstance(factor, sp.Pow):
+        return bool(factor.exp.is_negative)
+    return isinstance(factor, sp.Mul) and any(isinstance(f, sp.Pow) and f.exp.is_negative for f in factor.args)
+
+
 def display_form(expr: sp.Expr) -> sp.Expr:
     """The form a person writes: concrete sums of at most EXPAND_LIMIT terms written out, and the factors
     of each product in reading order (a_j (δ_ij − a_i), y_j ln a_j). Unevaluated, so the order is kept."""
@@ -45,7 +66,8 @@ def display_form(expr: sp.Expr) -> sp.Expr:
         return expr
     args = [display_form(arg) for arg in expr.args]
     if isinstance(expr, sp.Mul):
-        return sp.Mul(*sorted(args, key=_reading_order), evaluate=False)
+        ordered = args if fraction_factors(expr) else sorted(args, key=_reading_order)
+        return sp.Mul(*ordered, evaluate=False)
     return expr.func(*args, evaluate=False) if isinstance(expr, (sp.Add, sp.Pow)) else expr.func(*args)
 
 
@@ -89,6 +111,13 @@ class _TextPrinter(StrPrinter):
         base = _GREEK.get(str(expr.base), str(expr.base))
         indices = "".join(self._print(index) for index in expr.indices)
         return f"{base}_{indices}" if len(indices) == 1 else f"{base}_{{{indices}}}"
+
+    def _print_Mul(self, expr):
+        factors = fraction_factors(expr)
+        if factors is None:
+            return super()._print_Mul(expr)
+        return "·".join(f"({self._print(factor)})" if _is_fraction(factor) or isinstance(factor, sp.Add)
+                        else self._print(factor) for factor in factors)
 
     def _print_KroneckerDelta(self, expr):
         left, right = (self._print(arg) for arg in expr.args)
@@ -152,6 +181,13 @@ class _LatexPrinter(LatexPrinter):
     def _print_Indexed(self, expr):
         base = self._print(expr.base)
         return f"{base}_{{{''.join(self._print(index) for index in expr.indices)}}}"
+
+    def _print_Mul(self, expr):
+        factors = fraction_factors(expr)
+        if factors is None:
+            return super()._print_Mul(expr)
+        return " ".join(rf"\left({self._print(factor)}\right)" if isinstance(factor, sp.Add) else self._print(factor)
+                        for factor in factors)
 
     def _print_Sum(self, expr):
         excluded = excluded_term(expr)

@@ -51,13 +51,13 @@ assuming  a_i = 1 / (1 + e^{−z_i}) (sigmoid, elementwise)
 ✓ =  e^{−z_i}/(1 + e^{−z_i})^2
       Kronecker delta: ∂z_j/∂z_i
         ∂(−z_i)/∂z_i = −1
-✓ =  (e^{−z_i}/(1 + e^{−z_i}))/(1 + e^{−z_i})
+✓ =  (1/(1 + e^{−z_i}))·(e^{−z_i}/(1 + e^{−z_i}))
       factor
         split the square of the denominator
-✓ =  ((1 + e^{−z_i} − 1)/(1 + e^{−z_i}))/(1 + e^{−z_i})
+✓ =  (1/(1 + e^{−z_i}))·((1 + e^{−z_i} − 1)/(1 + e^{−z_i}))
       add and subtract 1
         write e^{−z_i} as 1 + e^{−z_i} − 1
-✓ =  (1 − 1/(1 + e^{−z_i}))/(1 + e^{−z_i})
+✓ =  (1/(1 + e^{−z_i}))·(1 − 1/(1 + e^{−z_i}))
       expand
         divide through
 ✓ =  a_i·(1 − a_i)
@@ -123,35 +123,26 @@ assuming  aᵢ = 1 / (1 + e^{−zᵢ}) (sigmoid, elementwise)
       Kronecker delta: ∂z_j/∂z_i
         ∂(−zᵢ)/∂zᵢ = −1
 
-     ⎛   −zᵢ  ⎞
-     ⎜  e     ⎟
-     ⎜────────⎟
-     ⎜     −zᵢ⎟
-     ⎝1 + e   ⎠
-✓ =  ──────────
-           −zᵢ
-      1 + e
+                 −zᵢ
+        1       e
+✓ =  ────────⋅────────
+          −zᵢ      −zᵢ
+     1 + e    1 + e
       factor
         split the square of the denominator
 
-     ⎛     −zᵢ    ⎞
-     ⎜1 + e    − 1⎟
-     ⎜────────────⎟
-     ⎜       −zᵢ  ⎟
-     ⎝  1 + e     ⎠
-✓ =  ──────────────
-             −zᵢ
-        1 + e
+                   −zᵢ
+        1     1 + e    − 1
+✓ =  ────────⋅────────────
+          −zᵢ        −zᵢ
+     1 + e      1 + e
       add and subtract 1
         write e^{−zᵢ} as 1 + e^{−zᵢ} − 1
 
-            1
-     1 − ────────
-              −zᵢ
-         1 + e
-✓ =  ────────────
-            −zᵢ
-       1 + e
+        1     ⎛       1    ⎞
+✓ =  ────────⋅⎜1 − ────────⎟
+          −zᵢ ⎜         −zᵢ⎟
+     1 + e    ⎝    1 + e   ⎠
       expand
         divide through
 

@@ -11,7 +11,7 @@ import re
 import sympy as sp
 from sympy.printing.mathml import MathMLPresentationPrinter
 
-from derive.printing import display_form, excluded_term, positive_first, to_text
+from derive.printing import display_form, excluded_term, fraction_factors, positive_first, to_text
 
 __all__ = ["to_mathml", "linear_to_mathml"]
 
@@ -161,6 +161,8 @@ class _MathMLPrinter(MathMLPresentationPrinter):
     def _print_Mul(self, expr):
         """Factors in the order display_form put them (SymPy's own printer re-sorts them), denominators as a fraction."""
         factors = list(expr.args)
+        if fraction_factors(expr):  # fractions side by side, as the derivation wrote them
+            return self._product(factors)
         if factors and factors[0] == -1:
             rest = factors[1:]
             inner = rest[0] if len(rest) == 1 else sp.Mul(*rest, evaluate=False)

@@ -10,7 +10,7 @@ import sympy as sp
 from sympy.printing.pretty.pretty import PrettyPrinter
 from sympy.printing.pretty.stringpict import prettyForm, stringPict
 
-from derive.printing import display_form, excluded_term, positive_first, to_text
+from derive.printing import display_form, excluded_term, fraction_factors, positive_first, to_text
 
 __all__ = ["to_pretty", "pretty_form", "subscript", "KRONECKER"]
 
@@ -61,6 +61,17 @@ class _PrettyPrinter(PrettyPrinter):
         if lowered is not None:
             return prettyForm(base + lowered)
         return prettyForm(f"{base}_{indices}" if len(indices) == 1 else f"{base}_{{{indices}}}")
+
+    def _print_Mul(self, product):
+        factors = fraction_factors(product)
+        if factors is None:
+            return super()._print_Mul(product)
+        forms = [prettyForm(*self._print(f).parens()) if isinstance(f, sp.Add) else self._print(f) for f in factors]
+        result = forms[0]
+        for form in forms[1:]:
+            result = prettyForm(*result.right("⋅", form))
+        result.binding = prettyForm.MUL
+        return result
 
     def _print_KroneckerDelta(self, expr):
         indices = "".join(to_text(index) for index in expr.args)
