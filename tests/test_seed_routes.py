@@ -104,3 +104,32 @@ def test_the_octave_lines_are_checked_against_differences(monkeypatch):
 def test_the_octave_lines_print_verbatim():
     text = to_text(build("gradient-descent-update").steps[-2].expr)
     assert text.startswith("hid_to_output_weights_gradient = hidden_layer_state * error_deriv';")
+
+
+@pytest.mark.parametrize("id_", ["softmax-sums-to-one", "cross-entropy-one-hot"])
+@pytest.mark.parametrize("classes", [2, 3, None])
+def test_the_blogs_identities_are_proven(id_, classes):
+    report = run(id_, classes)
+    assert report.passed, [check.method for check in report.proof.steps]
+
+
+def test_softmax_sums_to_one_by_the_blogs_sigma_over_sigma_step():
+    derivation = build("softmax-sums-to-one", None)
+    assert [to_text(step.expr) for step in derivation.steps][-2:] == ["(Σ_i e^{z_i})/(Σ_k e^{z_k})", "1"]
+
+
+def test_the_one_hot_cost_is_a_step_not_an_assumption():
+    from derive.notation import t
+
+    derivation = build("cross-entropy-one-hot", None)
+    assert [step.rule for step in derivation.steps] == ["cost-definition", "one-hot-target", "kronecker-contraction"]
+    assert derivation.result == -sp.log(a[t])
+
+
+@pytest.mark.parametrize("id_, wrong", [("softmax-sums-to-one", sp.Integer(2)),
+                                        ("cross-entropy-one-hot", -sp.log(a[1]))])
+def test_a_wrong_identity_is_caught(id_, wrong):
+    derivation = build(id_, None)
+    steps = derivation.steps[:-1] + (dataclasses.replace(derivation.steps[-1], expr=wrong),)
+    proof = prove(dataclasses.replace(derivation, steps=steps))
+    assert not proof.steps[-1].verified and not proof.independent.verified

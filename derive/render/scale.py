@@ -13,7 +13,7 @@ def scale_label(derivation) -> str | None:
     (The update family's K is symbolic and stated in its assumptions: it is named nowhere else.)"""
     if derivation.sizes is not None or derivation.family == "backprop":
         return "sizes " + ("-".join(map(str, derivation.sizes)) if derivation.sizes else "symbolic")
-    if not depends_on_classes(derivation) or derivation.family != "output":
+    if not depends_on_classes(derivation) or derivation.family == "update":
         return None
     return "symbolic K" if derivation.classes is None else f"K = {derivation.classes}"
 
