@@ -10,7 +10,7 @@ from checks.numeric import central_jacobian, normwise_relative_error
 
 __all__ = ["check_derivation", "octave_gradients"]
 
-UNITS, CLASSES, BATCH = 5, 4, 8  # previous-layer units n, output units K, examples per mini-batch
+UNITS, CLASSES, BATCH = 5, 4, 8  # previous-layer units n, output units K (symbolic K), examples per mini-batch
 
 
 def _softmax(z):
@@ -33,9 +33,10 @@ def octave_gradients(weights, bias, hidden, targets):
 
 def check_derivation(derivation, seed: int = 0) -> NumericCheck:
     rng = np.random.default_rng(seed)
-    weights, bias = rng.standard_normal((UNITS, CLASSES)), rng.standard_normal(CLASSES)
+    classes = derivation.classes or CLASSES
+    weights, bias = rng.standard_normal((UNITS, classes)), rng.standard_normal(classes)
     hidden = rng.standard_normal((UNITS, BATCH))
-    targets = np.eye(CLASSES)[:, rng.integers(CLASSES, size=BATCH)]
+    targets = np.eye(classes)[:, rng.integers(classes, size=BATCH)]
     errors = []
     for example in range(BATCH):  # one example: ∂E/∂w_ij = (σ(j) − δ_jt) o_i, the derivation's result
         h, t = hidden[:, example:example + 1], targets[:, example:example + 1]
@@ -50,5 +51,5 @@ def check_derivation(derivation, seed: int = 0) -> NumericCheck:
     errors += [normwise_relative_error(weight_gradient, numeric_w), normwise_relative_error(bias_gradient, numeric_b)]
     return NumericCheck(max(errors), BATCH + 2,
                         f"4th-order central differences of the softmax negative log-likelihood: {BATCH} single "
-                        f"examples and the Octave lines on a batch of {BATCH}, n = {UNITS}, K = {CLASSES}",
-                        f"{UNITS}-{CLASSES} ×{BATCH}")
+                        f"examples and the Octave lines on a batch of {BATCH}, n = {UNITS}, K = {classes}",
+                        f"{UNITS}-{classes} ×{BATCH}")

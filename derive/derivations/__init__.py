@@ -51,7 +51,7 @@ for _entry in (
     Entry("cross-entropy-one-hot", "Cross-entropy of a one-hot target: C_x = −ln a_t", cross_entropy_one_hot,
           ("classes",), "identity"),
     Entry("gradient-descent-update", "Gradient descent (the Q&A's indices): w_ij ← w_ij − r ∂E/∂z_j o_i",
-          gradient_descent_update, (), "update"),
+          gradient_descent_update, ("classes",), "update"),
     Entry("cross-entropy-split", "Cross-entropy, the blog's route: split Σ_j at j = i, δ = a − y", cross_entropy_split),
 ):
     register(_entry)

@@ -8,12 +8,10 @@ __all__ = ["scale_label", "depends_on_classes"]
 
 
 def scale_label(derivation) -> str | None:
-    """"K = 3" or "symbolic K" when a sum over the classes appears, the sizes for a network, else None.
-
-    (The update family's K is symbolic and stated in its assumptions: it is named nowhere else.)"""
+    """"K = 3" or "symbolic K" when a sum over the classes appears, the sizes for a network, else None."""
     if derivation.sizes is not None or derivation.family == "backprop":
         return "sizes " + ("-".join(map(str, derivation.sizes)) if derivation.sizes else "symbolic")
-    if not depends_on_classes(derivation) or derivation.family == "update":
+    if not depends_on_classes(derivation):
         return None
     return "symbolic K" if derivation.classes is None else f"K = {derivation.classes}"
 
