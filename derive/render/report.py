@@ -45,6 +45,10 @@ class Report:
 
         return markdown(self)
 
+    def _repr_pretty_(self, printer, cycle) -> None:
+        """IPython's text/plain: the derivation as the terminal shows it, not the dataclass's fields."""
+        printer.text(str(self))
+
     def __str__(self) -> str:
         from derive.render.text import plain_text
 
