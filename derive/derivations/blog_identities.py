@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.derivations.blog_route import sum_factor_out
-from derive.notation import C, a, cross_entropy, i, j, k, softmax_of, t, total, y
+from derive.derivations import blog_route  # noqa: F401  registers sum-factor-out, a step of Σ_i a_i = 1
+from derive.notation import C, a, cross_entropy, i, k, softmax_of, t, total, y
 from derive.rules import ASSUMPTION, REWRITE, Rule, bottom_up, register
 from derive.steps import Derivation, Step
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sympy as sp
 
 from derive.notation import E, K, i, j, z
-from derive.rules import ASSUMPTION, REWRITE, Rule, bottom_up, kronecker_contraction, register
+from derive.rules import REWRITE, Rule, bottom_up, kronecker_contraction, register
 from derive.steps import Derivation, Step
 
 __all__ = ["gradient_descent_update", "w", "o", "b", "r", "m", "p", "n", "Update", "Octave", "RULES"]
