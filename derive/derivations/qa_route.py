@@ -16,7 +16,7 @@ from derive.derivations.costs import negative_log_likelihood
 from derive.notation import a, j, t
 from derive.steps import Derivation, Step
 
-__all__ = ["negative_log_likelihood_qa", "qa_display", "QA_TABLE", "QASigma"]
+__all__ = ["negative_log_likelihood_qa", "qa_display", "QA_TABLE", "QASigma", "QALog"]
 
 QA_TABLE = (
     "Q&A ↔ ours: o_j = σ(j) = σ(z_j) = softmax(j) is our a_j",
@@ -36,10 +36,22 @@ class QASigma(sp.Function):
         return rf"\sigma({printer._print(self.args[0])})"
 
 
+class QALog(sp.Function):
+    """log(u): the Q&A writes the natural logarithm log; display only."""
+
+    def _derive_text(self, printer) -> str:
+        return f"log({printer._print(self.args[0])})"
+
+    def _latex(self, printer) -> str:
+        return rf"\log {printer._print(self.args[0])}"
+
+
 def qa_display(expr: sp.Expr) -> sp.Expr:
-    """The expression in the Q&A's symbols: a_m -> σ(m), sums and products left unevaluated as written."""
+    """The expression in the Q&A's symbols: a_m -> σ(m), ln -> log, sums and products left unevaluated as written."""
     if isinstance(expr, sp.Indexed) and expr.base == a:
         return QASigma(expr.indices[0])
+    if isinstance(expr, sp.log):
+        return QALog(qa_display(expr.args[0]))
     if not expr.args or isinstance(expr, sp.Indexed):
         return expr
     args = [qa_display(arg) for arg in expr.args]

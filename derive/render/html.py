@@ -33,6 +33,7 @@ td.rule .name { font-weight: bold; color: #036; display: block; }
 tr.aside td { background: #f6f6f2; font-style: italic; }
 tr.aside td.rule .name::before { content: "aside: "; }
 .kronecker { font-weight: bold; font-style: normal; }
+mtext.code { font-family: "DejaVu Sans Mono", monospace; font-size: 0.85em; }
 p.layout, p.verdict { font-size: 0.95em; } p.layout { color: #444; }
 """
 

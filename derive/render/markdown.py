@@ -30,9 +30,9 @@ def markdown(report, layout: bool = True) -> str:
         title, note = note_to_latex(rule(step.rule).title), note_to_latex(step.note)
         math = ["   $$", f"   {latex_relation(step)} {to_latex(step.expr)}", "   $$", ""]
         if step.aside:
-            lines += [f"{number}. > *Aside* ({mark} **{title}**): {note}", ">", *(f"   > {row.strip()}" for row in
-                                                                            math[:-1]), "", "   *The chain resumes "
-                      "from the line before the aside.*", ""]
+            quoted = [f"   > {row.strip()}" for row in math[:-1]]
+            lines += [f"{number}. > *Aside* ({mark} **{title}**): {note}", "   >", *quoted, "",
+                      "   *The chain resumes from the line before the aside.*", ""]
             continue
         lines += [f"{number}. {mark} **{title}**: {note}", "", *math]
     lines += [f"- {'✓' if proof.independent.verified else '✗'} Independent route: "
