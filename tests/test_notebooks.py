@@ -41,16 +41,20 @@ def _outputs(notebook) -> list:
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
+        shown.append(("cell", ""))
         for output in cell.get("outputs", []):
-            if output["output_type"] == "stream":
-                shown.append(("stream", _normal(output["text"])))
+            if output["output_type"] == "stream":  # how printed text is cut into chunks depends on timing
+                if shown and shown[-1][0] == "stream":
+                    shown[-1] = ("stream", shown[-1][1] + output["text"])
+                else:
+                    shown.append(("stream", output["text"]))
             elif output["output_type"] in ("display_data", "execute_result"):
                 data = output["data"]
                 shown.append(tuple(sorted((kind, "<picture>" if kind.startswith("image/") else _normal(
                     "".join(value) if isinstance(value, list) else value)) for kind, value in data.items())))
             else:
                 shown.append((output["output_type"], output.get("ename", "")))
-    return shown
+    return [("stream", _normal(item[1])) if item[0] == "stream" else item for item in shown]
 
 
 def test_there_are_notebooks():
