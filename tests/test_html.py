@@ -71,6 +71,15 @@ def test_export_writes_a_page_per_derivation_and_an_index(cli, tmp_path):
     assert "<math" in (tmp_path / "sigmoid.html").read_text()
 
 
+def test_exported_pages_link_the_derivations_they_cite(cli, tmp_path):
+    result = cli("export", "cross-entropy-delta", "cross-entropy-split", "-o", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert '<a href="softmax-jacobian.html">derivation softmax-jacobian</a>' in \
+        (tmp_path / "cross-entropy-delta.html").read_text()
+    assert '<a href="softmax-off-diagonal.html">derivation softmax-off-diagonal</a>' in \
+        (tmp_path / "cross-entropy-split.html").read_text()
+
+
 def test_show_html(cli):
     result = cli("show", "softmax-diagonal", "--format", "html")
     assert result.returncode == 0 and result.stdout.startswith("<!DOCTYPE html>") and "<mfrac>" in result.stdout
@@ -154,6 +163,7 @@ def _probe(chromium, tmp_path, page) -> dict:
 @pytest.mark.parametrize("name", [f"{id_}.html" for id_ in ids()] + ["index.html"])
 def test_exported_page_renders_in_chromium(chromium, exported, tmp_path, name):
     page = exported / name
+    assert not re.search(r"\\(frac|partial|sum)|\$", page.read_text()), f"{name} holds raw TeX"
     ink, asked = _screenshot_is_not_blank(chromium, tmp_path, page)
     assert ink > 0.002, f"{name} rendered blank"
     assert asked == [], f"{name} asked the network for {asked}"

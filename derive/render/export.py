@@ -33,7 +33,7 @@ def export(chosen, folder: Path, classes: int | None = None, strict: bool = True
     for report in reports:
         files[f"{report.derivation.id}.tex"] = latex_document([report])
         files[f"{report.derivation.id}.md"] = markdown(report)
-        files[f"{report.derivation.id}.html"] = html_page([report], title=f"derive-backprop: {report.derivation.id}")
+        files[f"{report.derivation.id}.html"] = html_page([report], title=f"derive-backprop: {report.derivation.id}", links=True)
     files["index.html"] = html_index([(f"{r.derivation.id}.html", r.derivation.title) for r in reports])
     if len(reports) > 1:
         files["derivations.tex"] = latex_document(reports)

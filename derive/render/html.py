@@ -7,6 +7,7 @@ link of the chain. The page's Content-Security-Policy forbids every fetch, so it
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from derive.render.layout import layout_note
@@ -38,9 +39,11 @@ p.layout, p.verdict { font-size: 0.95em; } p.layout { color: #444; }
 """
 
 
-def html_page(reports, title: str = "Derivations, generated and verified by derive-backprop") -> str:
-    """A complete HTML5 document holding the reports, the layout note once at the top."""
-    sections = "\n".join(html_fragment(report) for report in reports)
+def html_page(reports, title: str = "Derivations, generated and verified by derive-backprop",
+              links: bool = False) -> str:
+    """A complete HTML5 document holding the reports, the layout note once at the top; with `links`, a rule that
+    cites another derivation ("derivation softmax-jacobian") links to its page, ID.html, beside this one."""
+    sections = "\n".join(html_fragment(report, links) for report in reports)
     note = note_to_html(layout_note([report.derivation for report in reports]))
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta http-equiv="Content-Security-Policy" content="{_POLICY}">\n'
@@ -61,7 +64,7 @@ def inline_style() -> str:
     return f"<style>{_STYLE}</style>"
 
 
-def html_fragment(report) -> str:
+def html_fragment(report, links: bool = False) -> str:
     """One derivation as a <section>: heading, claim, assumptions, the steps' table, the closing verdicts."""
     derivation, proof = report.derivation, report.proof
     label = scale_label(derivation)
@@ -74,7 +77,7 @@ def html_fragment(report) -> str:
         parts.append(f"<p><b>Assumptions.</b></p><ul class=\"assumptions\">{items}</ul>")
     rows = [f'<tr><td class="mark"></td><td class="relation"></td><td class="math">'
             f'{to_mathml(derivation.lhs, "block")}</td><td class="rule"></td></tr>']
-    rows += [_row(step, check) for step, check in zip(derivation.steps, proof.steps)]
+    rows += [_row(step, check, links) for step, check in zip(derivation.steps, proof.steps)]
     parts.append('<table class="steps">\n' + "\n".join(rows) + "\n</table>")
     parts += [_verdict(proof.independent.verified, f"Independent route: {proof.independent.method}"),
               _verdict(report.numeric.passed, f"Numeric: max relative error {report.numeric.max_rel_error:.1e} "
@@ -83,16 +86,28 @@ def html_fragment(report) -> str:
     return "\n".join(parts)
 
 
-def _row(step, check) -> str:
+def _cited(html: str) -> str:
+    """"derivation ID" as a link to ID.html, for the ids of the catalogue."""
+    from derive.derivations import ids
+
+    known = set(ids())
+    return re.sub(r"derivation ([a-z0-9-]+)", lambda found: f'<a href="{found[1]}.html">{found[0]}</a>'
+                  if found[1] in known else found[0], html)
+
+
+def _row(step, check, links: bool = False) -> str:
     relation = "=" if step.relation == EQUAL else step.relation
     if rule(step.rule).kind == "claim":  # states what is to be derived: nothing to verify
         mark = '<td class="mark"></td>'
     else:
         mark = f'<td class="mark {"ok" if check.verified else "bad"}">{"✓" if check.verified else "✗"}</td>'
     note = f"<span class=\"note\">{note_to_html(step.note)}</span>" if step.note else ""
+    name = note_to_html(rule(step.rule).title)
+    if links:
+        name, note = _cited(name), _cited(note)
     return (f'<tr class="{"aside" if step.aside else "step"}">{mark}<td class="relation">{escape(relation)}</td>'
             f'<td class="math">{to_mathml(step.expr, "block")}</td>'
-            f'<td class="rule"><span class="name">{note_to_html(rule(step.rule).title)}</span>{note}</td></tr>')
+            f'<td class="rule"><span class="name">{name}</span>{note}</td></tr>')
 
 
 def _verdict(ok: bool, text: str) -> str:
