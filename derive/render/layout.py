@@ -14,6 +14,7 @@ def layout_note(derivations) -> str:
     families = {derivation.family for derivation in derivations}
     if not families:
         return ""
-    clauses = ([_OUTPUT] if "output" in families or len(families) > 1 else
-               ["∂a/∂z has entry (j, i) = ∂a_j/∂z_i"]) + ([_BACKPROP] if families - {"output"} else [])
+    layered = "backprop" in families  # the other families (output, update, identity) index classes 1..K
+    clauses = ([_OUTPUT] if families - {"backprop"} else ["∂a/∂z has entry (j, i) = ∂a_j/∂z_i"])
+    clauses += [_BACKPROP] if layered else []
     return f"Layout convention: numerator layout, so {'; '.join(clauses)}; ∂ always denotes a partial derivative."
