@@ -16,20 +16,27 @@ from checks import network
 from checks.delta import check_delta
 from checks.report import Report, mimebundle
 
-__all__ = ["Training", "Demo", "make_data", "train", "run_demo"]
+__all__ = ["Training", "Demo", "make_data", "train", "run_demo", "CONTRASTS"]
 
 Array = np.ndarray
 
 
 @dataclass(frozen=True)
 class Training:
-    """One training run: which delta, test accuracy, and how often test predictions equal the most recent label."""
+    """One training run: which delta, test accuracy, and how often test predictions equal the most recent label.
+
+    After every step of the last epoch, the share of test predictions equal to the label just trained on is
+    measured: `recent_label_rate` is its mean, `recent_label_median` its median, `steps_above_90` the share of
+    steps where it exceeds 90% (the seed's "always whatever the most recent label was").
+    """
 
     delta: str
     accuracy: float
     recent_label_rate: float
     independent_rate: float
     steps: int
+    recent_label_median: float = 0.0
+    steps_above_90: float = 0.0
 
     @property
     def lean(self) -> float:
@@ -37,46 +44,102 @@ class Training:
         return self.recent_label_rate / self.independent_rate
 
 
+# Where the words of the summary start to apply: a lean this far above independence is "following the last label",
+# a median above 90% is the seed's "always", and accuracies this far apart are "learns less".
+LEANS, ALWAYS, LEARNS_LESS = 1.5, 0.9, 0.05
+CONTRASTS = ("extra-activation-derivative", "double-softmax")
+
+
 @dataclass(frozen=True)
 class Demo:
-    """Both runs and check_delta's verdict on the buggy delta."""
+    """The buggy run, the correct run, the contrast runs with other mistakes, and check_delta's verdict."""
 
     correct: Training
     buggy: Training
     verdict: Report
     classes: int
+    contrasts: tuple[Training, ...] = ()
+    seed: int = 0
+
+    _HEADERS = ["output delta", "test accuracy", "predicts the last label: mean", "median", "steps > 90%",
+                "if independent", "lean"]
 
     def _rows(self) -> list[list[str]]:
-        return [[t.delta, f"{t.accuracy:.1%}", f"{t.recent_label_rate:.1%}", f"{t.independent_rate:.1%}",
-                 f"{t.lean:.2f}x"] for t in (self.buggy, self.correct)]
+        return [[t.delta, f"{t.accuracy:.1%}", f"{t.recent_label_rate:.1%}", f"{t.recent_label_median:.1%}",
+                 f"{t.steps_above_90:.1%}", f"{t.independent_rate:.1%}", f"{t.lean:.2f}x"]
+                for t in (self.buggy, self.correct, *self.contrasts)]
 
-    _HEADERS = ["output delta", "test accuracy", "predicts the last label", "if independent", "lean"]
+    def summary(self) -> str:
+        """Sentences that state only what the numbers of this run show."""
+        return " ".join([self._symptom(), self._accuracy(), self._contrast(),
+                         f"check_delta names the mistake: {', '.join(self.verdict.ids) or 'none'}."]).replace("  ", " ")
 
-    def _summary(self) -> str:
-        return (f"With the diagonal-only delta the network predicts the label it saw last {self.buggy.lean:.1f}x as "
-                f"often as independence would give ({self.correct.lean:.1f}x with a - y), and reaches "
-                f"{self.buggy.accuracy:.0%} accuracy against {self.correct.accuracy:.0%}. "
-                f"check_delta names the mistake: {', '.join(self.verdict.ids) or 'none'}.")
+    def _symptom(self) -> str:
+        buggy = self.buggy
+        if buggy.recent_label_median > ALWAYS:
+            return (f"With the diagonal-only delta, in the median step {buggy.recent_label_median:.0%} of test "
+                    f"predictions equal the label just seen ({buggy.steps_above_90:.0%} of steps above 90%; "
+                    f"{buggy.lean:.1f}x what independence gives, {self.correct.lean:.1f}x with a - y).")
+        if buggy.lean > LEANS:
+            return (f"With the diagonal-only delta, test predictions equal the label just seen {buggy.lean:.1f}x as "
+                    f"often as independence gives ({self.correct.lean:.1f}x with a - y), but in the median step only "
+                    f"{buggy.recent_label_median:.0%} do.")
+        return (f"In this run the diagonal-only delta shows no lean toward the label just seen ({buggy.lean:.2f}x "
+                f"what independence gives, {self.correct.lean:.2f}x with a - y).")
+
+    def _accuracy(self) -> str:
+        buggy, correct = self.buggy.accuracy, self.correct.accuracy
+        if buggy < correct - LEARNS_LESS:
+            return f"It reaches {buggy:.0%} test accuracy against {correct:.0%} with a - y."
+        return f"Both reach similar test accuracy ({buggy:.0%} and {correct:.0%} with a - y)."
+
+    def _contrast(self) -> str:
+        if not self.contrasts:
+            return ""
+        calm = [t for t in self.contrasts if t.lean <= LEANS and t.recent_label_median <= ALWAYS]
+        leaning = [t for t in self.contrasts if t not in calm]
+        parts = []
+        if calm:
+            parts.append(f"{' and '.join(t.delta for t in calm)} {'does' if len(calm) == 1 else 'do'} not lean "
+                         f"toward the last label ({', '.join(f'{t.lean:.2f}x' for t in calm)}).")
+        if leaning:
+            parts.append(f"{' and '.join(t.delta for t in leaning)} also {'leans' if len(leaning) == 1 else 'lean'} "
+                         f"toward it ({', '.join(f'{t.lean:.2f}x' for t in leaning)}).")
+        return " ".join(parts)
+
+    def to_json(self) -> dict:
+        """{"seed", "classes", "steps", "runs": [{"delta", "accuracy", "recent_label_mean", "recent_label_median",
+        "steps_above_90", "independent_rate", "lean"}], "check_delta": {"passed", "mistakes"}, "summary"}"""
+        runs = [{"delta": t.delta, "accuracy": t.accuracy, "recent_label_mean": t.recent_label_rate,
+                 "recent_label_median": t.recent_label_median, "steps_above_90": t.steps_above_90,
+                 "independent_rate": t.independent_rate, "lean": t.lean}
+                for t in (self.buggy, self.correct, *self.contrasts)]
+        return {"seed": self.seed, "classes": self.classes, "steps": self.buggy.steps, "runs": runs,
+                "check_delta": {"passed": self.verdict.passed, "mistakes": list(self.verdict.ids)},
+                "summary": self.summary()}
+
+    def _title(self) -> str:
+        return (f"training {2 + len(self.contrasts)} times on {self.classes} classes, {self.buggy.steps} SGD steps "
+                f"each (the share of test predictions equal to the label just seen, after every step of the last "
+                f"epoch)")
 
     def __str__(self) -> str:
         widths = [max(len(r[i]) for r in [self._HEADERS, *self._rows()]) for i in range(len(self._HEADERS))]
         table = "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
                           for row in [self._HEADERS, *self._rows()])
-        return "\n".join([f"training twice on {self.classes} classes, {self.buggy.steps} SGD steps each", table, "",
-                          self._summary(), "", str(self.verdict)])
+        return "\n".join([self._title(), table, "", self.summary(), "", str(self.verdict)])
 
     def __rich_console__(self, console, options):
         from rich.table import Table
         from rich.text import Text
 
-        table = Table(title=f"training twice on {self.classes} classes, {self.buggy.steps} SGD steps each",
-                      title_justify="left")
+        table = Table(title=self._title(), title_justify="left")
         for header in self._HEADERS:
-            table.add_column(header)
-        for row, style in zip(self._rows(), ("red", "green")):
+            table.add_column(header, justify="left" if header == "output delta" else "right")
+        for row, style in zip(self._rows(), ("red", "green", *("yellow",) * len(self.contrasts))):
             table.add_row(*row, style=style)
         yield table
-        yield Text(self._summary())
+        yield Text(self.summary())
         yield self.verdict
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
@@ -115,18 +178,21 @@ def train(delta: str, data: tuple[Array, Array, Array, Array], hidden: int = 16,
                 independent.append(_independent(predictions, share, classes))
     predictions = np.argmax(network.forward(params, x_test)[1][-1], axis=0)
     return Training(delta, float(np.mean(predictions == labels_test)), float(np.mean(recent)),
-                    float(np.mean(independent)), epochs * labels.size)
+                    float(np.mean(independent)), epochs * labels.size, float(np.median(recent)),
+                    float(np.mean(np.asarray(recent) > 0.9)))
 
 
 def run_demo(seed: int = 0, classes: int = 4, features: int = 8, size: int = 600, epochs: int = 3,
              learning_rate: float = 0.5) -> Demo:
-    """Train with the diagonal-only softmax delta and with a - y on the same data, then check_delta the buggy one."""
+    """Train with the diagonal-only softmax delta, with a - y and with the contrast mistakes on the same data, then
+    check_delta the buggy one."""
     rng = np.random.default_rng(seed)
     centers = 1.5 * rng.standard_normal((features, classes))
     x, labels = make_data(classes, features, size, rng, centers)
     x_test, labels_test = make_data(classes, features, size // 2, rng, centers)
     data = (x, labels, x_test, labels_test)
     runs = [train(delta, data, learning_rate=learning_rate, epochs=epochs, seed=seed)
-            for delta in ("softmax-diagonal-only", "correct")]
+            for delta in ("softmax-diagonal-only", "correct", *CONTRASTS)]
     verdict = check_delta(network.OUTPUT_DELTAS["softmax-diagonal-only"], "softmax", "cross-entropy", classes)
-    return Demo(correct=runs[1], buggy=runs[0], verdict=verdict, classes=classes)
+    return Demo(correct=runs[1], buggy=runs[0], verdict=verdict, classes=classes, contrasts=tuple(runs[2:]),
+                seed=seed)

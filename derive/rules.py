@@ -511,7 +511,7 @@ _TABLE = [
     ("kronecker-delta",         "Kronecker delta: ∂z_j/∂z_i",           REWRITE,     on_derivatives(_kronecker)),
     ("kronecker-contraction",   "Kronecker-delta contraction",          REWRITE,     kronecker_contraction),
     ("sum-linearity",           "linearity of the sum",                 REWRITE,     sum_linearity),
-    ("softmax-jacobian",        "softmax Jacobian (derived above)",     REWRITE,     on_derivatives(_softmax_jacobian)),
+    ("softmax-jacobian",        "softmax Jacobian (derivation softmax-jacobian)", REWRITE, on_derivatives(_softmax_jacobian)),
     ("softmax-fold",            "substitute the definition of a",       REWRITE,     softmax_fold),
     ("sigmoid-fold",            "substitute the definition of a",       REWRITE,     sigmoid_fold),
     ("constant-rule",           "derivative of a constant",             REWRITE,     on_derivatives(_constant)),

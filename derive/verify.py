@@ -31,7 +31,8 @@ __all__ = ["StepCheck", "Proof", "prove", "GENERAL_CHECK_CLASSES", "set_partitio
 
 GENERAL_CHECK_CLASSES = (2, 3, 4, 5, 6)  # the K at which a general-K step is grounded and checked
 # Families of derivations with a prover of their own: family -> module defining prove(derivation) -> Proof.
-PROVERS = {"backprop": "derive.backprop.verify", "scalar": "derive.pointwise"}
+PROVERS = {"backprop": "derive.backprop.verify", "scalar": "derive.pointwise",
+           "update": "derive.derivations.qa_update_proof", "identity": "derive.derivations.identity_proof"}
 
 
 @dataclass(frozen=True)

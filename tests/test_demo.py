@@ -23,6 +23,33 @@ def test_the_buggy_network_follows_the_most_recent_label(demo):
     assert demo.buggy.recent_label_rate > demo.correct.recent_label_rate + 0.15
 
 
+def test_in_the_median_step_the_buggy_network_predicts_the_label_just_seen(demo):
+    assert demo.buggy.recent_label_median > 0.75 and demo.buggy.steps_above_90 > 0.3
+    assert demo.correct.recent_label_median < 0.5 and demo.correct.steps_above_90 == 0
+
+
+def test_other_mistakes_do_not_produce_the_symptom(demo):
+    assert [t.delta for t in demo.contrasts] == ["extra-activation-derivative", "double-softmax"]
+    for training in demo.contrasts:
+        assert training.lean < 1.25 and training.recent_label_median < 0.5, training
+    assert "do not lean toward the last label" in demo.summary()
+
+
+def test_the_summary_states_only_what_the_numbers_show(demo):
+    import dataclasses
+
+    calm = dataclasses.replace(demo, buggy=dataclasses.replace(demo.correct, delta="softmax-diagonal-only"))
+    assert "shows no lean" in calm.summary() and "Both reach similar test accuracy" in calm.summary()
+    assert "median step" not in calm.summary() and "against" not in calm.summary()
+    leaning = demo.summary()
+    median = f"{demo.buggy.recent_label_median:.0%}"
+    if demo.buggy.recent_label_median > 0.9:  # the seed's "always"
+        assert f"in the median step {median} of test predictions equal the label just seen" in leaning
+    else:
+        assert "as often as independence gives" in leaning and f"in the median step only {median} do" in leaning
+    assert f"It reaches {demo.buggy.accuracy:.0%} test accuracy against {demo.correct.accuracy:.0%}" in leaning
+
+
 def test_the_buggy_network_learns_less(demo):
     assert demo.correct.accuracy > 0.8
     assert demo.buggy.accuracy < demo.correct.accuracy - 0.2
@@ -54,7 +81,18 @@ def test_derive_demo_runs_with_exit_0(cli):
     assert "[softmax-diagonal-only]" in result.stdout and "lean" in result.stdout
 
 
-@pytest.mark.parametrize("args", [["--classes", "1"], ["--epochs", "0"], ["--seed", "x"]])
+def test_derive_demo_json_for_scripts(cli):
+    result = cli("demo", "--seed", "0", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert set(document) == {"seed", "classes", "steps", "runs", "check_delta", "summary"}
+    assert [run["delta"] for run in document["runs"]] == ["softmax-diagonal-only", "correct",
+                                                          "extra-activation-derivative", "double-softmax"]
+    assert document["check_delta"] == {"passed": False, "mistakes": ["softmax-diagonal-only"]}
+    assert document["runs"][0]["recent_label_median"] > 0.9
+
+
+@pytest.mark.parametrize("args", [["--classes", "1"], ["--epochs", "0"], ["--seed", "x"], ["--format", "csv"]])
 def test_derive_demo_rejects_bad_options_with_exit_2(run_main, args):
     result = run_main("demo", *args)
     assert result.returncode == 2 and result.stderr.startswith("derive: error: ")

@@ -10,7 +10,7 @@ import pytest
 from checks.stepsize import elementwise_relative_errors, step_study
 from derive.derivations import build, ids
 from derive.render import run
-from derive.render.structured import latex_document
+from derive.render.latex import latex_document
 
 
 @pytest.fixture(scope="module")

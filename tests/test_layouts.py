@@ -166,17 +166,16 @@ def grad(p):
 
 
 @pytest.mark.parametrize("scale, code", [("1", 0), ("5", 1)])
-def test_gradcheck_json_is_the_contract(tmp_path, capsys, scale, code):
+def test_gradcheck_json_is_the_contract(tmp_path, cli, scale, code):
+    """A real run: the person's file runs in a child process, whose prints go to the real stderr."""
     import json
-
-    from derive.cli import main
 
     path = tmp_path / "two_layer.py"
     path.write_text(CS231N_FILE.replace("SCALE", scale) + "\nprint('loaded the data')\n")
-    assert main(["gradcheck", str(path), "--format", "json", "--batch-size", "5"]) == code
-    printed = capsys.readouterr()
-    assert printed.err == "loaded the data\n"  # the person's prints stay off the document
-    document = json.loads(printed.out)
+    printed = cli("gradcheck", str(path), "--format", "json", "--batch-size", "5")
+    assert printed.returncode == code
+    assert printed.stderr == "loaded the data\n"  # the person's prints stay off the document
+    document = json.loads(printed.stdout)
     assert set(document) == {"passed", "error", "tensors", "mistakes"} and document["passed"] is (code == 0)
     assert [(t["name"], t["shape"]) for t in document["tensors"]] == [
         ("W1", [4, 10]), ("b1", [10]), ("W2", [10, 3]), ("b2", [3])]

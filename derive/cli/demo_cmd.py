@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from derive.cli.options import parse_seed, whole_number
 
-HELP = "train twice (diagonal-only softmax delta vs a - y), show the symptom, and let check_delta name the mistake"
+HELP = ("train with the diagonal-only softmax delta, with a - y and with two other mistakes, show the symptom, and "
+        "let check_delta name the mistake")
 
 __all__ = ["HELP", "add_arguments", "run"]
 
@@ -16,12 +17,19 @@ def add_arguments(parser) -> None:
                         help="number of classes K, 2 to 10 (default: 4)")
     parser.add_argument("--epochs", type=whole_number(1, 20), default=3, metavar="N",
                         help="training epochs, 1 to 20 (default: 3)")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
 
 
 def run(args, out) -> int:
-    from rich.console import Console
-
     from checks.demo import run_demo
 
-    Console(file=out).print(run_demo(seed=args.seed, classes=args.classes, epochs=args.epochs))
+    demo = run_demo(seed=args.seed, classes=args.classes, epochs=args.epochs)
+    if args.format == "json":
+        import json
+
+        out.write(json.dumps(demo.to_json(), indent=2) + "\n")
+        return 0
+    from rich.console import Console
+
+    Console(file=out).print(demo)
     return 0

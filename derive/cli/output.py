@@ -76,7 +76,7 @@ def summary(reports) -> str:
     return f"[bold red]{failed} of {len(reports)} checks failed.[/]"
 
 
-def emit_show(report, format_: str, out, standalone: bool = False) -> None:
+def emit_show(report, format_: str, out, standalone: bool = False, style: str = "2d") -> None:
     if format_ == "json":
         from derive.render.structured import show_json
 
@@ -85,6 +85,10 @@ def emit_show(report, format_: str, out, standalone: bool = False) -> None:
         from derive.render.latex import latex_document, latex_fragment
 
         out.write(latex_document([report]) if standalone else latex_fragment(report))
+    elif format_ == "html":
+        from derive.render.html import html_page
+
+        out.write(html_page([report], title=f"derive-backprop: {report.derivation.id}"))
     elif format_ == "markdown":
         from derive.render.markdown import markdown
 
@@ -92,7 +96,9 @@ def emit_show(report, format_: str, out, standalone: bool = False) -> None:
     else:
         from rich.console import Console
 
-        Console(file=out).print(report)
+        from derive.render.text import derivation_renderable
+
+        Console(file=out).print(derivation_renderable(report, style))
 
 
 def emit_check(reports, format_: str, out) -> None:

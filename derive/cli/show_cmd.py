@@ -3,7 +3,7 @@
 from derive.cli.options import add_network_options, add_scale_options, add_seed_option
 
 HELP = "print one derivation step by step, every step verified"
-FORMATS = ("text", "latex", "markdown", "json")
+FORMATS = ("text", "latex", "markdown", "html", "json")
 
 
 def add_arguments(parser) -> None:
@@ -12,6 +12,10 @@ def add_arguments(parser) -> None:
     add_network_options(parser)
     add_seed_option(parser)
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default text)")
+    parser.add_argument("--style", choices=("2d", "linear"), default="2d",
+                        help="with --format text: math drawn in two dimensions (default), or on one line")
+    parser.add_argument("--notation", choices=("ours", "qa"), default="ours",
+                        help="qa: the Q&A's symbols and steps (negative-log-likelihood only)")
     parser.add_argument("--standalone", action="store_true", help="with --format latex: a complete document")
 
 
@@ -22,9 +26,13 @@ def run(args, out) -> int:
     from derive.errors import UsageError
     from derive.render import run as run_report
 
+    if args.notation == "qa":
+        if args.id not in ("negative-log-likelihood", "negative-log-likelihood-qa"):
+            raise UsageError(f"--notation qa applies to negative-log-likelihood, not {args.id}")
+        args.id = "negative-log-likelihood-qa"
     found = entry(args.id)
     if args.standalone and args.format != "latex":
         raise UsageError("--standalone goes with --format latex")
     report = run_report(args.id, classes_of(args, found, DEFAULT_CLASSES), seed=args.seed, **network_options(args))
-    emit_show(report, args.format, out, standalone=args.standalone)
+    emit_show(report, args.format, out, standalone=args.standalone, style=args.style)
     return 0 if report.passed else 1

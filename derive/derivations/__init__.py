@@ -7,7 +7,11 @@ from functools import lru_cache
 from typing import Callable
 
 from derive.derivations.activations import sigmoid, softmax_diagonal, softmax_jacobian, softmax_off_diagonal
+from derive.derivations.blog_identities import cross_entropy_one_hot, softmax_sums_to_one
+from derive.derivations.blog_route import cross_entropy_split
 from derive.derivations.costs import cross_entropy_delta, negative_log_likelihood
+from derive.derivations.qa_route import negative_log_likelihood_qa
+from derive.derivations.qa_update import gradient_descent_update
 from derive.errors import UsageError
 from derive.notation import EXPAND_LIMIT, K, MAX_CLASSES
 from derive.steps import Derivation, Step
@@ -42,6 +46,13 @@ for _entry in (
     Entry("softmax-jacobian", "Softmax Jacobian: ∂a_j/∂z_i = a_j(δ_ij − a_i)", softmax_jacobian),
     Entry("cross-entropy-delta", "Cross-entropy with softmax: δ = a Σy − y = a − y", cross_entropy_delta),
     Entry("negative-log-likelihood", "Negative log-likelihood: ∂E/∂z_j = a_j − δ_jt", negative_log_likelihood),
+    Entry("negative-log-likelihood-qa", "The Q&A's route and notation: ∂E/∂z_j = σ(j) − δ_jt", negative_log_likelihood_qa),
+    Entry("softmax-sums-to-one", "Softmax outputs sum to 1: Σ_i a_i = 1", softmax_sums_to_one, ("classes",), "identity"),
+    Entry("cross-entropy-one-hot", "Cross-entropy of a one-hot target: C_x = −ln a_t", cross_entropy_one_hot,
+          ("classes",), "identity"),
+    Entry("gradient-descent-update", "Gradient descent (the Q&A's indices): w_ij ← w_ij − r ∂E/∂z_j o_i",
+          gradient_descent_update, ("classes",), "update"),
+    Entry("cross-entropy-split", "Cross-entropy, the blog's route: split Σ_j at j = i, δ = a − y", cross_entropy_split),
 ):
     register(_entry)
 

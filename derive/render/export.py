@@ -7,14 +7,17 @@ from pathlib import Path
 from derive.atomic import write_all, writable_folder
 from derive.derivations import classes_for
 from derive.errors import UsageError
+from derive.render.html import html_index, html_page
 from derive.render.report import run
-from derive.render.structured import latex_document, markdown
+from derive.render.latex import latex_document
+from derive.render.markdown import markdown, markdown_document
 
 __all__ = ["export"]
 
 
-def export(chosen, folder, classes: int | None = None, strict: bool = True) -> tuple[list[Path], bool]:
-    """Write ID.tex (a standalone document) and ID.md per derivation, plus derivations.tex/.md with them all.
+def export(chosen, folder: Path, classes: int | None = None, strict: bool = True) -> tuple[list[Path], bool]:
+    """Write ID.tex (a standalone document), ID.md and ID.html per derivation, plus derivations.tex/.md with them
+    all and index.html linking the pages.
 
     Everything is rendered before anything is written, every file goes to a temporary name first, and the
     renames happen only when all the writes succeeded: an error leaves the folder as it was.
@@ -26,9 +29,11 @@ def export(chosen, folder, classes: int | None = None, strict: bool = True) -> t
     for report in reports:
         files[f"{report.derivation.id}.tex"] = latex_document([report])
         files[f"{report.derivation.id}.md"] = markdown(report)
+        files[f"{report.derivation.id}.html"] = html_page([report], title=f"derive-backprop: {report.derivation.id}", links=True)
+    files["index.html"] = html_index([(f"{r.derivation.id}.html", r.derivation.title) for r in reports])
     if len(reports) > 1:
         files["derivations.tex"] = latex_document(reports)
-        files["derivations.md"] = "\n".join(markdown(report) for report in reports)
+        files["derivations.md"] = markdown_document(reports)
     for name in files:
         if (folder / name).is_dir():
             raise UsageError(f"cannot write {folder / name}: a folder of that name is in the way")

@@ -99,16 +99,17 @@ def jacobian_heatmap(z):
     softmax = numpy_function(derivation.definitions[a](j).xreplace({sp.Symbol("K", integer=True, positive=True): n}),
                              [sp.IndexedBase("z"), j])
     probabilities = softmax(padded(z - z.max()), np.arange(1, n + 1))
-    jacobian = numpy_function(derivation.result, [a, i, j])(padded(probabilities), np.arange(1, n + 1)[:, None],
-                                                           np.arange(1, n + 1)[None, :])
+    # numerator layout: row j (the output a_j), column i (the input z_i)
+    jacobian = numpy_function(derivation.result, [a, i, j])(padded(probabilities), np.arange(1, n + 1)[None, :],
+                                                           np.arange(1, n + 1)[:, None])
     figure, axes = plt.subplots(figsize=(4.8, 4), dpi=110)
     limit = np.abs(jacobian).max()
     image = axes.imshow(jacobian, cmap="RdBu_r", vmin=-limit, vmax=limit)
-    axes.set_xlabel("j (output a_j)")
-    axes.set_ylabel("i (input z_i)")
+    axes.set_xlabel("i (input z_i)")
+    axes.set_ylabel("j (output a_j)")
     axes.set_xticks(range(n), [str(m) for m in range(1, n + 1)])
     axes.set_yticks(range(n), [str(m) for m in range(1, n + 1)])
-    axes.set_title("softmax Jacobian ∂a_j/∂z_i")
+    axes.set_title("softmax Jacobian: entry (j, i) = ∂a_j/∂z_i")
     figure.colorbar(image, ax=axes)
     figure.tight_layout()
     return figure

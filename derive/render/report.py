@@ -9,7 +9,7 @@ from derive.derivations import build
 from derive.steps import Derivation
 from derive.verify import Proof, prove
 
-__all__ = ["Report", "run"]
+__all__ = ["Report", "run", "shown"]
 
 
 @dataclass(frozen=True)
@@ -34,10 +34,20 @@ class Report:
 
         return latex_fragment(self, for_notebook=True)
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the same MathML as the exported pages (the front end falls back to _repr_latex_)."""
+        from derive.render.html import html_fragment, inline_style
+
+        return inline_style() + html_fragment(self)
+
     def _repr_markdown_(self) -> str:
         from derive.render.markdown import markdown
 
         return markdown(self)
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        """IPython's text/plain: the derivation as the terminal shows it, not the dataclass's fields."""
+        printer.text(str(self))
 
     def __str__(self) -> str:
         from derive.render.text import plain_text
@@ -48,4 +58,27 @@ class Report:
 def run(id_: str, classes: int | None = 3, seed: int = 0, **options) -> Report:
     """Build, prove and numerically check one derivation: `derive.run("softmax-jacobian", classes=None)`."""
     derivation = build(id_, classes, **options)
-    return Report(derivation, prove(derivation), check_derivation(derivation, seed=seed))
+    report = Report(derivation, prove(derivation), check_derivation(derivation, seed=seed))
+    return shown(report)
+
+
+def shown(report: Report) -> Report:
+    """The report as it is shown: a derivation written in another write-up's symbols gets them after it was proven."""
+    from dataclasses import replace
+
+    display = DISPLAYS.get(report.derivation.id)
+    if display is None:
+        return report
+    derivation = report.derivation
+    steps = tuple(replace(step, expr=display(step.expr)) for step in derivation.steps)
+    return replace(report, derivation=replace(derivation, lhs=display(derivation.lhs), steps=steps))
+
+
+def _qa_display(expr):
+    from derive.derivations.qa_route import qa_display
+
+    return qa_display(expr)
+
+
+# id -> how its expressions are shown (the proof is always made on the derivation's own symbols)
+DISPLAYS = {"negative-log-likelihood-qa": _qa_display}
