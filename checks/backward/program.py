@@ -13,6 +13,7 @@ import linecache
 import os
 import textwrap
 import traceback
+import weakref
 from dataclasses import dataclass
 from functools import cached_property
 from types import CodeType, FunctionType
@@ -189,8 +190,27 @@ def _text(lines: list[str], node: ast.stmt) -> str:
     return " ".join(line.strip() for line in lines[node.lineno - 1:node.end_lineno])
 
 
+# forward function -> (its code object, the Program's parts but the namespace): the ast work and the compiles are
+# done once per function, so checking again after editing backward (a notebook) does not redo them. Keyed by the
+# function, not its code: equal code objects from two files compare equal, and the file is part of the parts.
+_PARSED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def parse_forward(forward) -> Program:
     """The Program of a forward function; BackwardError (one line naming the line) when it is not straight-line."""
+    code = getattr(forward, "__code__", None)
+    cached = _PARSED.get(forward) if callable(forward) and code is not None else None
+    if cached is None or cached[0] is not code:
+        cached = (code, _parts(forward))
+        if code is not None:
+            _PARSED[forward] = cached
+    namespace = dict(forward.__globals__)  # read at every call: a notebook may redefine a global between checks
+    namespace.update(inspect.getclosurevars(forward).nonlocals)
+    return Program(*cached[1], namespace)
+
+
+def _parts(forward) -> tuple:
+    """(file, line of def, params, statements, loss) of forward, from its source."""
     source, file, first = _source(forward, "forward")
     source = "\n" * (first - 1) + source  # parsed at its place in the file: line numbers are the file's
     node = _function_node(source, "forward")
@@ -199,9 +219,7 @@ def parse_forward(forward) -> Program:
         raise BackwardError(f"line {node.lineno}: forward's parameters must be plain names from inputs")
     params = tuple(a.arg for a in args.args)
     statements, loss = _statements(node, source, file, params)
-    namespace = dict(forward.__globals__)
-    namespace.update(inspect.getclosurevars(forward).nonlocals)
-    return Program(file, node.lineno, params, statements, loss, namespace)
+    return file, node.lineno, params, statements, loss
 
 
 def _assignments(function: ast.FunctionDef) -> dict[str, list[int]]:
