@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import Mapping
 
 from checks.backward.program import BackwardError, Program
@@ -34,14 +33,20 @@ class Runner:
 
     def value_of(self, statement, changed: Mapping[str, object]) -> object:
         """The target of one statement run with `changed` values (the rest as at the inputs)."""
-        with self._changed(changed) as namespace:
+        namespace = self._base
+        namespace.update(changed)
+        try:
             self._exec(statement, namespace)
             return namespace[statement.target]
+        finally:
+            self._restore()
 
     def loss(self, changed: Mapping[str, object], only_in: int | None = None) -> object:
         """The loss with `changed` values; with `only_in`, the change reaches statement `only_in` and nothing else."""
-        with self._changed(changed if only_in is None else {}) as namespace:
-            dirty = set(changed) if only_in is None else set()
+        namespace, dirty = self._base, set(changed) if only_in is None else set()
+        try:
+            if only_in is None:
+                namespace.update(changed)
             for statement in self.program.statements:
                 if statement.index == only_in:
                     namespace.update(changed)
@@ -53,17 +58,10 @@ class Runner:
                     continue
                 dirty.add(statement.target)
             return namespace[self.program.loss]
-
-    @contextlib.contextmanager
-    def _changed(self, changed: Mapping[str, object]):
-        """The namespace at the inputs with `changed` values, to run in; every forward name is put back on leaving.
-
-        One namespace serves every probe: copying it per probe (the module's globals with it) costs more than the
-        statements a probe runs.
-        """
-        namespace = self._base
-        namespace.update(changed)
-        try:
-            yield namespace
         finally:
-            namespace.update(self._base_values)
+            self._restore()
+
+    def _restore(self) -> None:
+        """Every forward name back to its value at the inputs. One namespace serves every probe: copying it per
+        probe (the module's globals with it) costs more than the statements a probe runs."""
+        self._base.update(self._base_values)

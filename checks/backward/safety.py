@@ -45,10 +45,6 @@ def statement_safety(runner: Runner, seed: int) -> dict[int, Safety]:
 
 def unsafe_statement(program: Program, name: str, verdicts: dict[int, Safety]):
     """The first statement downstream of `name` that is not complex-safe, with its Safety; None when all are."""
-    dirty = {name}
-    for statement in program.statements:
-        if statement.reads & dirty:
-            dirty.add(statement.target)
-            if not verdicts[statement.index].safe:
-                return statement, verdicts[statement.index]
-    return None
+    below = program.downstream(name)
+    return next(((s, verdicts[s.index]) for s in program.statements
+                 if not verdicts[s.index].safe and s.target in below), None)
