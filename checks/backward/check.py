@@ -109,9 +109,15 @@ def check_backward(forward: Callable, backward: Callable, inputs, *, method: str
 
 
 def _directions(seed: int, runner: Runner, names: list[str]) -> dict[str, np.ndarray]:
-    """One seeded Gaussian direction per float value, drawn in forward order."""
-    rng = np.random.default_rng(seed)
-    return {name: rng.standard_normal(np.shape(runner.values[name])) for name in names}
+    """One seeded Gaussian direction per float value, drawn in forward order.
+
+    Drawn in one call and cut: the Generator draws normals one by one, so these are the numbers of one call per name.
+    """
+    shapes = [np.shape(runner.values[name]) for name in names]
+    sizes = [math.prod(shape) for shape in shapes]
+    drawn = np.random.default_rng(seed).standard_normal(sum(sizes))
+    ends = np.cumsum(sizes)
+    return {name: drawn[end - size:end].reshape(shape) for name, shape, size, end in zip(names, shapes, sizes, ends)}
 
 
 class _Walk:
