@@ -153,8 +153,21 @@ def _simple_target(node: ast.stmt) -> tuple[str, ast.expr] | None:
 
 
 def _reads(value: ast.expr, known: set[str]) -> frozenset[str]:
+    """The forward names among the Name nodes under `value` (ast.walk's nodes, without its generators' cost)."""
     # An over-approximation (a name bound inside a comprehension counts too) only adds a dependency, never loses one.
-    return frozenset(n.id for n in ast.walk(value) if isinstance(n, ast.Name) and n.id in known)
+    found, stack = set(), [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Name):
+            found.add(node.id)
+            continue
+        for field in node._fields:
+            child = getattr(node, field, None)
+            if isinstance(child, ast.AST):
+                stack.append(child)
+            elif isinstance(child, list):
+                stack.extend(item for item in child if isinstance(item, ast.AST))
+    return frozenset(found & known)
 
 
 _NOT_SIMPLE = ("is not a simple assignment `name = expression`: write forward as one intermediate per statement "
