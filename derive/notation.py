@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sympy as sp
 
+from derive.limits import MAX_CLASSES  # re-exported: the one definition is light, for the parser
+
 __all__ = [
     "K", "i", "j", "k", "t", "z", "a", "y", "C", "E",
     "EXPAND_LIMIT", "MAX_CLASSES", "class_count", "total", "softmax_denominator", "softmax_of",
@@ -19,8 +21,6 @@ C, E = sp.Symbol("C"), sp.Symbol("E")
 # Concrete derivations up to this many classes are written out term by term and proven on the expansion;
 # beyond it the general-K proof is instantiated (a derivation is never expanded into K**2 entries).
 EXPAND_LIMIT = 10
-# The largest class count the tools accept; numeric checks build K x K Jacobians, so this bounds memory.
-MAX_CLASSES = 10_000
 
 
 def class_count(classes: int | None) -> sp.Expr:

@@ -9,6 +9,7 @@ path by path, for the cause catalogue (checks.backward.causes).
 
 from __future__ import annotations
 
+import math
 from typing import Callable, Mapping
 
 import numpy as np
@@ -53,12 +54,17 @@ def _gradients(backward: Callable, program: Program, values: dict) -> dict[str, 
         if gradient is None:
             continue
         array, value = np.asarray(gradient), np.asarray(values[name])
-        if not np.issubdtype(value.dtype, np.inexact):
+        if not _is(value, np.inexact):
             raise BackwardError(f"backward returns a gradient for {name!r}, whose value is not a float array")
-        if not np.issubdtype(array.dtype, np.number):
+        if not _is(array, np.number):
             raise BackwardError(f"the gradient backward returns for {name!r} is not an array of numbers")
         gradients[name] = array
     return gradients
+
+
+def _is(array: np.ndarray, kind: type) -> bool:
+    """np.issubdtype(array.dtype, kind), without its dtype conversions (it runs for every name)."""
+    return issubclass(array.dtype.type, kind)
 
 
 def _methods(method: str, runner: Runner, names, noted, seed: int) -> tuple[dict[str, str], tuple[str, ...]]:
@@ -86,7 +92,7 @@ def check_backward(forward: Callable, backward: Callable, inputs, *, method: str
     runner = Runner(program, _inputs(inputs))
     forward_statements = runner.statements_run
     gradients = _gradients(backward, program, runner.values)
-    floats = [n for n in program.names if np.issubdtype(probe_value(runner.values[n]).dtype, np.inexact)]
+    floats = [n for n in program.names if _is(probe_value(runner.values[n]), np.inexact)]
     methods, notes = _methods(method, runner, floats, gradients, seed)
     walk = _Walk(program, runner, gradients, methods, _directions(seed, runner, floats))
     for name in reversed(program.names):  # from the loss down: every consumer is judged before the name it reads
@@ -103,9 +109,15 @@ def check_backward(forward: Callable, backward: Callable, inputs, *, method: str
 
 
 def _directions(seed: int, runner: Runner, names: list[str]) -> dict[str, np.ndarray]:
-    """One seeded Gaussian direction per float value, drawn in forward order."""
-    rng = np.random.default_rng(seed)
-    return {name: rng.standard_normal(np.shape(runner.values[name])) for name in names}
+    """One seeded Gaussian direction per float value, drawn in forward order.
+
+    Drawn in one call and cut: the Generator draws normals one by one, so these are the numbers of one call per name.
+    """
+    shapes = [np.shape(runner.values[name]) for name in names]
+    sizes = [math.prod(shape) for shape in shapes]
+    drawn = np.random.default_rng(seed).standard_normal(sum(sizes))
+    ends = np.cumsum(sizes)
+    return {name: drawn[end - size:end].reshape(shape) for name, shape, size, end in zip(names, shapes, sizes, ends)}
 
 
 class _Walk:
@@ -156,12 +168,14 @@ class _Walk:
     def judge(self, name: str) -> None:
         """(right, error): error = |<g, v> - D| / max(||g||, |D|, floor); None for a wrong shape or inf / nan."""
         gradient = self.gradients[name]
-        if gradient.shape != np.shape(self.runner.values[name]) or not np.all(np.isfinite(gradient)):
+        norm = float(np.linalg.norm(gradient)) if gradient.shape == np.shape(self.runner.values[name]) else None
+        # A finite norm means finite entries; an inf norm may still be an overflow of finite ones, so look.
+        if norm is None or not (math.isfinite(norm) or np.isfinite(gradient).all()):
             self.judged[name] = (False, None)  # no error can be measured: wrong shape, or inf / nan
             return
         numeric = self.derivative(name)
         difference = abs(float(np.vdot(self.directions[name], gradient).real) - numeric)
-        scale = max(float(np.linalg.norm(gradient)), abs(numeric), self.floor(name))
+        scale = max(norm, abs(numeric), self.floor(name))
         error = difference / scale if scale else 0.0
         self.judged[name] = (bool(error <= self.rtols[name]), error)
 

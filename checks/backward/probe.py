@@ -52,7 +52,7 @@ def local_derivative(runner: Runner, statement, name: str, direction: np.ndarray
     weight = np.asarray(upstream)
 
     def weighted(params):
-        return np.sum(weight * runner.value_of(statement, {name: _as_value(runner, name, params[0])}))
+        return (weight * runner.value_of(statement, {name: _as_value(runner, name, params[0])})).sum()
 
     return _directional(weighted, runner, name, direction, method)
 

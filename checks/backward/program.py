@@ -8,11 +8,13 @@ one call, each as the body of its own lambda (one compile per statement costs mo
 from __future__ import annotations
 
 import ast
+import copy
 import inspect
 import linecache
 import os
 import textwrap
 import traceback
+import weakref
 from dataclasses import dataclass
 from functools import cached_property
 from types import CodeType, FunctionType
@@ -52,13 +54,19 @@ class Program:
     loss: str
     namespace: dict
 
-    @property
+    @cached_property
     def names(self) -> tuple[str, ...]:
         """Every forward name in forward order: the parameters, then one per statement."""
         return self.params + tuple(s.target for s in self.statements)
 
+    def running_in(self, namespace: dict) -> Program:
+        """This program with another namespace; the tables derived from the statements are shared, not rebuilt."""
+        other = copy.copy(self)  # the cached properties are in the instance dict: copied with it
+        object.__setattr__(other, "namespace", namespace)
+        return other
+
     def defining(self, name: str) -> Statement | None:
-        return next((s for s in self.statements if s.target == name), None)
+        return self._defining.get(name)
 
     def line_of(self, name: str) -> int:
         """The statement's line for an intermediate; the line of `def forward` for an input."""
@@ -76,6 +84,10 @@ class Program:
     def downstream(self, name: str) -> frozenset[str]:
         """Every name computed from `name`, directly or not."""
         return self._downstream[name]
+
+    @cached_property
+    def _defining(self) -> dict[str, Statement]:
+        return {s.target: s for s in self.statements}
 
     @cached_property
     def _consumers(self) -> dict[str, tuple[Statement, ...]]:
@@ -141,8 +153,21 @@ def _simple_target(node: ast.stmt) -> tuple[str, ast.expr] | None:
 
 
 def _reads(value: ast.expr, known: set[str]) -> frozenset[str]:
+    """The forward names among the Name nodes under `value` (ast.walk's nodes, without its generators' cost)."""
     # An over-approximation (a name bound inside a comprehension counts too) only adds a dependency, never loses one.
-    return frozenset(n.id for n in ast.walk(value) if isinstance(n, ast.Name) and n.id in known)
+    found, stack = set(), [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Name):
+            found.add(node.id)
+            continue
+        for field in node._fields:
+            child = getattr(node, field, None)
+            if isinstance(child, ast.AST):
+                stack.append(child)
+            elif isinstance(child, list):
+                stack.extend(item for item in child if isinstance(item, ast.AST))
+    return frozenset(found & known)
 
 
 _NOT_SIMPLE = ("is not a simple assignment `name = expression`: write forward as one intermediate per statement "
@@ -189,8 +214,27 @@ def _text(lines: list[str], node: ast.stmt) -> str:
     return " ".join(line.strip() for line in lines[node.lineno - 1:node.end_lineno])
 
 
+# forward function -> (its code object, its Program without a namespace): the ast work and the compiles are
+# done once per function, so checking again after editing backward (a notebook) does not redo them. Keyed by the
+# function, not its code: equal code objects from two files compare equal, and the file is part of the Program.
+_PARSED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def parse_forward(forward) -> Program:
     """The Program of a forward function; BackwardError (one line naming the line) when it is not straight-line."""
+    code = getattr(forward, "__code__", None)
+    cached = _PARSED.get(forward) if callable(forward) and code is not None else None
+    if cached is None or cached[0] is not code:
+        cached = (code, _parsed(forward))
+        if code is not None:
+            _PARSED[forward] = cached
+    namespace = dict(forward.__globals__)  # read at every call: a notebook may redefine a global between checks
+    namespace.update(inspect.getclosurevars(forward).nonlocals)
+    return cached[1].running_in(namespace)
+
+
+def _parsed(forward) -> Program:
+    """forward's Program, from its source, without a namespace."""
     source, file, first = _source(forward, "forward")
     source = "\n" * (first - 1) + source  # parsed at its place in the file: line numbers are the file's
     node = _function_node(source, "forward")
@@ -199,9 +243,10 @@ def parse_forward(forward) -> Program:
         raise BackwardError(f"line {node.lineno}: forward's parameters must be plain names from inputs")
     params = tuple(a.arg for a in args.args)
     statements, loss = _statements(node, source, file, params)
-    namespace = dict(forward.__globals__)
-    namespace.update(inspect.getclosurevars(forward).nonlocals)
-    return Program(file, node.lineno, params, statements, loss, namespace)
+    program = Program(file, node.lineno, params, statements, loss, {})
+    for table in ("names", "_defining", "_consumers", "_downstream"):
+        getattr(program, table)  # built once here, shared by every copy running_in a namespace
+    return program
 
 
 def _assignments(function: ast.FunctionDef) -> dict[str, list[int]]:

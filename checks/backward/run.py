@@ -25,7 +25,7 @@ class Runner:
         for statement in program.statements:
             self._exec(statement, namespace)
         self.values = {name: namespace[name] for name in program.names}
-        self._base = namespace
+        self._base, self._base_values = namespace, dict(self.values)  # the values to restore after every probe
 
     def _exec(self, statement, namespace: dict) -> None:
         self.statements_run += 1
@@ -33,27 +33,35 @@ class Runner:
 
     def value_of(self, statement, changed: Mapping[str, object]) -> object:
         """The target of one statement run with `changed` values (the rest as at the inputs)."""
-        namespace = dict(self._base)
+        namespace = self._base
         namespace.update(changed)
-        self._exec(statement, namespace)
-        return namespace[statement.target]
+        try:
+            self._exec(statement, namespace)
+            return namespace[statement.target]
+        finally:
+            self._restore()
 
     def loss(self, changed: Mapping[str, object], only_in: int | None = None) -> object:
         """The loss with `changed` values; with `only_in`, the change reaches statement `only_in` and nothing else."""
-        namespace = dict(self._base)
-        dirty: set[str] = set()
-        if only_in is None:
-            namespace.update(changed)
-            dirty.update(changed)
-        for statement in self.program.statements:
-            if statement.index == only_in:
-                original = {name: namespace[name] for name in changed}
+        namespace, dirty = self._base, set(changed) if only_in is None else set()
+        try:
+            if only_in is None:
                 namespace.update(changed)
-                self._exec(statement, namespace)
-                namespace.update(original)
-            elif statement.reads & dirty:
-                self._exec(statement, namespace)
-            else:
-                continue
-            dirty.add(statement.target)
-        return namespace[self.program.loss]
+            for statement in self.program.statements:
+                if statement.index == only_in:
+                    namespace.update(changed)
+                    self._exec(statement, namespace)
+                    namespace.update({name: self._base_values[name] for name in changed})
+                elif statement.reads & dirty:
+                    self._exec(statement, namespace)
+                else:
+                    continue
+                dirty.add(statement.target)
+            return namespace[self.program.loss]
+        finally:
+            self._restore()
+
+    def _restore(self) -> None:
+        """Every forward name back to its value at the inputs. One namespace serves every probe: copying it per
+        probe (the module's globals with it) costs more than the statements a probe runs."""
+        self._base.update(self._base_values)

@@ -32,23 +32,20 @@ def statement_safety(runner: Runner, seed: int) -> dict[int, Safety]:
     namespace.update({p: _complexified(runner.values[p], rng) for p in program.params})
     verdicts = {}
     for statement in program.statements:
-        recorder = Recorder()
-        local = dict(namespace)
-        local.update({name: recorder.wrap(namespace[name]) for name in statement.reads})
+        recorder, target = Recorder(), statement.target
+        plain = {name: namespace[name] for name in statement.reads}
+        namespace.update({name: recorder.wrap(value) for name, value in plain.items()})  # tracked while it runs
         runner.statements_run += 1
-        recorder.call(statement.run, local)  # the person's own statement, compiled from their file
+        recorder.call(statement.run, namespace)  # the person's own statement, compiled from their file
         verdicts[statement.index] = recorder.verdict()
-        value = recorder.unwrap(local.get(statement.target)) if statement.target in local else None
-        namespace[statement.target] = runner.values[statement.target] if value is None else value
+        value = recorder.unwrap(namespace[target]) if target in namespace else None
+        namespace.update(plain)
+        namespace[target] = runner.values[target] if value is None else value
     return verdicts
 
 
 def unsafe_statement(program: Program, name: str, verdicts: dict[int, Safety]):
     """The first statement downstream of `name` that is not complex-safe, with its Safety; None when all are."""
-    dirty = {name}
-    for statement in program.statements:
-        if statement.reads & dirty:
-            dirty.add(statement.target)
-            if not verdicts[statement.index].safe:
-                return statement, verdicts[statement.index]
-    return None
+    below = program.downstream(name)
+    return next(((s, verdicts[s.index]) for s in program.statements
+                 if not verdicts[s.index].safe and s.target in below), None)

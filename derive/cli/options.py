@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 
-from derive.notation import MAX_CLASSES
+from derive.limits import MAX_CLASSES  # not derive.notation: the parser must not import SymPy
 
 __all__ = ["add_scale_options", "add_network_options", "add_seed_option", "parse_classes", "parse_sizes",
            "parse_seed", "whole_number", "OUTPUTS", "COSTS", "network_options", "classes_of"]
