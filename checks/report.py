@@ -35,6 +35,7 @@ class TensorResult:
     step: float = 0.0
     where: str = ""
     spread: bool = False
+    bound: bool = False  # error is an upper bound (a passing joint probe), not an estimate
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,17 @@ class Report:
     evaluations: int = 0
     notes: tuple[str, ...] = ()
     labels: tuple[str, str, str] = ("tensor", "analytic", "numeric")
+    bound: bool = False  # error is an upper bound (a passing joint probe), not an estimate
+    state: str = ""  # "not-differentiable" when the loss has a kink at the point; else from passed
+
+    @property
+    def verdict(self) -> str:
+        """'passed', 'failed', or 'not-differentiable' (the loss has a kink here: neither right nor wrong)."""
+        return self.state or ("passed" if self.passed else "failed")
+
+    @property
+    def inconclusive(self) -> bool:
+        return self.verdict == "not-differentiable"
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -73,8 +85,8 @@ class Report:
         return tuple(finding.id for finding in self.mistakes)
 
     def _headline(self) -> str:
-        verdict = "PASSED" if self.passed else "FAILED"
-        return (f"{self.title}: {verdict}  normwise relative error {self.error:.2e} "
+        verdict = {"passed": "PASSED", "failed": "FAILED"}.get(self.verdict, "NOT DIFFERENTIABLE HERE")
+        return (f"{self.title}: {verdict}  normwise relative error {'< ' if self.bound else ''}{self.error:.2e} "
                 f"(tolerance rtol {self.rtol:.0e} + atol {self.atol:.0e})")
 
     def _method_line(self) -> str:
@@ -82,7 +94,8 @@ class Report:
         return line + (f", {self.evaluations} loss evaluations" if self.evaluations else "")
 
     def _tensor_rows(self) -> list[list[str]]:
-        return [[t.name, str(t.shape), f"{t.error:.2e}", "ok" if t.passed else "WRONG", t.where] for t in self.tensors]
+        return [[t.name, str(t.shape), f"{'< ' if t.bound else ''}{t.error:.2e}", _tensor_verdict(t, self.inconclusive),
+                 t.where] for t in self.tensors]
 
     def _entry_rows(self) -> list[list[str]]:
         return [[e.tensor, str(e.index), f"{e.analytic + 0.0:.12g}", f"{e.numeric + 0.0:.12g}", f"{e.difference:.3g}",
@@ -101,7 +114,7 @@ class Report:
         if self.mistakes:
             parts += ["", "suspected mistakes"]
             parts += [f"  [{m.id}] {m.message}\n      evidence: {m.evidence}" for m in self.mistakes]
-        elif not self.passed:
+        elif not self.passed and not self.inconclusive:
             parts += ["", "suspected mistakes: none from the catalogue fits"]
         parts += [f"note: {note}" for note in self.notes]
         return "\n".join(parts)
@@ -119,13 +132,17 @@ class Report:
         for m in self.mistakes:
             yield Text.assemble((f"[{m.id}] ", "bold magenta"), m.message)
             yield Text(f"    evidence: {m.evidence}", style="dim")
-        if not self.mistakes and not self.passed:
+        if not self.mistakes and not self.passed and not self.inconclusive:
             yield Text("suspected mistakes: none from the catalogue fits", style="yellow")
         for note in self.notes:
             yield Text(f"note: {note}", style="italic")
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
         return mimebundle(self)
+
+
+def _tensor_verdict(result: TensorResult, inconclusive: bool) -> str:
+    return "ok" if result.passed else ("kink" if inconclusive else "WRONG")
 
 
 def mimebundle(renderable) -> dict[str, str]:
