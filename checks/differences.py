@@ -116,12 +116,14 @@ def _complex_step(loss: Loss, work: Workspace, probe: Probe, h: float) -> float:
 
 def central(loss: Loss, work: Workspace, probe: Probe, h: float) -> float:
     """(L(p + h v) - L(p - h v)) / 2h: error O(h^2) plus rounding eps |L| / h. Works on either workspace."""
-    if work.complex_step:  # the real part of a complex workspace is the unperturbed point: shift it, then restore
-        return _central_on_complex(loss, work, probe, h)
-    return (work.evaluate(loss, probe, h).real - work.evaluate(loss, probe, -h).real) / (2 * h)
+    plus, minus = _pair(loss, work, probe, h)
+    return (plus - minus) / (2 * h)
 
 
-def _central_on_complex(loss: Loss, work: Workspace, probe: Probe, h: float) -> float:
+def _pair(loss: Loss, work: Workspace, probe: Probe, h: float) -> tuple[float, float]:
+    """L(p + h v) and L(p - h v), real parts (on a complex workspace the real part is shifted, then restored)."""
+    if not work.complex_step:
+        return work.evaluate(loss, probe, h).real, work.evaluate(loss, probe, -h).real
     values = []
     for sign in (1, -1):
         for part in probe:
@@ -131,7 +133,7 @@ def _central_on_complex(loss: Loss, work: Workspace, probe: Probe, h: float) -> 
         finally:
             for part in probe:
                 work.flats[part.tensor].real[part.start:part.stop] = work.originals[part.tensor][part.start:part.stop]
-    return (values[0] - values[1]) / (2 * h)
+    return values[0], values[1]
 
 
 def richardson_tableau(loss: Loss, work: Workspace, probe: Probe, h: float) -> tuple[float, float]:
@@ -167,16 +169,16 @@ def directional(loss: Loss, work: Workspace, probe: Probe, method: str, step: fl
     return _METHOD_FUNCTIONS[method](loss, work, probe, step)
 
 
-def kink(loss: Loss, work: Workspace, probe: Probe, derivative: float, h: float, value: float,
-         low_precision: bool = False) -> float:
-    """How far the loss is from smooth within h of p along the probe: 0 when smooth, else max |c - D| (> 0).
+def kink(loss: Loss, work: Workspace, probe: Probe, h: float, value: float, low_precision: bool = False) -> float:
+    """How far the loss is from smooth within h of p along the probe: 0 when smooth, else the slope jump seen (> 0).
 
-    For a smooth loss the central differences c(h) and c(h/2) miss the derivative D by C h^2 and C h^2 / 4, so
-    (c(h) - D) - 4 (c(h/2) - D) is rounding only. A kink within h breaks that ratio: at the kink itself c(h) = c(h/2)
-    = the mean of the one-sided slopes, which differs from D by half the jump.
+    The second difference s(h) = (L(p + h v) - 2 L(p) + L(p - h v)) / h is h L'' for a smooth loss, so
+    s(h) - 2 s(h/2) is rounding only. At a kink s(h) is the jump of the slope, whatever h: then s(h) - 2 s(h/2) is
+    about -jump. (A central difference cannot see a kink at p: it returns the mean of the two one-sided slopes.)
     """
-    c1, c2 = central(loss, work, probe, h), central(loss, work, probe, h / 2)
+    seconds = [(plus - 2 * value + minus) / step for plus, minus, step in
+               (_pair(loss, work, probe, step) + (step,) for step in (h, h / 2))]
     eps = float(np.finfo(np.float32 if low_precision else np.float64).eps)
     rounding = 1e3 * eps * max(abs(value), 1e-300) / h
-    gap = abs((c1 - derivative) - 4 * (c2 - derivative))
-    return max(abs(c1 - derivative), abs(c2 - derivative)) if gap > 0.1 * abs(c1 - derivative) + rounding else 0.0
+    gap = abs(seconds[0] - 2 * seconds[1])
+    return max(map(abs, seconds)) if gap > 0.1 * abs(seconds[0]) + rounding else 0.0

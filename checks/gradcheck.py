@@ -265,7 +265,7 @@ def _sweep(setup: _Setup, rng) -> tuple[list[Evidence], list[TensorResult], list
             probe, row = single(t, 0, setup.params[t].size, directions[0]), 0
         if not result.passed and _kink_explains(setup, t, probe, item, row):
             kinked.add(setup.names[t])
-            result = replace(result, where="not differentiable here along this tensor")
+            result = replace(result, where="not differentiable here along this tensor", kinked=True)
         elif not result.passed and not setup.full:
             entries, where, spread = _localize_tensor(setup, t, item, directions)
             result = replace(result, where=where, spread=spread)
@@ -280,10 +280,10 @@ def _kink_explains(setup: _Setup, t: int, probe, item: Evidence, row: int) -> bo
     """Whether a kink within the central step along `probe` explains the tensor's disagreement on that probe."""
     if not setup.piecewise:
         return False
-    low = setup.tol.rtol >= 1e-5 and setup.params[t].dtype != np.float64
+    low = dtype_family([p.dtype for p in setup.params]) == "float32"
     h = setup.steps[t] if setup.method != "complex" else default_step("central", tensor_scale(setup.params, t), low)
     numeric, analytic = float(item.numeric[row]), float(item.analytic[row])
-    effect = kink(setup.loss, setup.work, probe, numeric, h, setup.value, low)
+    effect = kink(setup.loss, setup.work, probe, h, setup.value, low)
     return effect > 0 and abs(analytic - numeric) <= 4 * effect + setup.tol.rtol * abs(numeric) + setup.tol.atol
 
 
@@ -439,6 +439,6 @@ def _report(setup: _Setup, evidence: list[Evidence], results: list[TensorResult]
 
 def _kink_note(setup: _Setup, kinked: set[str]) -> str:
     names = ", ".join(n for n in setup.names if n in kinked)
-    return (f"the loss is not differentiable at this point: the probes of {names} cross a kink (a central difference "
-            "and the derivative disagree far beyond their error), so the gradient there is neither confirmed nor "
-            "blamed; try another seed or another point")
+    return (f"the loss is not differentiable at this point: the probes of {names} cross a kink (the slopes on its two "
+            "sides differ far beyond rounding), so the gradient there is neither confirmed nor blamed; try another "
+            "seed or another point")

@@ -36,6 +36,7 @@ class TensorResult:
     where: str = ""
     spread: bool = False
     bound: bool = False  # error is an upper bound (a passing joint probe), not an estimate
+    kinked: bool = False  # its probes cross a kink of the loss: neither right nor wrong
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,8 @@ class Report:
         return line + (f", {self.evaluations} loss evaluations" if self.evaluations else "")
 
     def _tensor_rows(self) -> list[list[str]]:
-        return [[t.name, str(t.shape), f"{'< ' if t.bound else ''}{t.error:.2e}", _tensor_verdict(t, self.inconclusive),
-                 t.where] for t in self.tensors]
+        return [[t.name, str(t.shape), f"{'< ' if t.bound else ''}{t.error:.2e}", _tensor_verdict(t), t.where]
+                for t in self.tensors]
 
     def _entry_rows(self) -> list[list[str]]:
         return [[e.tensor, str(e.index), f"{e.analytic + 0.0:.12g}", f"{e.numeric + 0.0:.12g}", f"{e.difference:.3g}",
@@ -141,8 +142,8 @@ class Report:
         return mimebundle(self)
 
 
-def _tensor_verdict(result: TensorResult, inconclusive: bool) -> str:
-    return "ok" if result.passed else ("kink" if inconclusive else "WRONG")
+def _tensor_verdict(result: TensorResult) -> str:
+    return "ok" if result.passed else ("kink" if result.kinked else "WRONG")
 
 
 def mimebundle(renderable) -> dict[str, str]:

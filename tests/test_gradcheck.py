@@ -262,3 +262,87 @@ def test_localize_finds_planted_entries_by_bisection():
     assert sorted(found.entries) == [137, 801]
     assert not found.spread
     assert len(calls) <= 2 * 2 * 10  # two directions, two descents of log2(1000) levels
+
+
+# --- a relu network, placed at a kink -------------------------------------------------------------------------------
+
+def _relu_problem(at_kink: bool, w2_factor: float = 1.0, relu=lambda z: np.maximum(0, z)):
+    rng = np.random.default_rng(3)
+    x, labels = rng.normal(size=(4, 6)), rng.integers(3, size=6)
+    y = np.eye(3)[:, labels]
+    params = [rng.normal(size=(5, 4)), rng.normal(size=(5, 1)), rng.normal(size=(3, 5)), rng.normal(size=(3, 1))]
+    if at_kink:  # unit 2 of example 0 gets pre-activation exactly 0
+        params[1][2, 0] = -(params[0] @ x)[2, 0]
+
+    def forward(p):
+        z1 = p[0] @ x + p[1]
+        a1 = relu(z1)
+        z2 = p[2] @ a1 + p[3]
+        shifted = z2 - np.max(z2, axis=0, keepdims=True)
+        return z1, a1, shifted - np.log(np.sum(np.exp(shifted), axis=0, keepdims=True))
+
+    def loss(p):
+        return -np.sum(y * forward(p)[2]) / x.shape[1]
+
+    def grad(p):
+        z1, a1, log_probs = forward(p)
+        d2 = (np.exp(log_probs) - y) / x.shape[1]
+        d1 = (p[2].T @ d2) * (z1 > 0)
+        return [d1 @ x.T, d1.sum(axis=1, keepdims=True), w2_factor * d2 @ a1.T, d2.sum(axis=1, keepdims=True)]
+
+    return loss, grad, params
+
+
+@pytest.mark.parametrize("mode", ["full", "fast"])
+@pytest.mark.parametrize("relu", [lambda z: np.maximum(0, z), lambda z: z * (z > 0)])
+def test_a_relu_network_at_a_kink_is_not_differentiable_there_never_wrong(mode, relu):
+    report = gradcheck(*_relu_problem(at_kink=True, relu=relu), mode=mode)
+    assert report.verdict == "not-differentiable" and report.inconclusive and not report.passed, str(report)
+    assert {t.name for t in report.tensors if not t.passed} == {"W1", "b1"}
+    assert "the loss is not differentiable at this point: the probes of W1, b1 cross a kink" in str(report)
+    assert "try another seed or another point" in str(report)
+    assert report.mistakes == () and "NOT DIFFERENTIABLE HERE" in str(report)
+
+
+@pytest.mark.parametrize("mode", ["full", "fast"])
+def test_a_relu_network_away_from_kinks_passes_by_complex_step(mode):
+    report = gradcheck(*_relu_problem(at_kink=False), mode=mode)
+    assert report.passed and report.verdict == "passed", str(report)
+    assert report.method == "complex step"
+
+
+@pytest.mark.parametrize("mode", ["full", "fast"])
+def test_a_wrong_tensor_elsewhere_is_still_wrong_at_a_kink(mode):
+    report = gradcheck(*_relu_problem(at_kink=True, w2_factor=2.0), mode=mode)
+    assert report.verdict == "failed", str(report)
+    assert [t.name for t in report.tensors if not t.passed and not t.kinked] == ["W2"]
+    assert [t.name for t in report.tensors if t.kinked] == ["W1", "b1"]
+    assert report.ids == ("scale",)
+
+
+RELU_FILE = """
+import numpy as np
+
+rng = np.random.default_rng(3)
+x = rng.normal(size=(4, 6))
+params = [rng.normal(size=(5, 4)), rng.normal(size=(5, 1))]
+params[1][2, 0] = -(params[0] @ x)[2, 0]  # a pre-activation exactly at the kink
+
+
+def loss(p):
+    return 3 * np.sum(np.maximum(0, p[0] @ x + p[1]))
+
+
+def grad(p):
+    mask = 3.0 * (p[0] @ x + p[1] > 0)
+    return [mask @ x.T, mask.sum(axis=1, keepdims=True)]
+"""
+
+
+def test_the_cli_exits_2_at_a_kink_and_names_it(tmp_path, capsys):
+    from derive.cli import main
+
+    source = tmp_path / "relu_at_kink.py"
+    source.write_text(RELU_FILE)
+    assert main(["gradcheck", str(source)]) == 2
+    assert "NOT DIFFERENTIABLE HERE" in capsys.readouterr().out

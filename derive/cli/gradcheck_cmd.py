@@ -9,7 +9,8 @@ from pathlib import Path
 from derive.cli.options import parse_classes, parse_seed
 from derive.errors import UsageError
 
-HELP = "check the hand-written gradient in FILE.py (its loss, grad and params); exit 0 if right, 1 if wrong"
+HELP = ("check the hand-written gradient in FILE.py (its loss, grad and params); exit 0 if right, 1 if wrong, 2 if the "
+        "loss is not differentiable at the point")
 
 __all__ = ["HELP", "add_arguments", "run"]
 
@@ -116,4 +117,4 @@ def run(args, out) -> int:
     except BaseException as error:  # raised inside the person's loss or grad, sys.exit() included
         raise UsageError(f"{path}: calling {args.loss}/{args.grad} raised {_one_line(error)}") from None
     Console(file=out).print(report)
-    return 0 if report.passed else 1
+    return 0 if report.passed else (2 if report.inconclusive else 1)  # a kink: no verdict on the gradient
