@@ -284,10 +284,16 @@ class Tracked(NDArrayOperatorsMixin):
         return value
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        args, kwargs = _unwrap(inputs), _unwrap(kwargs)
-        if any(_is_complex(a) for a in args):
-            _judge_ufunc(self.recorder, ufunc, method, args, kwargs)
-        return self._wrap(getattr(ufunc, method)(*args, **kwargs))
+        args = tuple(a.array if type(a) is Tracked else a for a in inputs)
+        if kwargs:
+            kwargs = _unwrap(kwargs)
+        if method != "__call__" or ufunc.__name__ not in _HOLOMORPHIC_UFUNCS:  # the common case costs one lookup
+            if any(_is_complex(a) for a in args):
+                _judge_ufunc(self.recorder, ufunc, method, args, kwargs)
+        result = getattr(ufunc, method)(*args, **kwargs)
+        if type(result) is np.ndarray and result.dtype.kind == "c":
+            return Tracked(result, self.recorder)
+        return self._wrap(result)
 
     def __array_function__(self, func, types, args, kwargs):
         args, kwargs = _unwrap(args), _unwrap(kwargs)

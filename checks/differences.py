@@ -58,8 +58,9 @@ def scalar(value: object) -> complex:
 
 def tensor_scale(params: Sequence[Array], tensor: int) -> float:
     """The typical size of the entries of one tensor (root mean square), falling back to all parameters, then 1."""
-    for array in (params[tensor], np.concatenate([np.ravel(p) for p in params])):
-        rms = float(np.sqrt(np.mean(np.abs(array) ** 2))) if np.size(array) else 0.0
+    for arrays in ([params[tensor]], params):
+        size = sum(np.size(a) for a in arrays)
+        rms = float(np.sqrt(sum(abs(np.vdot(a, a)) for a in arrays) / size)) if size else 0.0
         if rms > 0 and np.isfinite(rms):
             return rms
     return 1.0
@@ -100,6 +101,11 @@ class Workspace:
             return scalar(loss(list(self.arrays)))
         finally:
             self.restore(probe)
+
+    def clear(self) -> None:
+        """Back to the unperturbed point after joint probes, which write every imaginary part."""
+        for flat in self.flats:
+            flat.imag[:] = 0
 
     def restore(self, probe: Probe) -> None:
         for part in probe:

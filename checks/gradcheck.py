@@ -31,6 +31,7 @@ Array = np.ndarray
 _FULL_UP_TO = 1000  # mode="auto" sweeps every coordinate up to this many parameters, probes beyond
 _LOCALIZE_DIRECTIONS = 2  # root directions reused for bisection: two, so one unlucky small v_i cannot hide an entry
 _ONE = np.ones(1)
+_EPS = {"float64": float(np.finfo(np.float64).eps), "float32": float(np.finfo(np.float32).eps)}
 _METHOD_NAMES = {"complex": "complex step", "central": "central differences", "richardson": "Richardson extrapolation"}
 
 
@@ -131,6 +132,7 @@ class _Method:
     w: Array | None = None  # the joint probes' tensor weights, threshold scale and step
     c: float = 0.0
     h: float = 0.0
+    norms: list[float] | None = None
 
 
 def _choose_method(method: str, loss: Callable, arrays: list[Array], grads: list[Array], family: str,
@@ -139,12 +141,13 @@ def _choose_method(method: str, loss: Callable, arrays: list[Array], grads: list
     if method not in ("auto", "complex"):
         return _Method(method, "", Workspace(arrays, False), _real_value(loss, arrays), True)
     work = Workspace(arrays, True)
-    w, c = joint.weights(grads, tol)
+    norms = [float(np.sqrt(np.vdot(g, g))) for g in grads]
+    w, c = joint.weights(norms, tol)
     h = default_step("complex", _overall_scale(arrays), family == "float32")
     first, safety = joint.measure(loss, work, grads, w, seed, 0, h, tracked=True)
     if safety.safe and np.isfinite(first.numeric) and np.isfinite(first.value):
         _check_value(first.value)
-        return _Method("complex", "", work, first.value, bool(safety.branches), first, w, c, h)
+        return _Method("complex", "", work, first.value, bool(safety.branches), first, w, c, h, norms)
     value = _real_value(loss, arrays)  # a loss that fails at real input too is the caller's error, raised here
     reason = safety.reason if not safety.safe else "L(p + ih v) is not finite"
     if method == "complex":
@@ -339,13 +342,15 @@ def gradcheck(
     tol = _tolerance(family, chosen.name, rtol, atol)
     _warn_low_precision(family, tol)
     full = mode == "full" or (mode == "auto" and sum(a.size for a in arrays) <= _FULL_UP_TO)
+    if chosen.first is not None and not full and not shape_transposed:
+        largest = _joint_residual(counted, chosen, grads, seed, family)
+        if largest is not None:
+            return _bounded_report(counted, chosen, family, largest, names, arrays, tol)
+    if chosen.work.complex_step:
+        chosen.work.clear()  # the joint probes leave their imaginary parts behind
     steps = _steps(counted, chosen, step, arrays, family, seed)
     setup = _Setup(counted, chosen.work, arrays, grads, names, chosen.name, steps, tol, probes, max_entries, full,
                    shape_transposed, chosen.note, batch_size, classes, chosen.value, chosen.piecewise, seed)
-    if chosen.first is not None and not full and not shape_transposed:
-        largest = _joint_residual(setup, chosen, family)
-        if largest is not None:
-            return _bounded_report(setup, chosen, family, largest)
     return _report(setup, *_sweep(setup, np.random.default_rng(seed)))
 
 
@@ -361,36 +366,36 @@ def _steps(loss: Callable, chosen: _Method, step: float | None, arrays: list[Arr
                             tensor_scale(arrays, t), low) for t, a in enumerate(arrays)]
 
 
-def _joint_residual(setup: _Setup, chosen: _Method, family: str) -> float | None:
+def _joint_residual(loss: _Counted, chosen: _Method, grads: list[Array], seed: int, family: str) -> float | None:
     """The largest |residual| of the joint probes when every one is within rule.ratio x c; None at the first that is
     not (the check then attributes the error tensor by tensor)."""
     rule, measure, largest = JOINT[family], chosen.first, 0.0
     for index in range(rule.probes):
         if index:
-            measure = joint.measure(setup.loss, setup.work, setup.grads, chosen.w, setup.seed, index, chosen.h)[0]
+            measure = joint.measure(loss, chosen.work, grads, chosen.w, seed, index, chosen.h)[0]
         if not abs(measure.residual) <= rule.ratio * chosen.c:
             return None
         largest = max(largest, abs(measure.residual))
     return largest
 
 
-def _bounded_report(setup: _Setup, chosen: _Method, family: str, largest: float) -> Report:
+def _bounded_report(loss: _Counted, chosen: _Method, family: str, largest: float, names: list[str],
+                    params: list[Array], tol: Tolerance) -> Report:
     """A passing joint check. The residuals are N(0, s^2) with s >= w_t ||e_t||, and all k of them fall below ratio x s
     with probability <= false_pass; so ||e_t|| < largest / (ratio w_t) with probability >= 1 - false_pass, for every
     tensor at once. That bound (at most the tolerance, since largest <= ratio c) is what the report shows."""
     rule, results = JOINT[family], []
-    for name, p, g, w in zip(setup.names, setup.params, setup.grads, chosen.w):
-        norm = float(np.linalg.norm(g))
-        limit = max(largest / (rule.ratio * float(w)), float(np.finfo(g.dtype).eps) * norm)
+    eps = _EPS[family]
+    for name, p, norm, w in zip(names, params, chosen.norms, chosen.w):
+        limit = max(largest / (rule.ratio * float(w)), eps * norm)
         results.append(TensorResult(name, p.shape, limit / norm if norm else np.inf, limit, norm, True, chosen.h,
                                     bound=True))
-    size = sum(p.size for p in setup.params)
+    size = sum(p.size for p in params)
     note = (f"fast mode: {rule.probes} joint Gaussian probes over all {size:,} parameters; every error shown is an "
             f"upper bound that holds with probability >= 1 - {rule.false_pass:.1e} (a gradient beyond its tolerance "
             f"in any tensor passes with at most that probability)")
     return Report("gradient check", True, _overall(results), tuple(results), (), (), _METHOD_NAMES["complex"],
-                  chosen.h, f"fast ({rule.probes} joint probes)", setup.tol.rtol, setup.tol.atol, setup.loss.count,
-                  tuple(n for n in (setup.method_note, note) if n), bound=True)
+                  chosen.h, f"fast ({rule.probes} joint probes)", tol.rtol, tol.atol, loss.count, (note,), bound=True)
 
 
 def _names(names: Sequence[str] | None, arrays: list[Array], single: bool) -> list[str]:
