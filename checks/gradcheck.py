@@ -129,25 +129,40 @@ class _Method:
     value: float
     piecewise: bool
     first: joint.Measure | None = None
-    w: Array | None = None  # the joint probes' tensor weights, threshold scale and step
-    c: float = 0.0
-    h: float = 0.0
-    norms: list[float] | None = None
+    plan: _Plan | None = None
 
 
-def _choose_method(method: str, loss: Callable, arrays: list[Array], grads: list[Array], family: str,
-                   seed: int, tol: Tolerance) -> _Method:
-    """Complex step when the tracked first joint probe finds the loss complex-safe; else Richardson, with a note."""
-    if method not in ("auto", "complex"):
-        return _Method(method, "", Workspace(arrays, False), _real_value(loss, arrays), True)
-    work = Workspace(arrays, True)
-    norms = [float(np.sqrt(np.vdot(g, g))) for g in grads]
+@dataclass(frozen=True)
+class _Plan:
+    """The joint probes, prepared while the gradient is at hand: norms, weights, threshold scale, step, u . g."""
+
+    norms: list[float]
+    w: Array
+    c: float
+    h: float
+    sides: list[float]
+    rng: np.random.Generator
+    states: list
+
+
+def _plan(grads: list[Array], arrays: list[Array], family: str, seed: int, tol: Tolerance, count: int) -> _Plan:
+    norms = [float(np.sqrt(abs(np.vdot(g, g)))) for g in grads]
     w, c = joint.weights(norms, tol)
     h = default_step("complex", _overall_scale(arrays), family == "float32")
-    first, safety = joint.measure(loss, work, grads, w, seed, 0, h, tracked=True)
+    rng = np.random.default_rng([seed, 7919])
+    sides, states = joint.analytic(grads, w, rng, count)
+    return _Plan(norms, w, c, h, sides, rng, states)
+
+
+def _choose_method(method: str, loss: Callable, arrays: list[Array], plan: _Plan | None) -> _Method:
+    """Complex step when the tracked first joint probe finds the loss complex-safe; else Richardson, with a note."""
+    if plan is None:
+        return _Method(method, "", Workspace(arrays, False), _real_value(loss, arrays), True)
+    work = Workspace(arrays, True)
+    first, safety = joint.measure(loss, work, plan.sides[0], plan.w, plan.rng, plan.states[0], plan.h, tracked=True)
     if safety.safe and np.isfinite(first.numeric) and np.isfinite(first.value):
         _check_value(first.value)
-        return _Method("complex", "", work, first.value, bool(safety.branches), first, w, c, h, norms)
+        return _Method("complex", "", work, first.value, bool(safety.branches), first, plan)
     value = _real_value(loss, arrays)  # a loss that fails at real input too is the caller's error, raised here
     reason = safety.reason if not safety.safe else "L(p + ih v) is not finite"
     if method == "complex":
@@ -338,16 +353,25 @@ def gradcheck(
     counted = _Counted((lambda p: loss(p[0])) if single_array else loss)
     grads, shape_transposed = _gradients(grad, arrays, single_array, names)
     family = dtype_family([a.dtype for a in arrays])
-    chosen = _choose_method(method, counted, arrays, grads, family, seed, _tolerance(family, "complex", rtol, atol))
+    full = mode == "full" or (mode == "auto" and sum(a.size for a in arrays) <= _FULL_UP_TO)
+    plan = None
+    if method in ("auto", "complex"):
+        joint_stage = not full and not shape_transposed  # else the first probe only decides complex safety
+        plan = _plan(grads, arrays, family, seed, _tolerance(family, "complex", rtol, atol),
+                     JOINT[family].probes if joint_stage else 1)
+        if joint_stage:
+            grads = None  # let go while the loss runs (peak memory); asked for again only if a probe fails
+    chosen = _choose_method(method, counted, arrays, plan)
     tol = _tolerance(family, chosen.name, rtol, atol)
     _warn_low_precision(family, tol)
-    full = mode == "full" or (mode == "auto" and sum(a.size for a in arrays) <= _FULL_UP_TO)
-    if chosen.first is not None and not full and not shape_transposed:
-        largest = _joint_residual(counted, chosen, grads, seed, family)
+    if chosen.first is not None and grads is None:
+        largest = _joint_residual(counted, chosen, family)
         if largest is not None:
             return _bounded_report(counted, chosen, family, largest, names, arrays, tol)
     if chosen.work.complex_step:
         chosen.work.clear()  # the joint probes leave their imaginary parts behind
+    if grads is None:
+        grads, shape_transposed = _gradients(grad, arrays, single_array, names)
     steps = _steps(counted, chosen, step, arrays, family, seed)
     setup = _Setup(counted, chosen.work, arrays, grads, names, chosen.name, steps, tol, probes, max_entries, full,
                    shape_transposed, chosen.note, batch_size, classes, chosen.value, chosen.piecewise, seed)
@@ -366,14 +390,16 @@ def _steps(loss: Callable, chosen: _Method, step: float | None, arrays: list[Arr
                             tensor_scale(arrays, t), low) for t, a in enumerate(arrays)]
 
 
-def _joint_residual(loss: _Counted, chosen: _Method, grads: list[Array], seed: int, family: str) -> float | None:
+def _joint_residual(loss: _Counted, chosen: _Method, family: str) -> float | None:
     """The largest |residual| of the joint probes when every one is within rule.ratio x c; None at the first that is
     not (the check then attributes the error tensor by tensor)."""
     rule, measure, largest = JOINT[family], chosen.first, 0.0
     for index in range(rule.probes):
         if index:
-            measure = joint.measure(loss, chosen.work, grads, chosen.w, seed, index, chosen.h)[0]
-        if not abs(measure.residual) <= rule.ratio * chosen.c:
+            plan = chosen.plan
+            measure = joint.measure(loss, chosen.work, plan.sides[index], plan.w, plan.rng, plan.states[index],
+                                    plan.h)[0]
+        if not abs(measure.residual) <= rule.ratio * chosen.plan.c:
             return None
         largest = max(largest, abs(measure.residual))
     return largest
@@ -386,16 +412,17 @@ def _bounded_report(loss: _Counted, chosen: _Method, family: str, largest: float
     tensor at once. That bound (at most the tolerance, since largest <= ratio c) is what the report shows."""
     rule, results = JOINT[family], []
     eps = _EPS[family]
-    for name, p, norm, w in zip(names, params, chosen.norms, chosen.w):
+    plan = chosen.plan
+    for name, p, norm, w in zip(names, params, plan.norms, plan.w):
         limit = max(largest / (rule.ratio * float(w)), eps * norm)
-        results.append(TensorResult(name, p.shape, limit / norm if norm else np.inf, limit, norm, True, chosen.h,
+        results.append(TensorResult(name, p.shape, limit / norm if norm else np.inf, limit, norm, True, plan.h,
                                     bound=True))
     size = sum(p.size for p in params)
     note = (f"fast mode: {rule.probes} joint Gaussian probes over all {size:,} parameters; every error shown is an "
             f"upper bound that holds with probability >= 1 - {rule.false_pass:.1e} (a gradient beyond its tolerance "
             f"in any tensor passes with at most that probability)")
     return Report("gradient check", True, _overall(results), tuple(results), (), (), _METHOD_NAMES["complex"],
-                  chosen.h, f"fast ({rule.probes} joint probes)", tol.rtol, tol.atol, loss.count, (note,), bound=True)
+                  plan.h, f"fast ({rule.probes} joint probes)", tol.rtol, tol.atol, loss.count, (note,), bound=True)
 
 
 def _names(names: Sequence[str] | None, arrays: list[Array], single: bool) -> list[str]:

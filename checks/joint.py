@@ -22,14 +22,14 @@ from checks.complex_safety import Safety, probe
 from checks.differences import Part, Probe, Workspace, scalar
 from checks.tolerances import Tolerance
 
-__all__ = ["Measure", "weights", "measure", "direction"]
+__all__ = ["Measure", "weights", "analytic", "measure", "direction"]
 
 Array = np.ndarray
 
 
 @dataclass(frozen=True)
 class Measure:
-    """One joint probe: u . g (analytic), D_u L (numeric), the loss value at p and the weighted threshold scale c."""
+    """One joint probe: u . g (analytic), D_u L (numeric) and the loss value at p."""
 
     analytic: float
     numeric: float
@@ -47,45 +47,66 @@ def weights(norms: Sequence[float], tol: Tolerance) -> tuple[Array, float]:
     return c / limits, c
 
 
-def _stream(seed: int, index: int) -> np.random.Generator:
-    return np.random.default_rng([seed, 7919, index])  # one stream per probe, so a probe can be drawn again
+def _replay(rng: np.random.Generator, state: dict) -> np.random.Generator:
+    rng.bit_generator.state = state  # a probe is drawn again from its starting state: no generator per probe
+    return rng
 
 
 _SPREAD = float(np.sqrt(12.0))  # U[-1/2, 1/2) times sqrt(12) has variance 1
+_CHUNK = 1 << 16  # entries drawn at a time: the directions never take more memory than this
 
 
-def _draw(rng: np.random.Generator, size: int) -> Array:
-    """U[-1/2, 1/2) in float64 (a float32 grid of 2^-24 would shift r by up to 2^-24 sum |a_i|: too coarse)."""
-    z = rng.random(size)
-    z -= 0.5
-    return z
+def _chunks(rng: np.random.Generator, size: int):
+    """(start, z) with z uniform on [-1/2, 1/2) in float64, chunk by chunk over `size` entries (the same numbers
+    however they are chunked; a float32 grid of 2^-24 would shift r by up to 2^-24 sum |a_i|: too coarse)."""
+    for start in range(0, size, _CHUNK):
+        z = rng.random(min(_CHUNK, size - start))
+        z -= 0.5
+        yield start, z
 
 
-def measure(loss: Callable, work: Workspace, grads: Sequence[Array], w: Array, seed: int, index: int, h: float,
+def analytic(grads: Sequence[Array], w: Array, rng: np.random.Generator, count: int) -> tuple[list[float], list]:
+    """u . g for `count` probes drawn one after the other by rng, chunk by chunk and never stored (so grads can be let
+    go after this); returns them and the generator state at the start of each probe."""
+    sides, states = [], []
+    for _ in range(count):
+        states.append(rng.bit_generator.state)
+        total = 0.0
+        for t, g in enumerate(grads):
+            flat, part = g.reshape(-1), 0.0
+            for start, z in _chunks(rng, flat.size):
+                part += float(np.dot(z, flat[start:start + z.size]))
+            total += _SPREAD * float(w[t]) * part
+        sides.append(total)
+    return sides, states
+
+
+def measure(loss: Callable, work: Workspace, side: float, w: Array, rng: np.random.Generator, state: dict, h: float,
             tracked: bool = False) -> tuple[Measure, Safety | None]:
-    """Probe `index`: write i h u into the workspace tensor by tensor (u . g summed on the way) and evaluate. Every
-    imaginary part is overwritten, so probes follow each other without clearing; work.clear() ends them.
+    """The probe starting at generator state `state` (analytic side `side`): write i h u into the workspace and
+    evaluate. Every imaginary part is
+    overwritten, so probes follow each other without clearing; work.clear() ends them.
 
     tracked: run the loss on tracked arrays (checks.complex_safety) and return the safety verdict too; the numeric
     value is then NaN when the loss raised.
     """
-    rng, analytic = _stream(seed, index), 0.0
-    for t, (flat, g) in enumerate(zip(work.flats, grads)):
-        z, weight = _draw(rng, flat.size), _SPREAD * float(w[t])
-        analytic += weight * float(np.dot(z, g.reshape(-1)))
-        np.multiply(z, h * weight, out=flat.imag, dtype=flat.imag.dtype)  # in the workspace's precision
+    rng = _replay(rng, state)
+    for t, flat in enumerate(work.flats):
+        scale = h * _SPREAD * float(w[t])
+        for start, z in _chunks(rng, flat.size):  # in the workspace's precision
+            np.multiply(z, scale, out=flat.imag[start:start + z.size], dtype=flat.imag.dtype)
     if tracked:
         value, safety = probe(loss, list(work.arrays))
         if value is None:
-            return Measure(analytic, float("nan"), float("nan")), safety
+            return Measure(side, float("nan"), float("nan")), safety
     else:
         value, safety = loss(list(work.arrays)), None
     value = scalar(value)
-    return Measure(analytic, value.imag / h, value.real), safety
+    return Measure(side, value.imag / h, value.real), safety
 
 
-def direction(work: Workspace, w: Array, seed: int, index: int) -> Probe:
-    """Probe `index` as a Probe (for the failure path: kink checks, central differences)."""
-    rng = _stream(seed, index)
-    return tuple(Part(t, 0, flat.size, _draw(rng, flat.size) * (_SPREAD * float(w[t])))
+def direction(work: Workspace, w: Array, rng: np.random.Generator, state: dict) -> Probe:
+    """The probe starting at `state` as a Probe (for the failure path: kink checks, central differences)."""
+    rng = _replay(rng, state)
+    return tuple(Part(t, 0, flat.size, np.concatenate([z for _, z in _chunks(rng, flat.size)]) * (_SPREAD * float(w[t])))
                  for t, flat in enumerate(work.flats))
