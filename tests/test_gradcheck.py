@@ -346,3 +346,89 @@ def test_the_cli_exits_2_at_a_kink_and_names_it(tmp_path, capsys):
     source.write_text(RELU_FILE)
     assert main(["gradcheck", str(source)]) == 2
     assert "NOT DIFFERENTIABLE HERE" in capsys.readouterr().out
+
+
+# --- joint probes, bounds, the fallback -------------------------------------------------------------------------------
+
+def test_a_passing_fast_check_costs_two_loss_evaluations_and_reports_bounds():
+    loss, grad, params = network.problem((784, 30, 10), 16, 1)
+    report = gradcheck(loss, grad, params, mode="fast", seed=1)
+    assert report.passed and report.evaluations == 2 and report.mode == "fast (2 joint probes)"
+    assert report.bound and all(t.bound and t.error < report.rtol for t in report.tensors)
+    assert "every error shown is an upper bound that holds with probability >= 1 - 6.7e-07" in str(report)
+    assert "< " in str(report).splitlines()[0]
+
+
+def test_float32_keeps_the_cost_profile_with_three_joint_probes():
+    loss, grad, params = network.problem((784, 30, 10), 16, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = gradcheck(loss, grad, [p.astype(np.float32) for p in params], mode="fast")
+    assert report.passed and report.evaluations == 3 and report.rtol == 1e-4
+
+
+def test_the_joint_probe_weights_each_tensor_by_its_own_tolerance():
+    """b2's gradient is tiny next to W1's; an error of 3x its own tolerance must still fail it."""
+    loss, grad, params = _problem(sizes=(30, 20, 3), batch=6)
+
+    def off(p):
+        g = grad(p)
+        g[3] = g[3] + 3e-9 * np.linalg.norm(g[3]) * np.sign(g[3])  # 3 x rtol, in one direction
+        return g
+
+    report = gradcheck(loss, off, params, mode="fast")
+    assert report.verdict == "failed", str(report)
+    assert [t.name for t in report.tensors if not t.passed] == ["b2"]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_one_entry_wrong_by_twice_the_tolerance_is_never_passed(seed):
+    loss, grad, params = _problem(sizes=(40, 30, 10), batch=8, seed=seed)
+    rng = np.random.default_rng(seed)
+    index = (int(rng.integers(30)), int(rng.integers(40)))
+
+    def off(p):
+        g = grad(p)
+        g[0][index] += 2e-9 * np.linalg.norm(g[0])  # the tensor's normwise error is 2 x rtol
+        return g
+
+    report = gradcheck(loss, off, params, mode="fast", seed=seed)
+    assert report.verdict == "failed" and not report.tensors[0].passed, str(report)
+
+
+@pytest.mark.parametrize("mode", ["full", "fast"])
+def test_richardson_fallback_catches_a_forgotten_l1_term_of_relative_size_1e6(mode):
+    loss, grad, params = _problem()
+    norm = np.sqrt(sum(np.vdot(g, g) for g in grad(params)))
+    lam = 1e-6 * norm / np.sqrt(sum(p.size for p in params))  # ||lam sign(w)|| = 1e-6 ||g||
+
+    def with_l1(p):
+        return loss(p) + lam * sum(np.sum(np.abs(q)) for q in p)
+
+    def right(p):
+        return [g + lam * np.sign(q) for g, q in zip(grad(p), p)]
+
+    passed = gradcheck(with_l1, right, params, mode=mode)
+    assert passed.passed and passed.method == "Richardson extrapolation", str(passed)
+    assert "np.abs drops the imaginary part" in passed.notes[0]
+    forgotten = gradcheck(with_l1, grad, params, mode=mode)
+    assert forgotten.verdict == "failed", str(forgotten)
+
+
+def test_a_complex_gradient_is_refused_by_name():
+    loss, grad, params = _problem()
+    with pytest.raises(ValueError, match=r"grad\(params\) for W2 is a complex array \(complex128\)"):
+        gradcheck(loss, lambda p: [g.astype(complex) if i == 2 else g for i, g in enumerate(grad(p))], params)
+
+
+def test_a_loss_that_raises_at_complex_input_falls_back_with_a_note():
+    loss, grad, params = _problem()
+
+    def strict(p):
+        cost = loss(p)
+        assert isinstance(cost, float), "cost must be a float"
+        return cost
+
+    report = gradcheck(strict, grad, params)  # np.float64 is a float: only complex input raises
+    assert report.passed and report.method == "Richardson extrapolation"
+    assert "it raised AssertionError: cost must be a float at complex input" in report.notes[0]
