@@ -7,8 +7,8 @@ standard deviation s = sqrt(sum_t w_t^2 ||e_t||^2), so any tensor beyond its tol
 is symmetric, unimodal and at most sqrt(1/6) / s (Ball's cube slicing: a central section of the unit cube has volume
 at most sqrt 2), so P(|r| <= ratio s) <= sqrt(2/3) ratio. Uniform draws cost a seventh of Gaussian ones and bound as
 well; checks.tolerances.JOINT gives the ratio and the number of probes. Directions are streamed tensor by tensor into
-the imaginary part of the one complex Workspace: no copy of them is kept, and a probe is drawn again from its
-generator state when a failure needs it.
+the imaginary part of the one complex Workspace: no copy of them is kept: the analytic sides are drawn first
+(while the gradient is held), the imaginary parts drawn again from each probe's generator state.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from typing import Callable, Sequence
 import numpy as np
 
 from checks.complex_safety import Safety, probe
-from checks.differences import Part, Probe, Workspace, scalar
+from checks.differences import Workspace, scalar
 from checks.tolerances import Tolerance
 
-__all__ = ["Measure", "weights", "analytic", "measure", "direction"]
+__all__ = ["Measure", "weights", "analytic", "measure"]
 
 Array = np.ndarray
 
@@ -53,7 +53,7 @@ def _replay(rng: np.random.Generator, state: dict) -> np.random.Generator:
 
 
 _SPREAD = float(np.sqrt(12.0))  # U[-1/2, 1/2) times sqrt(12) has variance 1
-_CHUNK = 1 << 16  # entries drawn at a time: the directions never take more memory than this
+_CHUNK = 1 << 12  # entries drawn at a time (48 kB with the raw words): the directions take no more memory than this
 
 
 def _chunks(rng: np.random.Generator, size: int):
@@ -106,10 +106,3 @@ def measure(loss: Callable, work: Workspace, side: float, w: Array, rng: np.rand
         value, safety = loss(list(work.arrays)), None
     value = scalar(value)
     return Measure(side, value.imag / h, value.real), safety
-
-
-def direction(work: Workspace, w: Array, rng: np.random.Generator, state: dict) -> Probe:
-    """The probe starting at `state` as a Probe (for the failure path: kink checks, central differences)."""
-    rng = _replay(rng, state)
-    return tuple(Part(t, 0, flat.size, np.concatenate([z for _, z in _chunks(rng, flat.size)]) * (_SPREAD * float(w[t])))
-                 for t, flat in enumerate(work.flats))
