@@ -432,3 +432,24 @@ def test_a_loss_that_raises_at_complex_input_falls_back_with_a_note():
     report = gradcheck(strict, grad, params)  # np.float64 is a float: only complex input raises
     assert report.passed and report.method == "Richardson extrapolation"
     assert "it raised AssertionError: cost must be a float at complex input" in report.notes[0]
+
+
+@pytest.mark.parametrize("mode", ["full", "fast"])
+def test_a_jump_of_the_curvature_is_never_blamed_on_the_gradient(mode):
+    """relu(z)^2 / 2 is differentiable at z = 0 but its curvature jumps: differences do not converge there."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(4, 6))
+    params = [rng.normal(size=(5, 4)), rng.normal(size=(5, 1))]
+    params[1][2, 0] = -(params[0] @ x)[2, 0]
+
+    def loss(p):
+        return np.sum(np.maximum(0, p[0] @ x + p[1]) ** 2) / 2
+
+    def grad(p):
+        a = np.maximum(0, p[0] @ x + p[1])
+        return [a @ x.T, a.sum(axis=1, keepdims=True)]
+
+    report = gradcheck(loss, grad, params, mode=mode)
+    assert report.verdict in ("passed", "not-differentiable"), str(report)
+    wrong = gradcheck(loss, lambda p: [2 * g for g in grad(p)], params, mode=mode)
+    assert wrong.verdict == "failed", str(wrong)
