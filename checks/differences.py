@@ -167,7 +167,6 @@ def richardson_step(loss: Loss, work: Workspace, probe: Probe, scale: float, low
 
 
 _METHOD_FUNCTIONS = {"complex": _complex_step, "central": central, "richardson": _richardson}
-EVALUATIONS = {"complex": 1, "central": 2, "richardson": 2 * _RICHARDSON_LEVELS}
 
 
 def directional(loss: Loss, work: Workspace, probe: Probe, method: str, step: float) -> float:

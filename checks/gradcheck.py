@@ -37,8 +37,9 @@ _METHOD_NAMES = {"complex": "complex step", "central": "central differences", "r
 
 @dataclass(frozen=True)
 class _Setup:
-    """Everything a sweep and its report need: the (counted) loss, parameters, analytic gradients, method, steps,
-    tolerance, mode, and what is known before probing (transposed shapes, the method's note, factors to name)."""
+    """Everything a sweep and its report need: the (counted) loss, the workspace, parameters, analytic gradients,
+    method, steps, tolerance, mode, what is known before probing (transposed shapes, the method's note, factors to
+    name), the loss at p and whether the loss may have kinks."""
 
     loss: Callable
     work: Workspace
@@ -57,7 +58,6 @@ class _Setup:
     classes: int | None
     value: float
     piecewise: bool
-    seed: int
 
 
 class _Counted:
@@ -386,7 +386,7 @@ def gradcheck(
         grads, shape_transposed = _gradients(grad, arrays, single_array, names)
     steps = _steps(counted, chosen, step, arrays, family, seed)
     setup = _Setup(counted, chosen.work, arrays, grads, names, chosen.name, steps, tol, probes, max_entries, full,
-                   shape_transposed, chosen.note, batch_size, classes, chosen.value, chosen.piecewise, seed)
+                   shape_transposed, chosen.note, batch_size, classes, chosen.value, chosen.piecewise)
     return _report(setup, *_sweep(setup, np.random.default_rng(seed)))
 
 

@@ -38,7 +38,7 @@ def sigmoid(z: Array) -> Array:
 
 
 def softmax(z: Array) -> Array:
-    """softmax over axis 0 (the classes); the shift by the max is exact for complex z too (numpy orders by real part)."""
+    """softmax over axis 0 (the classes), shifted by the max: exact for complex z too (numpy orders by real part)."""
     shifted = z - np.max(z, axis=0, keepdims=True)
     e = np.exp(shifted)
     return e / np.sum(e, axis=0, keepdims=True)

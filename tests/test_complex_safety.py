@@ -1,4 +1,4 @@
-"""checks.complex_safety: every operation that loses the imaginary part is named, however small its term (λ = 1e-12)."""
+"""checks.complex_safety: every operation that loses the imaginary part is named, however small its term (1e-12)."""
 
 import numpy as np
 import pytest
