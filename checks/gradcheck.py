@@ -427,10 +427,10 @@ def _bounded_report(loss: _Counted, chosen: _Method, family: str, largest: float
     plan = chosen.plan
     for name, p, norm, w in zip(names, params, plan.norms, plan.w):
         limit = max(largest / (rule.ratio * float(w)), eps * norm)
-        results.append(TensorResult(name, p.shape, limit / norm if norm else np.inf, limit, norm, True, plan.h,
-                                    bound=True))
+        relative = min(limit / norm, 2.0) if norm else (2.0 if limit else 0.0)  # ||a - n|| / max(...) <= 2
+        results.append(TensorResult(name, p.shape, relative, limit, norm, True, plan.h, bound=True))
     size = sum(p.size for p in params)
-    note = (f"fast mode: {rule.probes} joint Gaussian probes over all {size:,} parameters; every error shown is an "
+    note = (f"fast mode: {rule.probes} joint random probes over all {size:,} parameters; every error shown is an "
             f"upper bound that holds with probability >= 1 - {rule.false_pass:.1e} (a gradient beyond its tolerance "
             f"in any tensor passes with at most that probability)")
     return Report("gradient check", True, _overall(results), tuple(results), (), (), _METHOD_NAMES["complex"],
