@@ -52,19 +52,18 @@ def _replay(rng: np.random.Generator, state: dict) -> np.random.Generator:
     return rng
 
 
-_SPREAD = float(np.sqrt(12.0)) * 2.0**-32  # (k - 2^31) 2^-32 is uniform on [-1/2, 1/2); sqrt(12) makes variance 1
-_CHUNK = 1 << 12  # entries drawn at a time (48 kB with the raw words): the directions take no more memory than this
+_SPREAD = float(np.sqrt(12.0)) * 2.0**-32  # k 2^-32, k uniform on [-2^31, 2^31), times sqrt(12): variance 1
+_CHUNK = 1 << 14  # entries drawn at a time (192 kB with the raw words): the directions take no more memory than this
 
 
 def _chunks(rng: np.random.Generator, size: int):
-    """(start, z) with z = k - 2^31 for k uniform on [0, 2^32), in float64, chunk by chunk over `size` entries, from
-    the generator's raw 64-bit output (two entries per word, one pass: a third of the cost of rng.random). Times
-    _SPREAD it is uniform with variance 1 on a grid of 2^-32, which moves r by at most 2^-33 sqrt(12) sqrt(n) s:
+    """(start, z) with z = k for k uniform on the integers [-2^31, 2^31), in float64, chunk by chunk over `size`
+    entries: the generator's raw 64-bit words read as two int32 each, converted in one pass (cheaper than rng.random).
+    Times _SPREAD it is uniform with variance 1 on a grid of 2^-32, which moves r by at most 2^-33 sqrt(12) sqrt(n) s:
     5e-7 s at n = 1.8 million, nothing against the threshold of 1e-3 s."""
     for start in range(0, size, _CHUNK):
         count = min(_CHUNK, size - start)
-        raw = rng.bit_generator.random_raw((count + 1) // 2).view(np.uint32)[:count]
-        yield start, np.subtract(raw, 2.0**31, dtype=np.float64)
+        yield start, rng.bit_generator.random_raw((count + 1) // 2).view(np.int32)[:count].astype(np.float64)
 
 
 def analytic(grads: Sequence[Array], w: Array, rng: np.random.Generator, count: int) -> tuple[list[float], list]:
