@@ -1,14 +1,22 @@
-"""Benchmark of checks.gradcheck against torch.autograd.gradcheck on a 784-30-10 sigmoid/softmax net, batch 16, float64.
+"""Benchmark of checks.gradcheck against torch.autograd.gradcheck on three sigmoid/softmax networks, one BLAS thread.
 
-Both checkers check the same hand-written numpy backprop (torch sees it through an autograd.Function whose backward
-returns the numpy gradient), with four injected bugs: sigma' x 1.001 and x 1.01 everywhere, one bias entry x 1.01
-and x 2. Figures: catch rate over the seeds, time of a fast check of the correct gradient, agreement of a full
-complex-step sweep, time to localize the wrong bias entry, and the ratio to torch's default mode in the same run.
+For each network (784-30-10 batch 16, 784-300-100-10 batch 32, 784-1000-1000-10 batch 64; float64, mean
+cross-entropy) and the same hand-written numpy backprop (torch sees it through an autograd.Function whose backward
+returns the numpy gradient), one run measures:
 
-    python benchmarks/bench_gradcheck.py [--seeds 20] [--no-torch] [--no-sweep]
+- one analytic backprop; our fast check of the correct gradient, in ms and in backprop-equivalents, and torch's fast
+  mode on it, timed in alternation (best of 5 each);
+- the time outside the user's loss and grad: total minus the grad call minus the loss evaluations, each timed alone;
+- torch.autograd.gradcheck default mode where its estimate (2 loss calls per parameter) is under 60 s;
+- detection over the seeds of sigma' x 1.001 everywhere and of one first-layer weight entry x 1.01, and whether that
+  entry is located; torch's fast mode on the same bugs;
+- the peak memory a passing check allocates (tracemalloc) against the size of the parameters;
+- the same passing check on float32 parameters.
 
-Both checkers spend their time in the same numpy loss. BLAS runs single-threaded (unless the environment says
-otherwise): on a shared 2-core machine the threaded BLAS makes these small matrix products 5-10x slower and noisy.
+    python benchmarks/bench_gradcheck.py [--seeds 20] [--networks small,medium,large] [--no-torch]
+
+Both sides spend their time in the same numpy loss and grad. BLAS runs single-threaded: the variables are set before
+numpy is imported, and torch gets torch.set_num_threads(1).
 """
 
 from __future__ import annotations
@@ -17,69 +25,101 @@ import argparse
 import os
 
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_variable, "1")
+    os.environ[_variable] = "1"
 
 import platform  # noqa: E402 - after the thread settings, which must precede numpy
 import statistics  # noqa: E402
 import time  # noqa: E402
+import tracemalloc  # noqa: E402
+import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 from checks import network  # noqa: E402
 from checks.gradcheck import gradcheck  # noqa: E402
 
-SIZES, BATCH = (784, 30, 10), 16
+NETWORKS = {"small": ((784, 30, 10), 16), "medium": ((784, 300, 100, 10), 32), "large": ((784, 1000, 1000, 10), 64)}
 TORCH_OPTIONS = {"eps": 1e-6, "atol": 1e-5, "rtol": 1e-3}
+SIGMA = "sigma' x 1.001"
+TORCH_DEFAULT_LIMIT = 60.0  # seconds: torch's default mode is run only when its estimate is below this
 
 
-def _bias_index(seed: int) -> tuple[int, int]:
-    return int(np.random.default_rng(seed + 500).integers(SIZES[1])), 0
+def _best(fn, repeats: int = 3) -> tuple[object, float]:
+    """fn's value and its best time over `repeats` calls (as timeit reports)."""
+    times, value = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        value = fn()
+        times.append(time.perf_counter() - start)
+    return value, min(times)
 
 
-def variants(seed: int) -> dict[str, network.Bug]:
-    """The correct gradient and the four injected bugs (the bias entry is drawn per seed, in b1)."""
-    index = _bias_index(seed)
-    return {
-        "correct": network.bug("correct"),
-        "sigma' x 1.001": network.bug("sigma-prime-factor", factor=1.001),
-        "sigma' x 1.01": network.bug("sigma-prime-factor", factor=1.01),
-        "b1 entry x 1.01": network.bug("entry", tensor=1, index=index, factor=1.01),
-        "b1 entry x 2": network.bug("entry", tensor=1, index=index, factor=2.0),
-    }
+def _peak(fn) -> int:
+    """The peak of the memory fn allocates (tracemalloc sees numpy's allocations)."""
+    tracemalloc.start()
+    fn()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
 
 
-def _timed(fn):
-    start = time.perf_counter()
-    value = fn()
-    return value, time.perf_counter() - start
+def _entry(sizes: tuple[int, ...], seed: int) -> tuple[int, int]:
+    rng = np.random.default_rng(seed + 500)
+    return int(rng.integers(sizes[1])), int(rng.integers(sizes[0]))
 
 
-def ours(seeds: int) -> dict[str, dict]:
-    """Fast-mode checks of every variant over the seeds: verdicts, times, localization."""
-    results = {name: {"right": 0, "times": [], "located": 0, "errors": []} for name in variants(0)}
+def bugs(sizes: tuple[int, ...], seed: int) -> dict[str, network.Bug]:
+    return {"sigma' x 1.001": network.bug("sigma-prime-factor", factor=1.001),
+            "W1 entry x 1.01": network.bug("entry", tensor=0, index=_entry(sizes, seed), factor=1.01)}
+
+
+def speed(sizes, batch, torch, rounds: int = 5) -> dict:
+    """Backprop, our passing check (float64 and float32), torch's fast mode, the time outside loss and grad, peak
+    memory. Ours, torch's fast mode and one backprop are timed in alternation (best of `rounds` each), so that the
+    load of a shared machine falls on all three alike."""
+    loss, grad, params = network.problem(sizes, batch, 0)
+    report = gradcheck(loss, grad, params, mode="fast")  # warm-up
+    times = {"ours": [], "torch": [], "backprop": []}
+    if torch is not None:
+        _torch_check(torch, loss, grad, params, True)
+    for _ in range(rounds):
+        times["ours"].append(_best(lambda: gradcheck(loss, grad, params, mode="fast"), 1)[1])
+        times["backprop"].append(_best(lambda: grad(params), 1)[1])
+        if torch is not None:
+            times["torch"].append(_best(lambda: _torch_check(torch, loss, grad, params, True), 1)[1])
+    ours, backprop = min(times["ours"]), min(times["backprop"])
+    complex_params = [p.astype(complex) for p in params]
+    _, complex_loss = _best(lambda: loss(complex_params), 5)
+    outside = ours - backprop - report.evaluations * complex_loss
+    peak, own = _peak(lambda: gradcheck(loss, grad, params, mode="fast")), _peak(lambda: loss(complex_params))
+    low = [p.astype(np.float32) for p in params]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gradcheck(loss, grad, low, mode="fast")
+        low_report, low_time = _best(lambda: gradcheck(loss, grad, low, mode="fast"))
+    return {"params": sum(p.size for p in params), "backprop": backprop, "ours": ours, "passed": report.passed,
+            "evaluations": report.evaluations, "outside": outside, "memory": peak / sum(p.nbytes for p in params),
+            "loss_memory": own / sum(p.nbytes for p in params),
+            "float32": low_time, "float32_passed": low_report.passed, "float32_evaluations": low_report.evaluations,
+            "loss": _best(lambda: loss(params), 5)[1], "error": report.error,
+            "torch_fast": min(times["torch"]) if times["torch"] else None}
+
+
+def detection(sizes, batch, seeds: int) -> dict[str, dict]:
+    """Our fast check of each bug over the seeds: caught, located (the entry), slowest time."""
+    results = {name: {"caught": 0, "located": 0, "slowest": 0.0} for name in bugs(sizes, 0)}
     for seed in range(seeds):
-        for name, bug in variants(seed).items():
-            loss, grad, params = network.problem(SIZES, BATCH, seed, bug)
-            if seed == 0:
-                gradcheck(loss, grad, params, mode="fast", seed=seed)  # warm-up: imports, caches
-            repeats = 3 if name == "correct" else 1  # the speed figure is the best of three, as timeit does
-            runs = [_timed(lambda: gradcheck(loss, grad, params, mode="fast", seed=seed)) for _ in range(repeats)]
-            report, seconds = runs[0][0], min(t for _, t in runs)
+        for name, bug in bugs(sizes, seed).items():
+            loss, grad, params = network.problem(sizes, batch, seed, bug)
+            report, seconds = _best(lambda: gradcheck(loss, grad, params, mode="fast", seed=seed), 1)
             entry = results[name]
-            entry["right"] += report.passed == (name == "correct")
-            entry["times"].append(seconds)
-            entry["errors"].append(report.error)
+            entry["caught"] += report.verdict == "failed"
+            entry["slowest"] = max(entry["slowest"], seconds)
             if "entry" in name:
-                entry["located"] += bool(report.worst) and report.worst[0].index == _bias_index(seed) \
-                    and report.tensors[1].where == f"1 entry: {_bias_index(seed)}"
+                index = _entry(sizes, seed)
+                entry["located"] += bool(report.worst) and report.worst[0].index == index \
+                    and report.tensors[0].where == f"1 entry: {index}"
     return results
-
-
-def sweep() -> tuple[float, float, int]:
-    """A full complex-step sweep of the correct gradient (seed 0): exact normwise error, seconds, evaluations."""
-    loss, grad, params = network.problem(SIZES, BATCH, 0)
-    report, seconds = _timed(lambda: gradcheck(loss, grad, params, mode="full", method="complex"))
-    return report.error, seconds, report.evaluations
 
 
 def _torch_function(torch, loss, grad):
@@ -97,109 +137,105 @@ def _torch_function(torch, loss, grad):
     return NumpyBackprop.apply
 
 
-def torch_side(torch, seeds: int) -> dict[str, dict]:
-    """torch.autograd.gradcheck on the same numpy backprop: default mode on seed 0, fast mode over all seeds."""
-    results = {name: {"default": None, "default_s": None, "fast_right": 0, "fast_times": []} for name in variants(0)}
-    for seed in range(seeds):
-        for name, bug in variants(seed).items():
-            loss, grad, params = network.problem(SIZES, BATCH, seed, bug)
-            fn = _torch_function(torch, loss, grad)
-            inputs = tuple(torch.tensor(p, dtype=torch.float64, requires_grad=True) for p in params)
-            check = lambda fast: torch.autograd.gradcheck(fn, inputs, raise_exception=False, fast_mode=fast,  # noqa
-                                                          **TORCH_OPTIONS)
-            if seed == 0 and name == "correct":
-                check(True)  # warm-up, as for ours
-            repeats = 3 if name == "correct" else 1
-            runs = [_timed(lambda: check(True)) for _ in range(repeats)]
-            passed, seconds = runs[0][0], min(t for _, t in runs)
-            results[name]["fast_right"] += passed == (name == "correct")
-            results[name]["fast_times"].append(seconds)
-            if seed == 0:
-                passed, seconds = _timed(lambda: check(False))
-                results[name]["default"], results[name]["default_s"] = passed, seconds
-    return results
-
-
-def speed(torch, rounds: int = 3) -> list[tuple[float, float]]:
-    """Interleaved timing on the correct gradient (seed 0): torch's default mode once, then ours best of five."""
-    loss, grad, params = network.problem(SIZES, BATCH, 0)
+def _torch_check(torch, loss, grad, params, fast: bool) -> bool:
     fn = _torch_function(torch, loss, grad)
     inputs = tuple(torch.tensor(p, dtype=torch.float64, requires_grad=True) for p in params)
-    pairs = []
-    for _ in range(rounds):
-        _, theirs = _timed(lambda: torch.autograd.gradcheck(fn, inputs, raise_exception=False, **TORCH_OPTIONS))
-        mine = min(_timed(lambda: gradcheck(loss, grad, params, mode="fast"))[1] for _ in range(5))
-        pairs.append((theirs, mine))
-    return pairs
+    return torch.autograd.gradcheck(fn, inputs, raise_exception=False, fast_mode=fast, **TORCH_OPTIONS)
 
 
-def _ms(seconds: float) -> str:
-    return f"{1e3 * seconds:.1f} ms"
+def torch_side(torch, sizes, batch, seeds: int, loss_seconds: float, fast: float) -> dict:
+    """torch's fast mode: verdict on the correct gradient and detection over the seeds; default mode once."""
+    loss, grad, params = network.problem(sizes, batch, 0)
+    passed = _torch_check(torch, loss, grad, params, True)
+    caught = {name: 0 for name in bugs(sizes, 0)}
+    for seed in range(seeds):
+        for name, bug in bugs(sizes, seed).items():
+            caught[name] += not _torch_check(torch, *network.problem(sizes, batch, seed, bug), True)
+    estimate = 2 * sum(p.size for p in params) * loss_seconds
+    default = _best(lambda: _torch_check(torch, loss, grad, params, False), 1) \
+        if estimate < TORCH_DEFAULT_LIMIT else (None, None)
+    return {"fast": fast, "fast_passed": passed, "caught": caught, "default": default[1], "default_passed": default[0],
+            "estimate": estimate}
 
 
-def _print_ours(results: dict, seeds: int) -> None:
-    print(f"\nchecks.gradcheck, fast mode (complex step), {seeds} seeds; times of the correct check: best of 3")
-    print(f"{'variant':<17}{'verdict right':>14}{'median':>11}{'max':>11}{'located':>10}")
-    for name, r in results.items():
-        located = f"{r['located']}/{seeds}" if "entry" in name else "-"
-        print(f"{name:<17}{r['right']:>9}/{seeds:<4}{_ms(statistics.median(r['times'])):>11}"
-              f"{_ms(max(r['times'])):>11}{located:>10}")
-    print(f"estimated normwise error of the correct gradient: max {max(results['correct']['errors']):.1e} "
-          "over the seeds")
+def _ms(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{1e3 * seconds:,.1f} ms"
 
 
-def _print_torch(results: dict, seeds: int) -> None:
-    print("\ntorch.autograd.gradcheck (eps 1e-6, atol 1e-5, rtol 1e-3) on the same numpy backprop; "
-          "fast mode times of the correct check: best of 3")
-    print(f"{'variant':<17}{'default (seed 0)':>18}{'time':>11}{'fast: right':>14}{'fast median':>13}")
-    for name, r in results.items():
-        verdict = "pass" if r["default"] else "FAIL"
-        right = "right" if r["default"] == (name == "correct") else "WRONG"
-        print(f"{name:<17}{verdict + ' (' + right + ')':>18}{r['default_s']:>10.2f}s{r['fast_right']:>9}/{seeds:<4}"
-              f"{_ms(statistics.median(r['fast_times'])):>13}")
+def _print_table(rows: list[tuple[str, dict, dict, dict | None]], seeds: int) -> None:
+    print("\n| network (batch) | parameters | one backprop | ours: passing check | backprop-equivalents | "
+          "outside loss and grad | torch fast | torch default | ours / torch fast | peak memory / params (one complex "
+          "loss call alone) | "
+          "float32 check |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for label, s, _, t in rows:
+        ratio = f"{s['ours'] / t['fast']:.2f}" if t else "-"
+        default = "-" if not t else (_ms(t["default"]) if t["default"] is not None else f"> 1 min (est. "
+                                     f"{t['estimate']:,.0f} s)")
+        print(f"| {label} | {s['params']:,} | {_ms(s['backprop'])} | {_ms(s['ours'])} ({s['evaluations']} loss "
+              f"evaluations) | {s['ours'] / s['backprop']:.1f} | {_ms(s['outside'])} | {_ms(t['fast']) if t else '-'}"
+              f" | {default} | {ratio} | {s['memory']:.2f}x ({s['loss_memory']:.2f}x) | {_ms(s['float32'])} "
+              f"({s['float32'] / s['backprop']:.1f} backprops) |")
+    print(f"\ndetection over {seeds} seeds (ours: verdict 'failed'; located: the wrong entry is the first of the worst "
+          "entries and its tensor reads '1 entry: (i, j)')")
+    print("| network | sigma' x 1.001: ours | torch fast | W1 entry x 1.01: ours | located | torch fast | "
+          "slowest failing check |")
+    print("|---|---|---|---|---|---|---|")
+    for label, _, d, t in rows:
+        sigma, entry = d[SIGMA], d["W1 entry x 1.01"]
+        torch_sigma = f"{t['caught'][SIGMA]}/{seeds}" if t else "-"
+        torch_entry = f"{t['caught']['W1 entry x 1.01']}/{seeds}" if t else "-"
+        print(f"| {label} | {sigma['caught']}/{seeds} | {torch_sigma} | {entry['caught']}/{seeds} | "
+              f"{entry['located']}/{seeds} | {torch_entry} | {_ms(max(sigma['slowest'], entry['slowest']))} |")
+
+
+def _goals(rows, seeds: int) -> None:
+    speed_ok = all(t is not None and s["ours"] <= 0.5 * t["fast"] for _, s, _, t in rows)
+    large = [s for label, s, _, _ in rows if s["params"] > 1_000_000]
+    equivalents_ok = all(s["ours"] / s["backprop"] <= 10 for s in large)
+    caught_ok = all(r["caught"] == seeds for _, _, d, _ in rows for r in d.values())
+    located_ok = all(d["W1 entry x 1.01"]["located"] == seeds for _, _, d, _ in rows)
+    memory_ok = all(s["memory"] <= 3 for _, s, _, _ in rows)
+    small = [s for _, s, _, _ in rows if s["params"] == 23_860]
+    for goal, met in (("passing check <= 0.5x torch fast at every size", speed_ok),
+                      ("<= 10 backprop-equivalents at 1,796,010 parameters", equivalents_ok if large else None),
+                      (f"both bugs caught in {seeds}/{seeds} seeds at every size", caught_ok),
+                      ("the wrong entry located every time", located_ok),
+                      ("peak memory <= 3x the parameters", memory_ok),
+                      ("time outside loss and grad < 0.3 ms at 23,860 parameters",
+                       small[0]["outside"] < 3e-4 if small else None)):
+        print(f"goal: {goal}: {'-' if met is None else ('yes' if met else 'NO')}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--networks", default="small,medium,large")
     parser.add_argument("--no-torch", action="store_true", help="skip torch.autograd.gradcheck")
-    parser.add_argument("--no-sweep", action="store_true", help="skip the full complex-step sweep")
     args = parser.parse_args()
-    parameters = sum(p.size for p in network.init_params(SIZES))
-    print(f"784-30-10 sigmoid/softmax, mini-batch {BATCH}, float64, {parameters:,} parameters; "
-          f"numpy {np.__version__}, Python {platform.python_version()}, "
-          f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}")
-    mine = ours(args.seeds)
-    _print_ours(mine, args.seeds)
-    if not args.no_sweep:
-        error, seconds, evaluations = sweep()
-        print(f"\nfull complex-step sweep of the correct gradient (seed 0): normwise relative error {error:.1e}, "
-              f"{seconds:.2f} s, {evaluations:,} loss evaluations")
     torch = None
     if not args.no_torch:
         try:
             import torch
         except ImportError:
-            print("\ntorch is not installed: skipping torch.autograd.gradcheck (pip install derive-backprop[bench])")
+            print("torch is not installed: skipping torch.autograd.gradcheck (pip install torch==2.13.0)")
     if torch is not None:
-        torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
-        print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s)")
-        theirs = torch_side(torch, args.seeds)
-        _print_torch(theirs, args.seeds)
-        pairs = speed(torch)
-        print("\ninterleaved, correct gradient, seed 0: torch default mode vs checks.gradcheck fast (best of 5)")
-        for theirs_s, mine_s in pairs:
-            print(f"  {theirs_s:.2f} s vs {_ms(mine_s)}: {theirs_s / mine_s:,.0f}x")
-        ratio = statistics.median(t / m for t, m in pairs)
-        fast_ratio = statistics.median(theirs["correct"]["fast_times"]) / statistics.median(mine["correct"]["times"])
-        print(f"speed-up on the correct gradient, same run: {ratio:,.0f}x torch default mode (median of the rounds), "
-              f"{fast_ratio:.1f}x torch fast mode (medians over the seeds)")
-    caught = all(r["right"] == args.seeds for r in mine.values())
-    located = all(r["located"] == args.seeds for n, r in mine.items() if "entry" in n)
-    slowest_entry = max(max(r["times"]) for n, r in mine.items() if "entry" in n)
-    print(f"\ncatch all four and pass the correct gradient in every run: {'yes' if caught else 'NO'}")
-    print(f"single wrong bias entry localized in every run: {'yes' if located else 'NO'}, "
-          f"slowest check including localization {_ms(slowest_entry)}")
+        torch.set_num_threads(1)
+    print(f"numpy {np.__version__}, Python {platform.python_version()}, OPENBLAS_NUM_THREADS="
+          f"{os.environ['OPENBLAS_NUM_THREADS']}" + (f", torch {torch.__version__} with {torch.get_num_threads()} "
+                                                     "thread(s)" if torch is not None else ""))
+    rows = []
+    for key in args.networks.split(","):
+        sizes, batch = NETWORKS[key]
+        label = f"{'-'.join(map(str, sizes))} ({batch})"
+        s = speed(sizes, batch, torch)
+        d = detection(sizes, batch, args.seeds)
+        t = torch_side(torch, sizes, batch, args.seeds, s["loss"], s["torch_fast"]) if torch is not None else None
+        rows.append((label, s, d, t))
+        print(f"{label}: done (ours {_ms(s['ours'])}, passed {s['passed']}, bound {s['error']:.1e}; float32 passed "
+              f"{s['float32_passed']} in {s['float32_evaluations']} evaluations)", flush=True)
+    _print_table(rows, args.seeds)
+    _goals(rows, args.seeds)
 
 
 if __name__ == "__main__":

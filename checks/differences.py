@@ -1,19 +1,19 @@
 """Directional derivatives of a scalar loss by complex step, central differences and Richardson extrapolation.
 
-A direction is sparse: it lives in one parameter tensor, on a contiguous range of that tensor's flat (C-order) entries.
-That is all the checker needs (per-tensor probes, bisection, single coordinates) and it keeps every probe one copy of
-one tensor.
+A direction is a tuple of Parts, each a contiguous range of one tensor's flat (C-order) entries: one Part per tensor
+for a joint probe, one range of one tensor for per-tensor probes, bisection and single coordinates. Every evaluation
+perturbs one Workspace in place and restores it.
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["Probe", "METHODS", "directional", "default_step", "tensor_scale", "complex_safety", "scalar"]
+__all__ = ["Part", "Probe", "single", "Workspace", "METHODS", "directional", "central", "default_step", "tensor_scale",
+           "scalar", "richardson_tableau", "richardson_step", "kink"]
 
 Array = np.ndarray
 Loss = Callable[[list[Array]], object]
@@ -31,13 +31,21 @@ _RICHARDSON_LEVELS = 4
 
 
 @dataclass(frozen=True)
-class Probe:
-    """A direction: `values` on the flat entries [start, stop) of parameter tensor `tensor`, zero elsewhere."""
+class Part:
+    """`values` on the flat entries [start, stop) of parameter tensor `tensor`."""
 
     tensor: int
     start: int
     stop: int
     values: Array
+
+
+Probe = tuple  # a direction: a tuple of Parts, zero elsewhere (one Part per tensor for a joint probe)
+
+
+def single(tensor: int, start: int, stop: int, values: Array) -> Probe:
+    """A direction on one range of one tensor."""
+    return (Part(tensor, start, stop, values),)
 
 
 def scalar(value: object) -> complex:
@@ -50,8 +58,9 @@ def scalar(value: object) -> complex:
 
 def tensor_scale(params: Sequence[Array], tensor: int) -> float:
     """The typical size of the entries of one tensor (root mean square), falling back to all parameters, then 1."""
-    for array in (params[tensor], np.concatenate([np.ravel(p) for p in params])):
-        rms = float(np.sqrt(np.mean(np.abs(array) ** 2))) if np.size(array) else 0.0
+    for arrays in ([params[tensor]], params):
+        size = sum(np.size(a) for a in arrays)
+        rms = float(np.sqrt(sum(abs(np.vdot(a, a)) for a in arrays) / size)) if size else 0.0
         if rms > 0 and np.isfinite(rms):
             return rms
     return 1.0
@@ -63,74 +72,118 @@ def default_step(method: str, scale: float, low_precision: bool = False) -> floa
     return base * max(scale, 1e-3) if method == "complex" else base * max(scale, 1e-8)
 
 
-def _perturbed(params: Sequence[Array], probe: Probe, amount: complex) -> list[Array]:
-    """params with `amount * values` added to the probed entries of the probed tensor (one tensor copied)."""
-    original = params[probe.tensor]
-    dtype = original.dtype
-    if amount.imag:
-        dtype = np.complex64 if original.dtype in (np.float32, np.complex64) else np.complex128
-    changed = np.array(original, dtype=dtype, copy=True)
-    flat = changed.reshape(-1)
-    flat[probe.start:probe.stop] += (amount * probe.values) if amount.imag else amount.real * probe.values
-    out = list(params)
-    out[probe.tensor] = changed
-    return out
+class Workspace:
+    """The one working copy of the parameters, perturbed in place and restored after every evaluation.
+
+    Complex step works on a complex copy (complex64 for float32) whose real part never changes: a probe writes the
+    imaginary part and clears it. Differences work on a copy in the parameters' own dtype and restore the probed
+    entries from the originals, bit for bit. Nothing is converted or copied per evaluation.
+    """
+
+    def __init__(self, params: Sequence[Array], complex_step: bool):
+        self.originals = [np.ravel(p) for p in params]
+        self.complex_step = complex_step
+        if complex_step:
+            self.arrays = [p.astype(np.result_type(p.dtype, np.complex64)) for p in params]
+        else:
+            self.arrays = [np.array(p, copy=True) for p in params]
+        self.flats = [a.reshape(-1) for a in self.arrays]
+
+    def evaluate(self, loss: Loss, probe: Probe, amount: float) -> complex:
+        """L(p + i amount v) for complex step, L(p + amount v) otherwise."""
+        for part in probe:
+            flat = self.flats[part.tensor]
+            if self.complex_step:
+                flat.imag[part.start:part.stop] = amount * part.values
+            else:
+                flat[part.start:part.stop] += amount * part.values
+        try:
+            return scalar(loss(list(self.arrays)))
+        finally:
+            self.restore(probe)
+
+    def clear(self) -> None:
+        """Back to the unperturbed point after joint probes, which write every imaginary part."""
+        for flat in self.flats:
+            flat.imag[:] = 0
+
+    def restore(self, probe: Probe) -> None:
+        for part in probe:
+            if self.complex_step:
+                self.flats[part.tensor].imag[part.start:part.stop] = 0
+            else:
+                self.flats[part.tensor][part.start:part.stop] = self.originals[part.tensor][part.start:part.stop]
 
 
-def _complex_step(loss: Loss, params: Sequence[Array], probe: Probe, h: float) -> float:
+def _complex_step(loss: Loss, work: Workspace, probe: Probe, h: float) -> float:
     """Im L(p + i h v) / h: the directional derivative without subtraction, exact to rounding."""
-    return scalar(loss(_perturbed(params, probe, 1j * h))).imag / h
+    return work.evaluate(loss, probe, h).imag / h
 
 
-def _central(loss: Loss, params: Sequence[Array], probe: Probe, h: float) -> float:
-    """(L(p + h v) - L(p - h v)) / 2h: error O(h^2) plus rounding eps |L| / h."""
-    plus = scalar(loss(_perturbed(params, probe, complex(h)))).real
-    minus = scalar(loss(_perturbed(params, probe, complex(-h)))).real
+def central(loss: Loss, work: Workspace, probe: Probe, h: float) -> float:
+    """(L(p + h v) - L(p - h v)) / 2h: error O(h^2) plus rounding eps |L| / h. Works on either workspace."""
+    plus, minus = _pair(loss, work, probe, h)
     return (plus - minus) / (2 * h)
 
 
-def _richardson(loss: Loss, params: Sequence[Array], probe: Probe, h: float) -> float:
-    """Central differences at h, h/2, h/4, h/8 extrapolated to h -> 0 (the h^2, h^4, h^6 terms cancel)."""
-    column = [_central(loss, params, probe, h / 2**k) for k in range(_RICHARDSON_LEVELS)]
+def _pair(loss: Loss, work: Workspace, probe: Probe, h: float) -> tuple[float, float]:
+    """L(p + h v) and L(p - h v), real parts (on a complex workspace the real part is shifted, then restored)."""
+    if not work.complex_step:
+        return work.evaluate(loss, probe, h).real, work.evaluate(loss, probe, -h).real
+    values = []
+    for sign in (1, -1):
+        for part in probe:
+            work.flats[part.tensor].real[part.start:part.stop] += sign * h * part.values
+        try:
+            values.append(scalar(loss(list(work.arrays))).real)
+        finally:
+            for part in probe:
+                work.flats[part.tensor].real[part.start:part.stop] = work.originals[part.tensor][part.start:part.stop]
+    return values[0], values[1]
+
+
+def richardson_tableau(loss: Loss, work: Workspace, probe: Probe, h: float) -> tuple[float, float]:
+    """Central differences at h, h/2, h/4, h/8 extrapolated to h -> 0 (the h^2, h^4, h^6 terms cancel); returns the
+    extrapolated value and its error estimate, the change made by the last extrapolation."""
+    column = [central(loss, work, probe, h / 2**k) for k in range(_RICHARDSON_LEVELS)]
+    best = [column[0]]  # the best value of each level
     for level in range(1, _RICHARDSON_LEVELS):
         factor = 4.0**level
         column = [(factor * fine - coarse) / (factor - 1) for coarse, fine in zip(column, column[1:])]
-    return column[0]
+        best.append(column[0])
+    return best[-1], abs(best[-1] - best[-2])
 
 
-_METHOD_FUNCTIONS = {"complex": _complex_step, "central": _central, "richardson": _richardson}
-EVALUATIONS = {"complex": 1, "central": 2, "richardson": 2 * _RICHARDSON_LEVELS}
+def _richardson(loss: Loss, work: Workspace, probe: Probe, h: float) -> float:
+    return richardson_tableau(loss, work, probe, h)[0]
 
 
-def directional(loss: Loss, params: Sequence[Array], probe: Probe, method: str, step: float) -> float:
+def richardson_step(loss: Loss, work: Workspace, probe: Probe, scale: float, low_precision: bool = False) -> float:
+    """The first step of the tableau chosen for this loss: of base x scale x {10, 1, 1/10}, the one whose
+    extrapolation changes least (too large leaves h^8 truncation, too small amplifies rounding eps |L| / h)."""
+    base = default_step("richardson", scale, low_precision)
+    estimates = [(richardson_tableau(loss, work, probe, h)[1], h) for h in (10 * base, base, base / 10)]
+    return min(estimates)[1]
+
+
+_METHOD_FUNCTIONS = {"complex": _complex_step, "central": central, "richardson": _richardson}
+
+
+def directional(loss: Loss, work: Workspace, probe: Probe, method: str, step: float) -> float:
     """D_v L(p) for the probe's direction v by `method` with step `step` (per unit of v)."""
-    return _METHOD_FUNCTIONS[method](loss, params, probe, step)
+    return _METHOD_FUNCTIONS[method](loss, work, probe, step)
 
 
-def complex_safety(loss: Loss, params: Sequence[Array], rng: np.random.Generator,
-                   low_precision: bool = False) -> tuple[bool, str]:
-    """Whether complex step works on this loss: try it along a random direction and compare with central differences.
+def kink(loss: Loss, work: Workspace, probe: Probe, h: float, value: float, low_precision: bool = False) -> float:
+    """How far the loss is from smooth within h of p along the probe: 0 when smooth, else the slope jump seen (> 0).
 
-    The loss is complex-safe when L(p + i h v) returns a finite complex value, raises no error and no ComplexWarning
-    (the imaginary part silently dropped), and its derivative agrees with a central difference to a loose 1e-4
-    (1e-2 for float32 parameters, where the central difference itself is only that good).
+    The second difference s(h) = (L(p + h v) - 2 L(p) + L(p - h v)) / h is h L'' for a smooth loss, so
+    s(h) - 2 s(h/2) is rounding only. At a kink s(h) is the jump of the slope, whatever h: then s(h) - 2 s(h/2) is
+    about -jump. (A central difference cannot see a kink at p: it returns the mean of the two one-sided slopes.)
     """
-    loose = 1e-2 if low_precision else 1e-4
-    for tensor, array in enumerate(params):
-        if not np.size(array):
-            continue
-        probe = Probe(tensor, 0, np.size(array), rng.standard_normal(np.size(array)))
-        scale = tensor_scale(params, tensor)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", np.exceptions.ComplexWarning)
-                value = _complex_step(loss, params, probe, default_step("complex", scale, low_precision))
-        except (TypeError, ValueError, ArithmeticError, np.exceptions.ComplexWarning) as error:
-            first = str(error).splitlines()[0] if str(error) else ""
-            return False, f"L(p + ih v) failed: {type(error).__name__}: {first}"
-        reference = _central(loss, params, probe, default_step("central", scale, low_precision))
-        if not np.isfinite(value):
-            return False, "L(p + ih v) has a non-finite imaginary part"
-        if abs(value - reference) > loose * max(abs(value), abs(reference)) + loose * 1e-3 * scale:
-            return False, f"complex step gives {value:.6g} but central differences give {reference:.6g}"
-    return True, "L(p + ih v) is finite and agrees with central differences"
+    seconds = [(plus - 2 * value + minus) / step for plus, minus, step in
+               (_pair(loss, work, probe, step) + (step,) for step in (h, h / 2))]
+    eps = float(np.finfo(np.float32 if low_precision else np.float64).eps)
+    rounding = 1e3 * eps * max(abs(value), 1e-300) / h
+    gap = abs(seconds[0] - 2 * seconds[1])
+    return max(map(abs, seconds)) if gap > 0.1 * abs(seconds[0]) + rounding else 0.0

@@ -1,8 +1,12 @@
 """`gradcheck`: check a hand-written gradient against directional derivatives of the loss, and name the mistake.
 
-Fast mode probes each parameter tensor along a few seeded Gaussian directions v and compares v . g with D_v L;
-with complex step the two agree to ~1e-15, so the check is as sharp as a coordinate sweep at a tiny fraction of the
-cost. A failing tensor is localized by bisection (checks.localize), never by falling back to a full sweep.
+Fast mode with complex step: a few joint Gaussian probes over all tensors at once (checks.joint) decide a passing
+check for the price of that many loss evaluations; its per-tensor errors are then bounds. The first probe runs on
+tracked arrays and decides complex-step safety exactly (checks.complex_safety). Only when a joint probe fails are the
+tensors probed one by one (attribution, `probes` Gaussian directions each), their wrong entries bisected
+(checks.localize) and the mistakes named (checks.diagnose). Without complex step every tensor is probed by Richardson
+extrapolation. A failing probe of a piecewise loss that crosses a kink (checks.differences.kink) makes the verdict
+"not-differentiable", never "wrong".
 """
 
 from __future__ import annotations
@@ -14,26 +18,32 @@ from typing import Callable, Sequence
 import numpy as np
 
 from checks.diagnose import Evidence, diagnose, layer_hint
-from checks.differences import METHODS, Probe, complex_safety, default_step, directional, scalar, tensor_scale
+from checks import joint
+from checks.differences import (METHODS, Workspace, central, default_step, directional, kink, richardson_step,
+                                richardson_tableau, scalar, single, tensor_scale)
 from checks.layouts import bias_shape_note, infer_layout
 from checks.localize import localize
 from checks.report import Entry, Report, TensorResult
-from checks.tolerances import Tolerance, dtype_family, tolerance_for
+from checks.tolerances import JOINT, Tolerance, dtype_family, tolerance_for
 
 __all__ = ["gradcheck"]
 
 Array = np.ndarray
 _FULL_UP_TO = 1000  # mode="auto" sweeps every coordinate up to this many parameters, probes beyond
 _LOCALIZE_DIRECTIONS = 2  # root directions reused for bisection: two, so one unlucky small v_i cannot hide an entry
+_ONE = np.ones(1)
+_EPS = {"float64": float(np.finfo(np.float64).eps), "float32": float(np.finfo(np.float32).eps)}
 _METHOD_NAMES = {"complex": "complex step", "central": "central differences", "richardson": "Richardson extrapolation"}
 
 
 @dataclass(frozen=True)
 class _Setup:
-    """Everything a sweep and its report need: the (counted) loss, parameters, analytic gradients, method, steps,
-    tolerance, mode, and what is known before probing (transposed shapes, the method's note, factors to name)."""
+    """Everything a sweep and its report need: the (counted) loss, the workspace, parameters, analytic gradients,
+    method, steps, tolerance, mode, what is known before probing (transposed shapes, the method's note, factors to
+    name), the loss at p and whether the loss may have kinks."""
 
     loss: Callable
+    work: Workspace
     params: list[Array]
     grads: list[Array]
     names: list[str]
@@ -47,6 +57,8 @@ class _Setup:
     method_note: str
     batch_size: int | None
     classes: int | None
+    value: float
+    piecewise: bool
     shape_notes: tuple[str, ...] = ()
 
 
@@ -89,8 +101,6 @@ def _gradients(grad: Callable, params: list[Array], single: bool,
     out, transposed, notes = [], [], []
     for name, g, p in zip(names, grads, params):
         g = np.asarray(g)
-        if np.iscomplexobj(g):
-            raise ValueError(f"grad(params) for {name} is a complex array ({g.dtype}); return the real gradient")
         if note := bias_shape_note(name, g.shape, p.shape):
             notes.append(note)
             g = np.broadcast_to(g, p.shape).copy() if g.size != p.size else g.reshape(p.shape)
@@ -99,23 +109,76 @@ def _gradients(grad: Callable, params: list[Array], single: bool,
             g = g.T
         if g.shape != p.shape:
             raise ValueError(f"grad(params) for {name} has shape {g.shape}, expected {p.shape} (the parameter's shape)")
+        if np.iscomplexobj(g):
+            raise ValueError(f"grad(params) for {name} is a complex array ({g.dtype}); the gradient of a real loss is "
+                             "real: return real arrays")
         if not np.all(np.isfinite(g)):
             raise ValueError(f"grad(params) for {name} contains NaN or inf")
         out.append(np.asarray(g, dtype=np.result_type(g, np.float32)))
     return out, tuple(transposed), tuple(notes)
 
 
-def _choose_method(method: str, loss: Callable, params: list[Array], rng, low: bool) -> tuple[str, str]:
-    if method not in (*METHODS, "auto"):
-        raise ValueError(f"unknown method {method!r}; choose one of auto, {', '.join(METHODS)}")
-    if method not in ("auto", "complex"):
-        return method, ""
-    safe, why = complex_safety(loss, params, rng, low)
-    if safe:
-        return "complex", f"the loss is complex-safe ({why})"
+@dataclass(frozen=True)
+class _Method:
+    """The method chosen, why, its workspace, the loss value at p, whether the loss is piecewise, and the first joint
+    probe when complex step was tried (it is the safety probe too)."""
+
+    name: str
+    note: str
+    work: Workspace
+    value: float
+    piecewise: bool
+    first: joint.Measure | None = None
+    plan: _Plan | None = None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The joint probes, prepared while the gradient is at hand: norms, weights, threshold scale, step, u . g."""
+
+    norms: list[float]
+    w: Array
+    c: float
+    h: float
+    sides: list[float]
+    rng: np.random.Generator
+    states: list
+
+
+def _plan(grads: list[Array], arrays: list[Array], family: str, seed: int, tol: Tolerance, count: int) -> _Plan:
+    norms = [float(np.sqrt(abs(np.vdot(g, g)))) for g in grads]
+    w, c = joint.weights(norms, tol)
+    h = default_step("complex", _overall_scale(arrays), family == "float32")
+    rng = np.random.default_rng([seed, 7919])
+    sides, states = joint.analytic(grads, w, rng, count)
+    return _Plan(norms, w, c, h, sides, rng, states)
+
+
+def _choose_method(method: str, loss: Callable, arrays: list[Array], plan: _Plan | None) -> _Method:
+    """Complex step when the tracked first joint probe finds the loss complex-safe; else Richardson, with a note."""
+    if plan is None:
+        return _Method(method, "", Workspace(arrays, False), _real_value(loss, arrays), True)
+    work = Workspace(arrays, True)
+    first, safety = joint.measure(loss, work, plan.sides[0], plan.w, plan.rng, plan.states[0], plan.h, tracked=True)
+    if safety.safe and np.isfinite(first.numeric) and np.isfinite(first.value):
+        _check_value(first.value)
+        return _Method("complex", "", work, first.value, bool(safety.branches), first, plan)
+    value = _real_value(loss, arrays)  # a loss that fails at real input too is the caller's error, raised here
+    reason = safety.reason if not safety.safe else "L(p + ih v) is not finite"
     if method == "complex":
-        raise ValueError(f"method='complex' needs a complex-safe loss, and this one is not: {why}")
-    return "central", f"the loss is not complex-safe ({why}); using central differences"
+        raise ValueError(f"method='complex' needs a complex-safe loss, and this one is not: {reason}")
+    note = f"complex step is ruled out ({reason}); using Richardson extrapolation"
+    return _Method("richardson", note, Workspace(arrays, False), value, True)
+
+
+def _real_value(loss: Callable, arrays: list[Array]) -> float:
+    value = scalar(loss(list(arrays)))
+    _check_value(value)
+    return value.real
+
+
+def _overall_scale(arrays: list[Array]) -> float:
+    return float(np.sqrt(sum(float(np.vdot(a, a)) for a in arrays) / max(sum(a.size for a in arrays), 1))) or 1.0
 
 
 def _tolerance(family: str, method: str, rtol: float | None, atol: float | None) -> Tolerance:
@@ -138,7 +201,7 @@ def _transposed(g: Array) -> Array | None:
 
 
 def _entry(setup: _Setup, t: int, flat: int) -> Entry:
-    numeric = directional(setup.loss, setup.params, Probe(t, flat, flat + 1, np.ones(1)), setup.method, setup.steps[t])
+    numeric = directional(setup.loss, setup.work, single(t, flat, flat + 1, np.ones(1)), setup.method, setup.steps[t])
     index = tuple(int(i) for i in np.unravel_index(flat, setup.params[t].shape))
     return Entry(setup.names[t], index, float(setup.grads[t].reshape(-1)[flat]), numeric)
 
@@ -146,8 +209,8 @@ def _entry(setup: _Setup, t: int, flat: int) -> Entry:
 def _full_tensor(setup: _Setup, t: int) -> tuple[Evidence, list[Entry]]:
     """Every coordinate: D_{e_i} L for each entry i of tensor t."""
     size, g = setup.params[t].size, setup.grads[t]
-    numeric = np.array([directional(setup.loss, setup.params, Probe(t, i, i + 1, np.ones(1)), setup.method,
-                                    setup.steps[t]) for i in range(size)])
+    numeric = np.array([directional(setup.loss, setup.work, single(t, i, i + 1, _ONE), setup.method, setup.steps[t])
+                        for i in range(size)])
     flipped = _transposed(g)
     item = Evidence(setup.names[t], g.reshape(-1).astype(float), numeric,
                     None if flipped is None else flipped.reshape(-1).astype(float), 1, size)
@@ -176,7 +239,7 @@ def _fast_tensor(setup: _Setup, t: int, rng: np.random.Generator) -> tuple[Evide
     """k Gaussian probes of tensor t: v . g against D_v L."""
     size, g = setup.params[t].size, setup.grads[t]
     directions = rng.standard_normal((setup.probes, size))
-    numeric = np.array([directional(setup.loss, setup.params, Probe(t, 0, size, v), setup.method, setup.steps[t])
+    numeric = np.array([directional(setup.loss, setup.work, single(t, 0, size, v), setup.method, setup.steps[t])
                         for v in directions])
     flipped = _transposed(g)
     item = Evidence(setup.names[t], directions @ g.reshape(-1), numeric,
@@ -189,8 +252,8 @@ def _localize_tensor(setup: _Setup, t: int, item: Evidence, directions: Array) -
     flat_g = setup.grads[t].reshape(-1)
 
     def residual(start: int, stop: int, values: Array) -> float:
-        probe = Probe(t, start, stop, values)
-        return float(values @ flat_g[start:stop]) - directional(setup.loss, setup.params, probe, setup.method,
+        probe = single(t, start, stop, values)
+        return float(values @ flat_g[start:stop]) - directional(setup.loss, setup.work, probe, setup.method,
                                                                setup.steps[t])
 
     m = min(_LOCALIZE_DIRECTIONS, setup.probes)
@@ -204,23 +267,54 @@ def _localize_tensor(setup: _Setup, t: int, item: Evidence, directions: Array) -
     return entries, (f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}: {listed}" if entries else ""), False
 
 
-def _sweep(setup: _Setup, rng) -> tuple[list[Evidence], list[TensorResult], list[Entry]]:
-    evidence, results, worst = [], [], []
+def _sweep(setup: _Setup, rng) -> tuple[list[Evidence], list[TensorResult], list[Entry], set[str]]:
+    """Every tensor on its own (full sweep or `probes` Gaussian directions); returns the evidence, the results, the
+    worst entries and the tensors whose failure a kink explains."""
+    evidence, results, worst, kinked = [], [], [], set()
     for t in range(len(setup.params)):
         if setup.full:
             item, entries = _full_tensor(setup, t)
             result = _full_where(setup, _tensor_result(setup, t, item), item, entries)
+            flat = int(np.ravel_multi_index(entries[0].index, setup.params[t].shape)) if entries else 0
+            probe, row = single(t, flat, flat + 1, _ONE), flat
         else:
             item, directions = _fast_tensor(setup, t, rng)
             result, entries = _tensor_result(setup, t, item), []
-            if not result.passed:
-                entries, where, spread = _localize_tensor(setup, t, item, directions)
-                result = replace(result, where=where, spread=spread)
+            probe, row = single(t, 0, setup.params[t].size, directions[0]), 0
+        if not result.passed and _kink_explains(setup, t, probe, item, row):
+            kinked.add(setup.names[t])
+            result = replace(result, where="not differentiable here along this tensor", kinked=True)
+        elif not result.passed and not setup.full:
+            entries, where, spread = _localize_tensor(setup, t, item, directions)
+            result = replace(result, where=where, spread=spread)
         evidence.append(item)
         results.append(result)
         worst += entries
     worst.sort(key=lambda e: -abs(e.difference))
-    return evidence, results, worst[: setup.max_entries]
+    return evidence, results, worst[: setup.max_entries], kinked
+
+
+def _kink_explains(setup: _Setup, t: int, probe, item: Evidence, row: int) -> bool:
+    """Whether the loss, not the gradient, explains the tensor's disagreement on `probe`: a kink within the central
+    step (a slope jump that covers the residual), or differences that do not converge there (a jump of the curvature
+    leaves Richardson an O(h) error its tableau cannot cancel)."""
+    if not setup.piecewise:
+        return False
+    low = dtype_family([p.dtype for p in setup.params]) == "float32"
+    h = setup.steps[t] if setup.method != "complex" else default_step("central", tensor_scale(setup.params, t), low)
+    numeric, analytic = float(item.numeric[row]), float(item.analytic[row])
+    room = setup.tol.rtol * abs(numeric) + setup.tol.atol
+    effect = kink(setup.loss, setup.work, probe, h, setup.value, low)
+    if effect > 0 and abs(analytic - numeric) <= 4 * effect + room:
+        return True
+    return setup.method != "complex" and abs(analytic - numeric) <= 10 * _unresolved(setup, probe, h) + room
+
+
+def _unresolved(setup: _Setup, probe, h: float) -> float:
+    """The error the differences leave on `probe`: the tableau's last change (Richardson) or |c(h) - c(h/2)|."""
+    if setup.method == "richardson":
+        return richardson_tableau(setup.loss, setup.work, probe, h)[1]
+    return abs(central(setup.loss, setup.work, probe, h) - central(setup.loss, setup.work, probe, h / 2))
 
 
 def _overall(results: list[TensorResult]) -> float:
@@ -255,31 +349,92 @@ def gradcheck(
 ) -> Report:
     """Check grad(params) against the derivatives of loss(params); return a Report (never raises on a wrong gradient).
 
-    params: a float array or a list of them (e.g. [W1, b1, W2, b2]); grad returns arrays of the same shapes.
+    params: a float array or a list of them (e.g. [W1, b1, W2, b2]); grad returns real arrays of the same shapes.
     method: 'complex' (complex step, needs a complex-safe loss), 'central', 'richardson', or 'auto' (complex step
-    when the loss is complex-safe, which is tested, else central). step: the perturbation per unit of a direction
-    whose entries are of size 1; by default the method's base step times the root-mean-square size of the tensor.
-    rtol, atol: the normwise bound ||a - n|| <= rtol max(||a||, ||n||) + atol per tensor; defaults from
-    checks.tolerances. mode: 'full' (every coordinate), 'fast' (probes Gaussian directions per tensor and localizes
-    failures by bisection), 'auto' (full up to 1000 parameters). batch_size, classes: let a constant factor be named.
+    when the loss is complex-safe, decided exactly by checks.complex_safety, else Richardson). step: the perturbation
+    per unit of a direction whose entries are of size 1; by default the method's base step times the root-mean-square
+    size of the tensor (for Richardson, chosen for the loss). rtol, atol: the normwise bound
+    ||a - n|| <= rtol max(||a||, ||n||) + atol per tensor; defaults from checks.tolerances. mode: 'full' (every
+    coordinate), 'fast' (joint probes, then `probes` Gaussian directions per tensor and bisection on failure),
+    'auto' (full up to 1000 parameters). batch_size, classes: let a constant factor be named. report.verdict is
+    'passed', 'failed' or 'not-differentiable' (a probe crossed a kink of the loss: try another seed or point).
     """
-    arrays, single = _as_arrays(params)
-    names = _names(names, arrays, single)
-    _check_options(mode, probes)
-    counted = _Counted((lambda p: loss(p[0])) if single else loss)
-    _check_value(counted(arrays))
-    grads, shape_transposed, shape_notes = _gradients(grad, arrays, single, names)
-    rng = np.random.default_rng(seed)
+    arrays, single_array = _as_arrays(params)
+    names = _names(names, arrays, single_array)
+    _check_options(mode, probes, method)
+    counted = _Counted((lambda p: loss(p[0])) if single_array else loss)
+    grads, shape_transposed, shape_notes = _gradients(grad, arrays, single_array, names)
     family = dtype_family([a.dtype for a in arrays])
-    method, method_note = _choose_method(method, counted, arrays, rng, family == "float32")
-    tol = _tolerance(family, method, rtol, atol)
-    _warn_low_precision(family, tol)
-    steps = [step if step is not None else default_step(method, tensor_scale(arrays, t), family == "float32")
-             for t in range(len(arrays))]
     full = mode == "full" or (mode == "auto" and sum(a.size for a in arrays) <= _FULL_UP_TO)
-    setup = _Setup(counted, arrays, grads, names, method, steps, tol, probes, max_entries, full, shape_transposed,
-                   method_note, batch_size, classes, shape_notes)
-    return _report(setup, *_sweep(setup, rng))
+    plan = None
+    if method in ("auto", "complex"):
+        joint_stage = not full and not shape_transposed  # else the first probe only decides complex safety
+        plan = _plan(grads, arrays, family, seed, _tolerance(family, "complex", rtol, atol),
+                     JOINT[family].probes if joint_stage else 1)
+        if joint_stage:
+            grads = None  # let go while the loss runs (peak memory); asked for again only if a probe fails
+    chosen = _choose_method(method, counted, arrays, plan)
+    tol = _tolerance(family, chosen.name, rtol, atol)
+    _warn_low_precision(family, tol)
+    if chosen.first is not None and grads is None:
+        largest = _joint_residual(counted, chosen, family)
+        if largest is not None:
+            return _bounded_report(counted, chosen, family, largest, names, arrays, tol, shape_notes)
+    if chosen.work.complex_step:
+        chosen.work.clear()  # the joint probes leave their imaginary parts behind
+    if grads is None:
+        grads, shape_transposed, shape_notes = _gradients(grad, arrays, single_array, names)
+    steps = _steps(counted, chosen, step, arrays, family, seed)
+    setup = _Setup(counted, chosen.work, arrays, grads, names, chosen.name, steps, tol, probes, max_entries, full,
+                   shape_transposed, chosen.note, batch_size, classes, chosen.value, chosen.piecewise, shape_notes)
+    return _report(setup, *_sweep(setup, np.random.default_rng(seed)))
+
+
+def _steps(loss: Callable, chosen: _Method, step: float | None, arrays: list[Array], family: str, seed: int) -> list:
+    """The given step, or per tensor: the method's default, and for Richardson the step chosen for this loss."""
+    if step is not None:
+        return [step] * len(arrays)
+    low = family == "float32"
+    if chosen.name != "richardson":
+        return [default_step(chosen.name, tensor_scale(arrays, t), low) for t in range(len(arrays))]
+    rng = np.random.default_rng([seed, 104729])
+    return [richardson_step(loss, chosen.work, single(t, 0, a.size, rng.standard_normal(a.size)),
+                            tensor_scale(arrays, t), low) for t, a in enumerate(arrays)]
+
+
+def _joint_residual(loss: _Counted, chosen: _Method, family: str) -> float | None:
+    """The largest |residual| of the joint probes when every one is within rule.ratio x c; None at the first that is
+    not (the check then attributes the error tensor by tensor)."""
+    rule, measure, largest = JOINT[family], chosen.first, 0.0
+    for index in range(rule.probes):
+        if index:
+            plan = chosen.plan
+            measure = joint.measure(loss, chosen.work, plan.sides[index], plan.w, plan.rng, plan.states[index],
+                                    plan.h)[0]
+        if not abs(measure.residual) <= rule.ratio * chosen.plan.c:
+            return None
+        largest = max(largest, abs(measure.residual))
+    return largest
+
+
+def _bounded_report(loss: _Counted, chosen: _Method, family: str, largest: float, names: list[str],
+                    params: list[Array], tol: Tolerance, shape_notes: tuple[str, ...] = ()) -> Report:
+    """A passing joint check. The residuals are N(0, s^2) with s >= w_t ||e_t||, and all k of them fall below ratio x s
+    with probability <= false_pass; so ||e_t|| < largest / (ratio w_t) with probability >= 1 - false_pass, for every
+    tensor at once. That bound (at most the tolerance, since largest <= ratio c) is what the report shows."""
+    rule, results = JOINT[family], []
+    eps = _EPS[family]
+    plan = chosen.plan
+    for name, p, norm, w in zip(names, params, plan.norms, plan.w):
+        limit = max(largest / (rule.ratio * float(w)), eps * norm)
+        relative = min(limit / norm, 2.0) if norm else (2.0 if limit else 0.0)  # ||a - n|| / max(...) <= 2
+        results.append(TensorResult(name, p.shape, relative, limit, norm, True, plan.h, bound=True))
+    size = sum(p.size for p in params)
+    note = (f"fast mode: {rule.probes} joint random probes over all {size:,} parameters; every error shown is an "
+            f"upper bound that holds with probability >= 1 - {rule.false_pass:.1e} (a gradient beyond its tolerance "
+            f"in any tensor passes with at most that probability)")
+    return Report("gradient check", True, _overall(results), tuple(results), (), (), _METHOD_NAMES["complex"],
+                  plan.h, f"fast ({rule.probes} joint probes)", tol.rtol, tol.atol, loss.count, (*shape_notes, note), bound=True)
 
 
 def _names(names: Sequence[str] | None, arrays: list[Array], single: bool) -> list[str]:
@@ -289,7 +444,9 @@ def _names(names: Sequence[str] | None, arrays: list[Array], single: bool) -> li
     return names
 
 
-def _check_options(mode: str, probes: int) -> None:
+def _check_options(mode: str, probes: int, method: str) -> None:
+    if method not in (*METHODS, "auto"):
+        raise ValueError(f"unknown method {method!r}; choose one of auto, {', '.join(METHODS)}")
     if mode not in ("auto", "full", "fast"):
         raise ValueError(f"unknown mode {mode!r}; choose one of auto, full, fast")
     if not isinstance(probes, (int, np.integer)) or probes < 2:
@@ -302,24 +459,28 @@ def _check_value(value: object) -> None:
         raise ValueError(f"loss(params) must be a finite real number, got {value}")
 
 
-def _report(setup: _Setup, evidence: list[Evidence], results: list[TensorResult], worst: list[Entry]) -> Report:
-    failed = [not r.passed for r in results]
+def _report(setup: _Setup, evidence: list[Evidence], results: list[TensorResult], worst: list[Entry],
+            kinked: set[str]) -> Report:
+    failed = [not r.passed and r.name not in kinked for r in results]
     findings = diagnose(evidence, failed, setup.tol, setup.batch_size, setup.classes, setup.shape_transposed)
     results = [replace(r, passed=False, where=r.where or "transposed shape") if r.name in setup.shape_transposed
                else r for r in results]
     explained = {name for f in findings for name in f.tensors} | {r.name for r in results if not r.spread}
     hint = layer_hint(setup.names, failed, explained, findings)
     notes = [note for note in (setup.method_note, *setup.shape_notes, hint) if note]
+    if kinked:
+        notes.append(_kink_note(setup, kinked))
     if not setup.full:
         notes.append(f"fast mode: errors estimated from {setup.probes} Gaussian probes per tensor "
                      "(E[(v.e)^2] = ||e||^2); wrong entries located by bisection")
     passed = all(r.passed for r in results)
+    wrong = any(not r.passed and r.name not in kinked for r in results)
     wrong_values = {r.name for r, bad in zip(results, failed) if bad}  # worst entries only where values are wrong
     mode = "full (every coordinate)" if setup.full else f"fast ({setup.probes} probes per tensor)"
     return Report("gradient check", passed, _overall(results), tuple(results),
                   tuple(e for e in worst if e.tensor in wrong_values), tuple(findings), _METHOD_NAMES[setup.method],
                   max(setup.steps), mode, setup.tol.rtol, setup.tol.atol, setup.loss.count, tuple(notes),
-                  failure=_shape_failure(setup.shape_transposed))
+                  state="not-differentiable" if kinked and not wrong else "", failure=_shape_failure(setup.shape_transposed))
 
 
 def _shape_failure(names: tuple[str, ...]) -> str:
@@ -327,3 +488,10 @@ def _shape_failure(names: tuple[str, ...]) -> str:
     if not names:
         return ""
     return f"grad returned {', '.join(names)} with the shape reversed; compared transposed back"
+
+
+def _kink_note(setup: _Setup, kinked: set[str]) -> str:
+    names = ", ".join(n for n in setup.names if n in kinked)
+    return (f"the loss is not differentiable at this point: the probes of {names} cross a kink (the slopes on its two "
+            "sides differ far beyond rounding, or the differences do not converge there), so the gradient there is "
+            "neither confirmed nor blamed; try another seed or another point")

@@ -38,14 +38,14 @@ def sigmoid(z: Array) -> Array:
 
 
 def softmax(z: Array) -> Array:
-    """softmax over axis 0 (the classes); the max-shift uses the real part so that complex steps pass through."""
-    shifted = z - np.max(np.real(z), axis=0, keepdims=True)
+    """softmax over axis 0 (the classes), shifted by the max: exact for complex z too (numpy orders by real part)."""
+    shifted = z - np.max(z, axis=0, keepdims=True)
     e = np.exp(shifted)
     return e / np.sum(e, axis=0, keepdims=True)
 
 
 def _log_softmax(z: Array) -> Array:
-    shifted = z - np.max(np.real(z), axis=0, keepdims=True)
+    shifted = z - np.max(z, axis=0, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=0, keepdims=True))
 
 

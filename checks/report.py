@@ -36,6 +36,8 @@ class TensorResult:
     step: float = 0.0
     where: str = ""
     spread: bool = False
+    bound: bool = False  # error is an upper bound (a passing joint probe), not an estimate
+    kinked: bool = False  # its probes cross a kink of the loss: neither right nor wrong
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,17 @@ class Report:
     notes: tuple[str, ...] = ()
     labels: tuple[str, str, str] = ("tensor", "analytic", "numeric")
     failure: str = ""  # what failed when it is not the error: a shape; then the headline says it first
+    bound: bool = False  # error is an upper bound (a passing joint probe), not an estimate
+    state: str = ""  # "not-differentiable" when the loss has a kink at the point; else from passed
+
+    @property
+    def verdict(self) -> str:
+        """'passed', 'failed', or 'not-differentiable' (the loss has a kink here: neither right nor wrong)."""
+        return self.state or ("passed" if self.passed else "failed")
+
+    @property
+    def inconclusive(self) -> bool:
+        return self.verdict == "not-differentiable"
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -75,8 +88,9 @@ class Report:
         return tuple(finding.id for finding in self.mistakes)
 
     def _headline(self) -> str:
-        verdict = "PASSED" if self.passed else "FAILED"
-        error = (f"normwise relative error {self.error:.2e} (tolerance rtol {self.rtol:.0e} + atol {self.atol:.0e})")
+        verdict = {"passed": "PASSED", "failed": "FAILED"}.get(self.verdict, "NOT DIFFERENTIABLE HERE")
+        error = (f"normwise relative error {'< ' if self.bound else ''}{self.error:.2e} "
+                 f"(tolerance rtol {self.rtol:.0e} + atol {self.atol:.0e})")
         if self.failure:
             return f"{self.title}: {verdict}  {self.failure}: {error}"
         return f"{self.title}: {verdict}  {error}"
@@ -86,7 +100,8 @@ class Report:
         return line + (f", {self.evaluations} loss evaluations" if self.evaluations else "")
 
     def _tensor_rows(self) -> list[list[str]]:
-        return [[t.name, str(t.shape), f"{t.error:.2e}", "ok" if t.passed else "WRONG", t.where] for t in self.tensors]
+        return [[t.name, str(t.shape), f"{'< ' if t.bound else ''}{t.error:.2e}", _tensor_verdict(t), t.where]
+                for t in self.tensors]
 
     def _entry_rows(self) -> list[list[str]]:
         return [[e.tensor, str(e.index), f"{e.analytic + 0.0:.12g}", f"{e.numeric + 0.0:.12g}", f"{e.difference:.3g}",
@@ -105,7 +120,7 @@ class Report:
         if self.mistakes:
             parts += ["", "suspected mistakes"]
             parts += [f"  [{m.id}] {m.message}\n      evidence: {m.evidence}" for m in self.mistakes]
-        elif not self.passed:
+        elif not self.passed and not self.inconclusive:
             parts += ["", "suspected mistakes: none from the catalogue fits"]
         parts += [f"note: {note}" for note in self.notes]
         return "\n".join(parts)
@@ -123,7 +138,7 @@ class Report:
         for m in self.mistakes:
             yield Text.assemble((f"[{m.id}] ", "bold magenta"), m.message)
             yield Text(f"    evidence: {m.evidence}", style="dim")
-        if not self.mistakes and not self.passed:
+        if not self.mistakes and not self.passed and not self.inconclusive:
             yield Text("suspected mistakes: none from the catalogue fits", style="yellow")
         for note in self.notes:
             yield Text(f"note: {note}", style="italic")
@@ -142,6 +157,10 @@ class Report:
 
 def _number(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
+
+
+def _tensor_verdict(result: TensorResult) -> str:
+    return "ok" if result.passed else ("kink" if result.kinked else "WRONG")
 
 
 def mimebundle(renderable) -> dict[str, str]:

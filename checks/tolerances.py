@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Tolerance", "TOLERANCES", "DELTA_TOLERANCE", "tolerance_for", "dtype_family"]
+__all__ = ["Tolerance", "TOLERANCES", "DELTA_TOLERANCE", "tolerance_for", "dtype_family", "JointRule", "JOINT"]
 
 
 @dataclass(frozen=True)
@@ -75,3 +75,32 @@ DELTA_TOLERANCE = Tolerance(
     "a delta function and the derived formula are both closed-form float64 expressions: they agree to ~1e-15 when "
     "they are the same function, and a wrong form differs by order 1 on some probe",
 )
+
+
+@dataclass(frozen=True)
+class JointRule:
+    """The joint probe of fast mode: pass when |u . g - D_u L| <= ratio * c on `probes` random directions u (entries
+    uniform, variance 1, checks.joint), where u weights tensor t by c / T_t (T_t its tolerance, c the smallest). A
+    tensor beyond its tolerance makes the residual's standard deviation s > c and its density at most sqrt(1/6) / s,
+    so one probe passes it with probability <= sqrt(2/3) ratio, and all of them with
+    false_pass = (sqrt(2/3) ratio)^probes."""
+
+    ratio: float
+    probes: int
+    reason: str
+
+    @property
+    def false_pass(self) -> float:
+        return float((np.sqrt(2 / 3) * self.ratio) ** self.probes)
+
+
+JOINT: dict[str, JointRule] = {
+    "float64": JointRule(
+        1e-3, 2,
+        "a correct float64 backprop leaves |r| <= 4e-6 c (measured on the networks of the benchmark): 1e-3 keeps two "
+        "orders of room, and two probes bring the false-pass rate to 6.7e-7"),
+    "float32": JointRule(
+        1e-2, 3,
+        "a correct float32 backprop leaves |r| <= 2e-3 c (its gradient is good to ~1e-6 against the 1e-4 tolerance): "
+        "1e-2 keeps a factor 5, and three probes bring the false-pass rate to 5.4e-7"),
+}

@@ -11,7 +11,7 @@ from derive.cli.options import parse_classes, parse_seed, whole_number
 from derive.errors import UsageError
 
 HELP = ("check the hand-written gradient in FILE.py (its loss, grad and params, or its forward, backward and inputs "
-        "name by name); exit 0 if right, 1 if wrong")
+        "name by name); exit 0 if right, 1 if wrong, 2 if the loss is not differentiable at the point")
 
 __all__ = ["HELP", "add_arguments", "run"]
 
@@ -139,7 +139,8 @@ def _check(path: Path, args, console) -> tuple[int, str]:
         else:
             report = _check_gradients(module, path, args)
             document = report.to_json
-    code = 0 if report.passed else 1
+    # A kink (gradcheck's not-differentiable verdict) says nothing about the gradient: exit 2, never 1.
+    code = 0 if report.passed else (2 if getattr(report, "inconclusive", False) else 1)
     if args.format == "json":
         import json
 
