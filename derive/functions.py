@@ -15,7 +15,7 @@ import sympy as sp
 
 __all__ = [
     "Z", "A", "Y", "KK", "Parameter", "Activation", "Output", "Cost", "Pair", "ACTIVATIONS", "OUTPUTS", "COSTS",
-    "L2_PENALTY", "HELPERS", "activation", "output", "cost", "pair", "register", "names", "kind_of",
+    "L2_PENALTY", "HELPERS", "activation", "output", "cost", "pair", "register", "names", "kind_of", "resolve_cost",
 ]
 
 Z = sp.Symbol("z", real=True)  # the pre-activation of one unit
@@ -106,6 +106,19 @@ class Cost(_Entry):
     def grad(self, **given) -> sp.Expr:
         return self.gradient.xreplace(self.values(**given))
 
+    def summed(self, a_j: sp.Expr, y_j: sp.Expr, limits: tuple, classes: sp.Expr | None = None, **given) -> sp.Expr:
+        """C = Σ_j c(a_j, y_j) as an unevaluated Sum, a constant factor (−1, ½) written outside it as textbooks do."""
+        term = self.expr(**given).xreplace({A: a_j, Y: y_j, KK: classes if classes is not None else KK})
+        coefficient, rest = term.as_coeff_Mul()
+        if rest.could_extract_minus_sign():
+            coefficient, rest = -coefficient, -rest
+        return coefficient * sp.Sum(rest, limits)
+
+    def per_example(self, a_values, y_values, **given) -> sp.Expr:
+        """Σ_j c(a_j, y_j) written out over concrete lists (grounding and whole-network routes)."""
+        term = self.expr(**given).xreplace({KK: len(a_values)})
+        return sp.Add(*[term.xreplace({A: v, Y: t}) for v, t in zip(a_values, y_values)])
+
 
 def _sigmoid(u):
     return 1 / (1 + sp.exp(-u))
@@ -167,7 +180,7 @@ _COST_LIST = (
     Cost("binary-cross-entropy", "binary cross-entropy", "C = −Σ_j [y_j ln a_j + (1 − y_j) ln(1 − a_j)]",
          per_unit=-(Y * sp.log(A) + (1 - Y) * sp.log(1 - A)), gradient=-Y / A + (1 - Y) / (1 - A),
          numpy="-(y * numpy.log(a) + (1 - y) * numpy.log(1 - a))", targets="binary"),
-    Cost("quadratic", "quadratic (mean squared error)", "C = ½ Σ_j (a_j − y_j)²", per_unit=(A - Y) ** 2 / 2,
+    Cost("quadratic", "quadratic", "C = ½ Σ_j (a_j − y_j)²", per_unit=(A - Y) ** 2 / 2,
          gradient=A - Y, numpy="0.5 * (a - y) ** 2", targets="real"),
     Cost("label-smoothing", "cross-entropy with smoothed targets",
          "C = −Σ_j ((1 − ε) y_j + ε/K) ln a_j", parameters=(_EPSILON,),
@@ -225,6 +238,15 @@ def register(entry: Activation | Output | Cost) -> None:
     if entry.id in registry and registry[entry.id] != entry:
         raise ValueError(f"{entry.id!r} is already in the table")
     registry[entry.id] = entry
+
+
+# With a sigmoid output, "cross-entropy" means the binary cross-entropy (the command line's convention).
+_COST_ALIASES = {("sigmoid", "cross-entropy"): "binary-cross-entropy"}
+
+
+def resolve_cost(output_id: str, cost_id: str) -> str:
+    """The cost an output/cost pair means: cross-entropy with a sigmoid output is the binary cross-entropy."""
+    return _COST_ALIASES.get((output_id, cost_id), cost_id)
 
 
 def names(kind: str) -> list[str]:

@@ -11,15 +11,19 @@ from derive.backprop.notation import (
     EQUIVALENT, NEW_CLAIM, C, Had, L, Ones, Statement, Tr, a, b, delta, i, j, k, l, m, matrix, n, w, y, z,
 )
 from derive.backprop.rules import COST_GRADIENT_RULES  # importing the rules registers them
+from derive import functions
 from derive.errors import UsageError
 from derive.rules import ALGEBRA, rule
 from derive.steps import NOT_EQUAL, Derivation, Step
 
-__all__ = ["OUTPUTS", "COSTS", "MAX_PARAMETERS", "bp1", "bp2", "bp3", "bp4", "backprop", "network_cost", "validate",
+__all__ = ["OUTPUTS", "COSTS", "ROUTES", "MAX_PARAMETERS", "bp1", "bp2", "bp3", "bp4", "backprop", "network_cost", "validate",
            "Equation", "equations"]
 
-OUTPUTS = ("softmax", "sigmoid")
-COSTS = ("cross-entropy", "quadratic")
+# The output/cost pairs BP1 has a route for (the table, derive.functions, has more functions than routes).
+ROUTES = {("softmax", "cross-entropy"), ("softmax", "quadratic"), ("sigmoid", "binary-cross-entropy"),
+          ("sigmoid", "quadratic")}
+OUTPUTS = tuple(sorted({o for o, _ in ROUTES}, key=list(functions.OUTPUTS).index))
+COSTS = ("cross-entropy", "quadratic")  # the names the options take (sigmoid + cross-entropy is the binary one)
 # The numeric check holds the network and a batch of 16 in memory several times over; this bounds it.
 MAX_PARAMETERS = 5_000_000
 _CLAIMS = ("bp1", "bp2", "bp3", "bp4")
@@ -154,7 +158,7 @@ class _BP1_ENDINGS:
 
 def _cost_name(output: str, cost: str) -> str:
     """With a sigmoid output, cross-entropy means the binary cross-entropy."""
-    return "binary-cross-entropy" if (output, cost) == ("sigmoid", "cross-entropy") else cost
+    return functions.resolve_cost(output, cost)
 
 
 # ------------------------------------------------------------------------------------------ BP2 to BP4
@@ -251,11 +255,7 @@ def _chain_for(id_: str, chain: _Chain, output: str, cost: str) -> _Chain:
 # ----------------------------------------------------------------------------------------- the network
 def network_cost(output: str, cost: str) -> sp.Expr:
     """The cost C of one example in terms of a^L and y (what is differentiated)."""
-    cost = _cost_name(output, cost)
-    aj, yj, bound = a[L, j], y[j], (j, 1, n[L])
-    return {"cross-entropy": -sp.Sum(yj * sp.log(aj), bound),
-            "binary-cross-entropy": -sp.Sum(yj * sp.log(aj) + (1 - yj) * sp.log(1 - aj), bound),
-            "quadratic": sp.Sum((aj - yj) ** 2, bound) / 2}[cost]
+    return functions.cost(_cost_name(output, cost)).summed(a[L, j], y[j], (j, 1, n[L]), n[L])
 
 
 def _assumptions(ids, output: str, cost: str, sizes) -> tuple[str, ...]:
@@ -266,10 +266,9 @@ def _assumptions(ids, output: str, cost: str, sizes) -> tuple[str, ...]:
     if "bp1" in ids:
         found.append("output layer: " + ("softmax, a^L_j = e^(z^L_j) / Σ_k e^(z^L_k)" if output == "softmax"
                                          else "sigmoid, a^L = σ(z^L)"))
-        found.append({"cross-entropy": "C = −Σ_j y_j ln a^L_j (cross-entropy), y one-hot",
-                      "binary-cross-entropy":
-                          "C = −Σ_j [y_j ln a^L_j + (1 − y_j) ln(1 − a^L_j)] (binary cross-entropy)",
-                      "quadratic": "C = ½ Σ_j (a^L_j − y_j)² (quadratic)"}[cost])
+        entry = functions.cost(cost)
+        found.append(f"{entry.notation.replace('a_j', 'a^L_j')} ({entry.title})"
+                     + (", y one-hot" if cost == "cross-entropy" else ""))
     found.append("C is the cost of one example; the mini-batch forms use the mean cost C = (1/m) Σ_x C_x")
     if sizes is not None:
         shapes = ", ".join(f"W^{layer} is {sizes[layer]}×{sizes[layer - 1]}" for layer in range(1, len(sizes)))
@@ -281,10 +280,13 @@ def validate(sizes, output, cost, needs_hidden: bool = False) -> tuple:
     """(sizes, output, cost) with defaults filled in; a UsageError (one line) for anything unusable."""
     output = "softmax" if output is None else output
     cost = "cross-entropy" if cost is None else cost
-    if output not in OUTPUTS:
-        raise UsageError(f"unknown output {output!r}; choose one of: {', '.join(OUTPUTS)}")
-    if cost not in COSTS:
-        raise UsageError(f"unknown cost {cost!r}; choose one of: {', '.join(COSTS)}")
+    if output not in functions.OUTPUTS:
+        raise UsageError(f"unknown output {output!r}; choose one of: {', '.join(functions.OUTPUTS)}")
+    if cost not in functions.COSTS:
+        raise UsageError(f"unknown cost {cost!r}; choose one of: {', '.join(functions.COSTS)}")
+    if (output, _cost_name(output, cost)) not in ROUTES:
+        raise UsageError(f"bp1 has no route yet for a {output} output with the {cost} cost; it has: "
+                         + ", ".join(f"{o} + {c}" for o, c in sorted(ROUTES)))
     if sizes is not None:
         sizes = tuple(sizes)
         if len(sizes) < 2:

@@ -21,6 +21,7 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
+from derive import functions
 from derive.backprop.notation import C, L, LayerIndexed, SigmaPrime, SizeIndexed, a, b, delta, l, w, y, z
 from derive.verify import pattern_values, set_partitions
 
@@ -34,7 +35,7 @@ _KIND = {"bp1": "output", "bp2": "hidden", "bp3": "parameter", "bp4": "parameter
 _LAYERS = {"output": {L: 2}, "hidden": {l: 1}, "parameter": {l: 2}}  # symbolic layer -> the number it gets
 _F = sp.Function("F")
 _S = sp.Dummy("s")
-_SIGMOID_PRIME = sp.diff(1 / (1 + sp.exp(-_S)), _S)  # σ' from the definition of σ, not from the rule
+_SIGMOID_PRIME = sp.diff(functions.activation("sigmoid").expr().xreplace({functions.Z: _S}), _S)  # from σ, not the rule
 
 
 @dataclass(frozen=True)
@@ -89,9 +90,11 @@ def _definitions(frame: Frame) -> tuple[dict, dict]:
         zs = [sym(z, 2, u) for u in range(1, K + 1)]
         total = sum(sp.exp(v) for v in zs)
         for u, zu in enumerate(zs, start=1):
-            defs[sym(a, 2, u)] = sp.exp(zu) / total if frame.output == "softmax" else 1 / (1 + sp.exp(-zu))
+            defs[sym(a, 2, u)] = sp.exp(zu) / total if frame.output == "softmax" else _applied(
+                functions.output(frame.output).activation, zu)
             levels[sym(a, 2, u)] = 1
-        defs[C] = _cost([sym(a, 2, u) for u in range(1, K + 1)], [_symbol(y[u]) for u in range(1, K + 1)], frame.cost)
+        defs[C] = functions.cost(frame.cost).per_example([sym(a, 2, u) for u in range(1, K + 1)],
+                                                          [_symbol(y[u]) for u in range(1, K + 1)])
         return defs, levels
     top, below = (2, 1)
     n_top, n_below = sizes[top], sizes[below]
@@ -101,17 +104,14 @@ def _definitions(frame: Frame) -> tuple[dict, dict]:
         levels[sym(z, top, u)] = 1
     if frame.kind == "hidden":
         for v in range(1, n_below + 1):
-            defs[sym(a, below, v)] = 1 / (1 + sp.exp(-sym(z, below, v)))
+            defs[sym(a, below, v)] = _applied("sigmoid", sym(z, below, v))
             levels[sym(a, below, v)] = 2
     return defs, levels
 
 
-def _cost(activations, targets, cost: str) -> sp.Expr:
-    if cost == "cross-entropy":
-        return -sum(t * sp.log(v) for v, t in zip(activations, targets))
-    if cost == "binary-cross-entropy":
-        return -sum(t * sp.log(v) + (1 - t) * sp.log(1 - v) for v, t in zip(activations, targets))
-    return sum((v - t) ** 2 for v, t in zip(activations, targets)) / 2
+def _applied(name: str, value: sp.Expr) -> sp.Expr:
+    """The table's activation `name` at `value`."""
+    return functions.activation(name).expr().xreplace({functions.Z: value})
 
 
 # ------------------------------------------------------------------------------------------------ ground
