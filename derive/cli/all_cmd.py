@@ -9,7 +9,7 @@ def run(args, out) -> int:
     from rich.console import Console
 
     from derive.cli.check_cmd import plan_reports
-    from derive.derivations import ids
+    from derive.derivations import seed_ids as ids  # the default run stays the seeds' network
     from derive.render.text import checks_table
 
     console = Console(file=out)

@@ -1,102 +1,13 @@
-"""The catalogue of derivations: id -> entry (builder and the options it takes), and instantiation for large K."""
+"""The hand-written derivation builders (activations, costs); the catalogue of ids lives in derive.catalogue.
+
+The names below are served from derive.catalogue on first use, so this package and the catalogue never import
+each other at import time.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import Callable
+from derive._lazy import lazy_exports
 
-from derive.derivations.activations import sigmoid, softmax_diagonal, softmax_jacobian, softmax_off_diagonal
-from derive.derivations.costs import cross_entropy_delta, negative_log_likelihood
-from derive.errors import UsageError
-from derive.notation import EXPAND_LIMIT, K, MAX_CLASSES
-from derive.steps import Derivation, Step
+__all__ = ["Entry", "CATALOGUE", "DEFAULT_CLASSES", "ids", "seed_ids", "entry", "build", "instantiate", "validate_classes"]
 
-__all__ = ["Entry", "CATALOGUE", "DEFAULT_CLASSES", "ids", "build", "instantiate", "validate_classes", "register"]
-
-DEFAULT_CLASSES = 3
-
-
-@dataclass(frozen=True)
-class Entry:
-    """A derivation the tools know: its builder and which options (classes, sizes, output, cost) it takes."""
-
-    id: str
-    title: str
-    builder: Callable[..., Derivation]
-    options: tuple[str, ...] = ("classes",)
-    family: str = "output"  # derivations of one family share lemmas (and caches): bp1..bp4 inside backprop
-
-
-CATALOGUE: dict[str, Entry] = {}
-
-
-def register(entry: Entry) -> None:
-    CATALOGUE[entry.id] = entry
-
-
-for _entry in (
-    Entry("sigmoid", "Sigmoid: da/dz = a(1 − a)", sigmoid),
-    Entry("softmax-diagonal", "Softmax, diagonal: ∂a_i/∂z_i = a_i(1 − a_i)", softmax_diagonal),
-    Entry("softmax-off-diagonal", "Softmax, off the diagonal: ∂a_j/∂z_i = −a_j a_i", softmax_off_diagonal),
-    Entry("softmax-jacobian", "Softmax Jacobian: ∂a_j/∂z_i = a_j(δ_ij − a_i)", softmax_jacobian),
-    Entry("cross-entropy-delta", "Cross-entropy with softmax: δ = a Σy − y = a − y", cross_entropy_delta),
-    Entry("negative-log-likelihood", "Negative log-likelihood: ∂E/∂z_j = a_j − δ_jt", negative_log_likelihood),
-):
-    register(_entry)
-
-
-def ids() -> list[str]:
-    return list(CATALOGUE)
-
-
-def entry(id_: str) -> Entry:
-    if id_ not in CATALOGUE:
-        raise UsageError(f"unknown derivation {id_!r}; choose one of: {', '.join(CATALOGUE)}")
-    return CATALOGUE[id_]
-
-
-def build(id_: str, classes: int | None = DEFAULT_CLASSES, **options) -> Derivation:
-    """The derivation `id_` for `classes` classes (None: symbolic K); above EXPAND_LIMIT it is instantiated.
-
-    Other options (sizes, output, cost) go to builders that take them; None means the builder's default.
-    Derivations are immutable, so each is built once per process.
-    """
-    return _build(id_, classes, tuple(sorted(options.items())))
-
-
-@lru_cache(maxsize=256)
-def _build(id_: str, classes: int | None, options: tuple) -> Derivation:
-    options = dict(options)
-    found = entry(id_)
-    given = {name: value for name, value in options.items() if value is not None}
-    for name in given:
-        if name not in found.options:
-            takers = ", ".join(e.id for e in CATALOGUE.values() if name in e.options) or "no derivation"
-            raise UsageError(f"--{name} does not apply to {id_}; it applies to: {takers}")
-    if "classes" not in found.options:
-        return found.builder(**given)
-    validate_classes(classes)
-    if classes is not None and classes > EXPAND_LIMIT:
-        return instantiate(found.builder(None, **given), classes)
-    return found.builder(classes, **given)
-
-
-def validate_classes(classes) -> None:
-    if classes is None:
-        return
-    if isinstance(classes, bool) or not isinstance(classes, int):
-        raise UsageError(f"the number of classes must be an integer from 2 to {MAX_CLASSES}, got {classes!r}")
-    if not 2 <= classes <= MAX_CLASSES:
-        raise UsageError(f"the number of classes must be from 2 to {MAX_CLASSES}, got {classes}")
-
-
-def instantiate(general: Derivation, classes: int) -> Derivation:
-    """The general-K derivation with K := classes: nothing is expanded, the general proof carries over."""
-    steps = tuple(Step(s.rule, s.expr.xreplace({K: classes}), s.note, s.relation, s.aside, s.reverse) for s in general.steps)
-    fields = {**general.__dict__, "steps": steps, "classes": classes,
-              "lhs": general.lhs.xreplace({K: classes}),
-              "quantity": general.quantity.xreplace({K: classes}) if general.quantity is not None else None}
-    return Derivation(**fields)
-
-from derive.backprop import catalogue as _backprop  # noqa: F401,E402  registers bp1..bp4, backprop
+__getattr__, __dir__ = lazy_exports(__name__, {name: "derive.catalogue" for name in __all__}, globals())
