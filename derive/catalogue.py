@@ -21,7 +21,7 @@ __all__ = ["Entry", "CATALOGUE", "DEFAULT_CLASSES", "ids", "entry", "build", "in
            "seed_ids", "ACTIVATION_FAMILY"]
 
 DEFAULT_CLASSES = 3
-ACTIVATION_FAMILY = "output"  # a planned activation is proven and checked like the seeds' sigmoid: one unit
+ACTIVATION_FAMILY = "scalar"  # derive.plan.SCALAR_FAMILY: proven by derive.pointwise, checked by checks.scalar_check
 
 
 @dataclass(frozen=True)

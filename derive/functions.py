@@ -127,7 +127,7 @@ def _sigmoid(u):
 def from_expression(text: str, expr: sp.Expr) -> Activation:
     """A user's activation f(z), already parsed (derive.expressions), as an entry: kinks found where the argument
     of an abs, or the two sides of a max or min, meet (for arguments polynomial in z)."""
-    return Activation(text, "your activation", f"a = {text}", definition=expr, kinks=_kinks(expr),
+    return Activation(text, "your activation", text, definition=expr, kinks=_kinks(expr),
                       convention="at a kink the derivative of the branch SymPy's Max/Min/Abs rule takes" if
                       _kinks(expr) else "")
 

@@ -32,9 +32,11 @@ EXTREME = 1000.0
 
 
 def function_name(entry: Activation) -> str:
-    """A Python name for the entry: gelu-tanh -> gelu_tanh (a keyword gets a trailing underscore)."""
-    name = re.sub(r"\W", "_", entry.id.replace("-", "_"))
-    return name + "_" if keyword.iskeyword(name) or not name.isidentifier() else name
+    """A Python name for the entry: gelu-tanh -> gelu_tanh; a user's expression is `activation`."""
+    name = entry.id.replace("-", "_")
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+        return "activation"
+    return name + "_" if keyword.iskeyword(name) else name
 
 
 class _Printer(NumPyPrinter):
@@ -45,6 +47,30 @@ class _Printer(NumPyPrinter):
 
     def _print_Abs(self, expr):
         return f"_abs({self._print(expr.args[0])})"
+
+    def _print_log(self, expr):
+        """ln(1 + e^u) -> _softplus(u), which never overflows (the softplus rule of derive.codegen.stable)."""
+        inner = expr.args[0]
+        if isinstance(inner, sp.Add) and len(inner.args) == 2 and sp.Integer(1) in inner.args:
+            other = next(arg for arg in inner.args if arg != 1)
+            if isinstance(other, sp.exp):
+                return f"_softplus({self._print(other.args[0])})"
+        return f"numpy.log({self._print(inner)})"
+
+    def _print_Max(self, expr):
+        return self._extreme(expr, ">=")
+
+    def _print_Min(self, expr):
+        return self._extreme(expr, "<=")
+
+    def _extreme(self, expr, order: str) -> str:
+        """max(u, v) as numpy.where(Re u >= Re v, u, v): element-wise, and a complex step passes through."""
+        first, *rest = expr.args
+        if not rest:
+            return self._print(first)
+        other = self._print(expr.func(*rest)) if len(rest) > 1 else self._print(rest[0])
+        u = self._print(first)
+        return f"numpy.where(numpy.real({u}) {order} numpy.real({other}), {u}, {other})"
 
     def _print_Pow(self, expr, rational=False):
         """1/(1 + e^{−u}) -> _sigmoid(u), which never overflows (the stable-sigmoid rule of derive.codegen.stable)."""
@@ -163,16 +189,21 @@ def check_activation_module(module, id_or_entry, seed: int = 0, **parameters) ->
     definition = entry.expr(**parameters)
     references = {name: definition, name + "_derivative": sp.diff(definition, Z)}
     checks = []
-    for function, reference in references.items():
-        exact = np.array([float(reference.xreplace({Z: sp.Float(p, 30)}).evalf(30)) for p in points])
-        generated = np.asarray(getattr(module, function)(points), dtype=float)
-        error = np.linalg.norm(generated - exact) / max(np.linalg.norm(exact), np.finfo(float).tiny)
-        extremes = np.asarray(getattr(module, function)(np.array([-EXTREME, EXTREME])))
-        # Finite wherever the function itself is (a user's exp(z) is not, at z = 1000; the table's all are).
-        bounded = [_finite(reference.xreplace({Z: sp.Float(x)})) for x in (-EXTREME, EXTREME)]
-        finite = np.isfinite(extremes) | ~np.array(bounded)
-        checks.append(ActivationCheck(function, float(error), bool(np.all(finite))))
+    with np.errstate(over="ignore", invalid="ignore"):  # a user's exp(z) overflows at 1000: reported, not warned
+        for function, reference in references.items():
+            checks.append(_check(module, function, reference, points))
     return tuple(checks)
+
+
+def _check(module, function: str, reference: sp.Expr, points: np.ndarray) -> ActivationCheck:
+    exact = np.array([float(reference.xreplace({Z: sp.Float(p, 30)}).evalf(30)) for p in points])
+    generated = np.asarray(getattr(module, function)(points), dtype=float)
+    error = np.linalg.norm(generated - exact) / max(np.linalg.norm(exact), np.finfo(float).tiny)
+    extremes = np.asarray(getattr(module, function)(np.array([-EXTREME, EXTREME])))
+    # Finite wherever the function itself is (a user's exp(z) is not, at z = 1000; the table's all are).
+    bounded = [_finite(reference.xreplace({Z: sp.Float(x)})) for x in (-EXTREME, EXTREME)]
+    finite = np.isfinite(extremes) | ~np.array(bounded)
+    return ActivationCheck(function, float(error), bool(np.all(finite)))
 
 
 def compiled_cost(id_: str, **parameters):
