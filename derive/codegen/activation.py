@@ -48,6 +48,11 @@ class _Printer(NumPyPrinter):
     def _print_Abs(self, expr):
         return f"_abs({self._print(expr.args[0])})"
 
+    def _print_Function(self, expr):
+        if expr.func == _Sigmoid:
+            return f"_sigmoid({self._print(expr.args[0])})"
+        return super()._print_Function(expr)
+
     def _print_log(self, expr):
         """ln(1 + e^u) -> _softplus(u), which never overflows (the softplus rule of derive.codegen.stable)."""
         inner = expr.args[0]
@@ -91,7 +96,26 @@ class _Printer(NumPyPrinter):
         return super()._print_Mul(expr)
 
 
+_Sigmoid = sp.Function("_sigmoid")
+
+
+def _logistic(node: sp.Expr) -> sp.Expr:
+    """e^u / (1 + e^u) -> σ(u): the exponential would overflow alone (the stable-sigmoid rule, inside a product)."""
+    if not isinstance(node, sp.Mul):
+        return node
+    factors = list(node.args)
+    for power in factors:
+        base = power.base if power.is_Pow else None
+        if power.is_Pow and power.exp == -1 and isinstance(base, sp.Add) and len(base.args) == 2 and 1 in base.args:
+            other = next(arg for arg in base.args if arg != 1)
+            if isinstance(other, sp.exp) and other in factors:
+                rest = [f for f in factors if f is not power and f is not other]
+                return sp.Mul(*rest, _Sigmoid(other.args[0]))
+    return node
+
+
 def _print(expr: sp.Expr) -> str:
+    expr = expr.replace(lambda e: isinstance(e, sp.Mul), _logistic)
     return _Printer({"fully_qualified_modules": True, "allow_unknown_functions": False}).doprint(expr)
 
 
