@@ -33,7 +33,7 @@ def run_all(requests: list[Request]) -> list[Report]:
     groups: dict[object, list[Request]] = {}
     for request in requests:
         family = entry(request.id).family
-        groups.setdefault(request if family == "output" else family, []).append(request)
+        groups.setdefault(family if family == "backprop" else request, []).append(request)  # backprop shares lemmas
     workers = min(len(groups), os.cpu_count() or 1)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [_run(request) for request in requests]
