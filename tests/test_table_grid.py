@@ -113,3 +113,25 @@ def test_codegen_of_an_expression_is_a_working_module(cli, tmp_path):
     z = np.array([-2.0, -0.5, 0.5, 2.0])
     assert np.allclose(namespace["activation"](z), np.maximum(0, z) + 0.1 * np.minimum(0, z))
     assert np.allclose(namespace["activation_derivative"](z), [0.1, 0.1, 1.0, 1.0])
+
+
+@pytest.mark.parametrize("output", list(functions.OUTPUTS))
+@pytest.mark.parametrize("cost", list(functions.COSTS))
+def test_every_output_cost_pair_has_a_route_or_says_it_has_none(output, cost):
+    from derive.backprop.derivations import ROUTES
+    from derive.errors import UsageError
+
+    option = "cross-entropy" if (output, cost) == ("sigmoid", "binary-cross-entropy") else cost
+    if (output, functions.resolve_cost(output, cost)) in ROUTES:
+        derivation = build("bp1", None, output=output, cost=option)
+        assert derivation.definitions["cost"] == functions.resolve_cost(output, cost)
+    else:
+        with pytest.raises(UsageError, match=f"bp1 has no route yet for the {output} output with the {option} cost"):
+            build("bp1", None, output=output, cost=option)
+
+
+def test_bp1_pair_without_a_route_is_one_line_exit_2(cli):
+    result = cli("show", "bp1", "--output", "identity", "--cost", "huber")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("derive: error: bp1 has no route yet for the identity output with the huber cost")
+    assert result.stderr.count("\n") == 1
