@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 import sympy as sp
@@ -14,7 +15,8 @@ from derive.codegen.module import (
 from derive.codegen.printer import BatchMean, Body, print_array
 from derive.codegen.stable import STABLE_RULES
 from derive.errors import UsageError
-from derive.notation import C, K, a as plain_a, i, j, k, sigmoid_of, softmax_of, y, z as plain_z
+from derive.functions import output as output_entry
+from derive.notation import C, K, a as plain_a, activation_of, i, j, k, sigmoid_of, softmax_of, y, z as plain_z
 from derive.rules import ASSUMPTION, rule
 
 __all__ = ["generate_network", "check_network", "CHECK_SIZES"]
@@ -51,7 +53,10 @@ def _at_output(expr: sp.Expr) -> sp.Expr:
 
 
 def _output_definition(output: str):
-    return (lambda index: softmax_of(index, None)) if output == "softmax" else sigmoid_of
+    """a_index for the output layer: the softmax, or the table's element-wise activation of the output."""
+    if output == "softmax":
+        return lambda index: softmax_of(index, None)
+    return partial(activation_of, output_entry(output).activation)
 
 
 # The names of the output layer's functions: bp1 is the K-class delta(z, y) contract; backprop keeps them apart.
