@@ -23,7 +23,8 @@ import sympy as sp
 
 from derive import functions
 from derive.backprop.notation import C, L, LayerIndexed, SigmaPrime, SizeIndexed, a, b, delta, l, w, y, z
-from derive.verify import pattern_values, set_partitions
+from derive.verify import ATOMS, expand_sums, is_zero, pattern_values, set_partitions
+from derive.verify import atomize as shared_atomize
 
 __all__ = ["Frame", "frame_for", "ground", "is_zero", "index_ranges", "assignments", "expand_sums", "atomize",
            "numeric_point", "SIZES"]
@@ -131,18 +132,6 @@ def _ground(expr, frame: Frame, values, assumed):
     return result
 
 
-def expand_sums(expr: sp.Expr) -> sp.Expr:
-    """Every Sum with integer limits written out term by term (inner sums first)."""
-    if isinstance(expr, sp.Sum):
-        (index, low, high), = expr.limits
-        body = expand_sums(expr.function)
-        return sp.Add(*[body.xreplace({index: value}) for value in range(int(low), int(high) + 1)])
-    if not expr.args or isinstance(expr, (sp.Indexed, sp.MatrixExpr)):
-        return expr
-    args = [expand_sums(arg) for arg in expr.args]
-    return expr if all(new is old for new, old in zip(args, expr.args)) else expr.func(*args)
-
-
 class _Grounder:
     """One pass over a concrete expression: layer quantities to plain symbols, δ and derivatives evaluated."""
 
@@ -221,11 +210,6 @@ def _exp_atoms(power: sp.exp) -> sp.Expr:
     return product
 
 
-def is_zero(expr: sp.Expr) -> bool:
-    """Exact: the canonical form of a rational function is 0."""
-    return sp.cancel(sp.together(expr)) == 0
-
-
 # ------------------------------------------------------------------------------------------- index patterns
 def index_ranges(lhs: sp.Expr) -> dict:
     """The free unit indices of a chain's left-hand side and the layer each runs over (w^l_jk: j in l, k in l−1)."""
@@ -257,13 +241,12 @@ def assignments(exprs, ranges: dict, frame: Frame):
 
 
 # ------------------------------------------------------------------------------------------------- atoms
+_LAYER_ATOMS = ATOMS + (sp.Subs, sp.core.function.AppliedUndef, SigmaPrime)
+
+
 def atomize(expr: sp.Expr, atoms: dict) -> sp.Expr:
-    """Sums, Kronecker deltas, derivatives and applied functions as opaque symbols (one per distinct node)."""
-    if isinstance(expr, (sp.Sum, sp.KroneckerDelta, sp.Derivative, sp.Subs, sp.core.function.AppliedUndef, SigmaPrime)):
-        return atoms.setdefault(expr, sp.Dummy(f"atom{len(atoms)}"))
-    if not expr.args or isinstance(expr, sp.Indexed):
-        return expr
-    return expr.func(*[atomize(arg, atoms) for arg in expr.args])
+    """The core's atomize, with the layers' own opaque kinds too: F's derivatives (Subs, F(...)) and σ'."""
+    return shared_atomize(expr, atoms, _LAYER_ATOMS)
 
 
 def numeric_point(exprs, frame: Frame, rng: np.random.Generator, one_hot: bool) -> dict:
