@@ -132,6 +132,13 @@ def _ground(expr, frame: Frame, values, assumed):
     return result
 
 
+def _prime(frame: Frame) -> sp.Expr:
+    """σ'(s) from the definition of the layer's activation (never from the rule that rewrites σ')."""
+    if frame.kind == "output" and frame.output != "softmax":
+        return sp.diff(_applied(functions.output(frame.output).activation, _S), _S)
+    return _SIGMOID_PRIME
+
+
 class _Grounder:
     """One pass over a concrete expression: layer quantities to plain symbols, δ and derivatives evaluated."""
 
@@ -148,8 +155,8 @@ class _Grounder:
         elif isinstance(expr, sp.Derivative):
             (variable,) = expr.variables
             result = self.derivative(self.plain(expr.expr), self.plain(variable))
-        elif isinstance(expr, SigmaPrime):
-            result = _SIGMOID_PRIME.xreplace({_S: self.plain(expr.args[0])})
+        elif isinstance(expr, SigmaPrime):  # the output layer's σ' is its own activation's; hidden layers are sigmoid
+            result = _prime(self.frame).xreplace({_S: self.plain(expr.args[0])})
         elif not expr.args:
             result = expr
         else:

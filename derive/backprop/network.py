@@ -124,7 +124,7 @@ def _model(sizes: tuple[int, ...], output: str, cost: str) -> dict:
     aL = A[depth]
     cost_expr = functions.cost(cost).per_example(aL, Y)
     return {
-        "sizes": sizes, "output": output, "cost": cost, "E": E, "A": A, "W": W, "Y": Y,
+        "sizes": sizes, "output": output, "cost": cost, "E": E, "A": A, "W": W, "Y": Y, "Z": Z,
         "act": {t: [rational(v) for v in act[t]] for t in act},
         "grad_a": [sp.diff(cost_expr, v) for v in aL],  # ∇_a C
         "jac_a": {t: [[rational(d) for d in _gradient(act[t], Z[t][c])] for c in range(sizes[t])]
@@ -189,6 +189,8 @@ def _reference(model: dict, rng) -> tuple[dict, dict]:
             point[v] = _random(rng, -1, 1)
     for v in model["A"][0]:
         point[v] = _random(rng, 0, 1)
+    if model["output"] == "identity":  # no exponential in the output layer: its z are the rational variables
+        point.update({v: _random(rng, -2, 2) for v in model["Z"][depth]})
     targets = [Fraction(int(rng.integers(1, _SCALE)), _SCALE) for _ in range(sizes[-1])]
     if (model["output"], model["cost"]) == ("softmax", "cross-entropy"):  # the one-hot assumption: Σ_j y_j = 1
         targets = [t / sum(targets) for t in targets]

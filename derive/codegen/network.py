@@ -25,9 +25,15 @@ CHECK_SIZES = (4, 5, 3)  # the network a module is checked on when no --sizes fi
 _BATCH = 3
 
 
+_GENERATED_OUTPUTS = ("softmax", "sigmoid")  # the output layers the module generator has stable forms for
+
+
 def _derivation(id_, sizes, output, cost):
     from derive.catalogue import build
 
+    if output not in (None, *_GENERATED_OUTPUTS):
+        raise UsageError(f"codegen writes {' and '.join(_GENERATED_OUTPUTS)} output layers, not {output} "
+                         "(derive show/check cover it)")
     return build(id_, None, sizes=sizes, output=output, cost=cost)
 
 
