@@ -90,8 +90,9 @@ def _errors(forms, sizes, output: str, cost: str, seed: int):
 # ------------------------------------------------------------------------------------------ the problem
 def problem(sizes, output: str = "softmax", cost: str = "cross-entropy", seed: int = 0):
     """(params [W1, b1, ...], x, y): the seeded network and mini-batch of BATCH examples the check uses."""
-    return _problem(tuple(sizes), output, "binary-cross-entropy" if (output, cost) == ("sigmoid", "cross-entropy")
-                    else cost, seed)
+    from derive.functions import resolve_cost
+
+    return _problem(tuple(sizes), output, resolve_cost(output, cost), seed)
 
 
 def derived_gradients(derivation: Derivation, params, x, y) -> list[np.ndarray]:
@@ -119,12 +120,24 @@ def _forward(params, x, output: str):
     for t in range(1, depth + 1):
         z = params[2 * t - 2] @ acts[-1] + params[2 * t - 1]
         zs.append(z)
-        acts.append(_softmax(z) if (t == depth and output == "softmax") else _sigmoid(z))
+        acts.append(_output(z, output) if t == depth else _sigmoid(z))
     return zs, acts
 
 
 def _sigmoid(z):
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
+    from checks.network import sigmoid
+
+    return sigmoid(z)
+
+
+def _output(z, output: str):
+    """a^L from z^L: the softmax over the units, or the table's element-wise activation of the output."""
+    if output == "softmax":
+        return _softmax(z)
+    from derive.codegen.activation import compiled
+    from derive.functions import output as output_entry
+
+    return compiled(output_entry(output).activation)[0](z)
 
 
 def _softmax(z):
@@ -140,9 +153,10 @@ def _mean_cost(zL, y, output: str, cost: str):
         per = lse * y.sum(axis=0) - np.einsum("...km,km->...m", zL, y)
     elif output == "sigmoid" and cost == "binary-cross-entropy":  # −y ln σ − (1 − y) ln(1 − σ) = ln(1 + e^z) − yz
         per = (_softplus(zL) - y * zL).sum(axis=-2)
-    else:  # quadratic
-        a = _softmax(zL) if output == "softmax" else _sigmoid(zL)
-        per = 0.5 * ((a - y) ** 2).sum(axis=-2)
+    else:  # any other cost of the table, from its numpy form on a^L
+        from derive.codegen.activation import compiled_cost
+
+        per = compiled_cost(cost)(_output(zL, output), y, y.shape[0]).sum(axis=-2)
     return per.sum(axis=-1) / y.shape[-1]
 
 

@@ -67,7 +67,6 @@ WRONG_FORMS: dict[tuple[str, str], dict[str, tuple[str, DeltaFunction]]] = {
 }
 _RIGHT = {("softmax", "cross-entropy"): "a - y", ("sigmoid", "binary-cross-entropy"): "a - y",
           ("sigmoid", "quadratic"): "(a - y) * a * (1 - a)"}
-_ACTIVATIONS = {"sigmoid": sigmoid, "tanh": np.tanh, "softmax": softmax}
 
 
 def _canonical(name: str) -> str:
@@ -316,10 +315,13 @@ def check_hidden_delta(delta: DeltaFunction, activation: str = "sigmoid", units:
     The right answer is upstream * sigma'(z) (BP2); names activation-derivative-of-activation when the delta is
     upstream * sigma'(sigma(z)), and sign/scale when it is a constant multiple of the right one.
     """
+    from derive import functions
+    from derive.codegen.activation import compiled
+
     name = _canonical(activation)
-    if name not in ("sigmoid", "tanh"):
-        raise ValueError(f"unknown activation {activation!r}; choose sigmoid or tanh")
-    fn = _ACTIVATIONS[name]
+    if name not in functions.ACTIVATIONS:  # any activation of the table (derive.functions), in its stable form
+        raise ValueError(f"unknown activation {activation!r}; choose one of: {', '.join(functions.ACTIVATIONS)}")
+    fn, _ = compiled(name)
     rng = np.random.default_rng(seed)
     probes = {"upstream": [(2.0 * rng.standard_normal(units), rng.standard_normal(units)) for _ in range(8)]}
     yours = _evaluate(delta, probes, units)

@@ -33,8 +33,10 @@ Array = np.ndarray
 
 
 def sigmoid(z: Array) -> Array:
-    """sigma(z) = 1 / (1 + exp(-z)), written as (1 + tanh(z/2)) / 2: stable for large |z| and complex-safe."""
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
+    """sigma(z) = 1 / (1 + exp(-z)) in the table's stable, complex-safe form (derive.functions)."""
+    from derive.codegen.activation import compiled
+
+    return compiled("sigmoid")[0](z)
 
 
 def softmax(z: Array) -> Array:

@@ -117,7 +117,9 @@ def looks_like_expression(text: str, variables: tuple = ("z",)) -> bool:
     Ids are letters, digits and hyphens; text with any other character is an expression, and so is an id-like
     text whose words are all variables or numbers (z, z-1).
     """
-    if not re.fullmatch(r"[A-Za-z0-9_-]+", text.strip() or "?"):
+    if not text.strip():
+        return False  # nothing typed: an unknown id, not an empty expression
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", text.strip()):
         return True
     words = [word for word in text.strip().split("-") if word]
     names = {str(v) for v in variables}

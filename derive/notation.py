@@ -5,11 +5,12 @@ from __future__ import annotations
 import sympy as sp
 
 from derive.limits import MAX_CLASSES  # re-exported: the one definition is light, for the parser
+from derive.functions import Z, activation, cost
 
 __all__ = [
     "K", "i", "j", "k", "t", "z", "a", "y", "C", "E",
     "EXPAND_LIMIT", "MAX_CLASSES", "class_count", "total", "softmax_denominator", "softmax_of",
-    "sigmoid_of", "cross_entropy", "free_indices",
+    "sigmoid_of", "cross_entropy", "activation_of", "cost_of", "free_indices",
 ]
 
 K = sp.Symbol("K", integer=True, positive=True)
@@ -43,14 +44,24 @@ def softmax_of(index: sp.Expr, classes: int | None) -> sp.Expr:
     return sp.exp(z[index]) / softmax_denominator(classes)
 
 
+def activation_of(name: str, index: sp.Expr, **parameters) -> sp.Expr:
+    """a_index = f(z_index) for the activation `name` of the table (derive.functions)."""
+    return activation(name).expr(**parameters).xreplace({Z: z[index]})
+
+
 def sigmoid_of(index: sp.Expr) -> sp.Expr:
-    """a_index = 1 / (1 + e^{-z_index})"""
-    return 1 / (1 + sp.exp(-z[index]))
+    """a_index = 1 / (1 + e^{-z_index}), the table's sigmoid"""
+    return activation_of("sigmoid", index)
+
+
+def cost_of(name: str, classes: int | None, **parameters) -> sp.Expr:
+    """C = sum_j c(a_j, y_j) for the cost `name` of the table (derive.functions)."""
+    return cost(name).summed(a[j], y[j], (j, 1, class_count(classes)), class_count(classes), **parameters)
 
 
 def cross_entropy(classes: int | None) -> sp.Expr:
-    """C = -sum_j y_j ln a_j"""
-    return -total(y[j] * sp.log(a[j]), j, classes)
+    """C = -sum_j y_j ln a_j, the table's cross-entropy"""
+    return cost_of("cross-entropy", classes)
 
 
 def free_indices(expr: sp.Expr) -> tuple[sp.Symbol, ...]:

@@ -134,7 +134,7 @@ def test_the_catalogue_builds_them_with_their_options():
 # ------------------------------------------------------------------------------------------ bad options
 @pytest.mark.parametrize("builder, options, message", [
     (bp1, {"output": "tanh"}, "unknown output 'tanh'; choose one of: softmax, sigmoid"),
-    (backprop, {"cost": "hinge"}, "unknown cost 'hinge'; choose one of: cross-entropy, quadratic"),
+    (backprop, {"cost": "hinge"}, "unknown cost 'hinge'; choose one of: cross-entropy, binary-cross-entropy, quadratic"),
     (backprop, {"sizes": (3,)}, "at least 2 layer sizes"),
     (backprop, {"sizes": (3, 0, 2)}, "positive integers"),
     (backprop, {"sizes": (3, 2.5, 2)}, "positive integers"),

@@ -7,7 +7,7 @@
 
 Modules: notation (layer symbols and matrices), rules (the rules the steps name, registered in derive.rules),
 derivations (the builders), ground and verify (the step-by-step prover), network (the independent route:
-SymPy's derivatives on whole networks), catalogue (the entries bp1..bp4 and backprop).
+SymPy's derivatives on whole networks). The entries bp1..bp4 and backprop are in derive.catalogue.
 """
 
 from derive.backprop.derivations import COSTS, OUTPUTS, Equation, backprop, bp1, bp2, bp3, bp4, equations

@@ -11,15 +11,19 @@ from derive.backprop.notation import (
     EQUIVALENT, NEW_CLAIM, C, Had, L, Ones, Statement, Tr, a, b, delta, i, j, k, l, m, matrix, n, w, y, z,
 )
 from derive.backprop.rules import COST_GRADIENT_RULES  # importing the rules registers them
+from derive import functions
 from derive.errors import UsageError
 from derive.rules import ALGEBRA, rule
 from derive.steps import NOT_EQUAL, Derivation, Step
 
-__all__ = ["OUTPUTS", "COSTS", "MAX_PARAMETERS", "bp1", "bp2", "bp3", "bp4", "backprop", "network_cost", "validate",
+__all__ = ["OUTPUTS", "COSTS", "ROUTES", "MAX_PARAMETERS", "bp1", "bp2", "bp3", "bp4", "backprop", "network_cost", "validate",
            "Equation", "equations"]
 
-OUTPUTS = ("softmax", "sigmoid")
-COSTS = ("cross-entropy", "quadratic")
+# The output/cost pairs BP1 has a route for (the table, derive.functions, has more functions than routes).
+ROUTES = {("softmax", "cross-entropy"), ("softmax", "quadratic"), ("sigmoid", "binary-cross-entropy"),
+          ("sigmoid", "quadratic"), ("identity", "quadratic")}
+OUTPUTS = tuple(sorted({o for o, _ in ROUTES}, key=list(functions.OUTPUTS).index))
+COSTS = ("cross-entropy", "quadratic")  # the names the options take (sigmoid + cross-entropy is the binary one)
 # The numeric check holds the network and a batch of 16 in memory several times over; this bounds it.
 MAX_PARAMETERS = 5_000_000
 _CLAIMS = ("bp1", "bp2", "bp3", "bp4")
@@ -70,8 +74,8 @@ def _bp1_chain(chain: _Chain, output: str, cost: str) -> _Chain:
     chain.apply("layer-delta-definition", "the error of output unit i: how fast the cost changes with its weighted "
                                           "input z^L_i")
     general_note = ("every a^L_j depends on every z^L_i (softmax normalizes over all units): keep the whole Jacobian"
-                    if output == "softmax" else "the general form; a sigmoid a^L_j depends on z^L_j alone, so only "
-                                                "j = i will survive")
+                    if output == "softmax" else f"the general form; an element-wise ({output}) a^L_j depends on z^L_j "
+                                                "alone, so only j = i will survive")
     chain.apply("activation-chain-rule", general_note)
     general = Statement(_vector("delta", L), sp.MatMul(Tr(matrix("J", L, n[L], n[L])), _vector("grad", L)))
     chain.aside("matrix-form", general,
@@ -86,8 +90,11 @@ def _bp1_chain(chain: _Chain, output: str, cost: str) -> _Chain:
     else:
         chain.apply("elementwise-activation", "∂a^L_j/∂z^L_i = δ_ij σ'(z^L_j): the Jacobian is diagonal")
         chain.apply("kronecker-contraction", "only the j = i term survives: the element-wise form ∇_a C ⊙ σ'(z^L) "
-                                             "is right for a sigmoid output")
-        chain.apply("sigmoid-derivative", "σ'(z^L_i) = a^L_i (1 − a^L_i)")
+                                             f"is right for an element-wise ({output}) output")
+        if output == "identity":
+            chain.apply("identity-derivative", "σ' is the output's derivative: a^L = z^L, so σ'(z^L_i) = 1")
+        else:
+            chain.apply("sigmoid-derivative", "σ'(z^L_i) = a^L_i (1 − a^L_i)")
     chain_cost = _cost_name(output, cost)
     getattr(_BP1_ENDINGS, chain_cost.replace("-", "_") + "_" + output)(chain)
     if output == "softmax":
@@ -144,6 +151,11 @@ class _BP1_ENDINGS:
                                                "0 ≤ y_i ≤ 1")
 
     @staticmethod
+    def quadratic_identity(chain):
+        chain.apply("quadratic-cost-gradient", "∂C/∂a^L_i = a^L_i − y_i: the output's derivative 1 leaves it as it is")
+        chain.aside("matrix-form", _A_MINUS_Y, "δ^L, a^L and y are n_L × 1; any real targets (regression)")
+
+    @staticmethod
     def quadratic_sigmoid(chain):
         chain.apply("quadratic-cost-gradient", "∂C/∂a^L_i = a^L_i − y_i: σ' does not cancel")
         aL = _vector("a", L)
@@ -154,7 +166,7 @@ class _BP1_ENDINGS:
 
 def _cost_name(output: str, cost: str) -> str:
     """With a sigmoid output, cross-entropy means the binary cross-entropy."""
-    return "binary-cross-entropy" if (output, cost) == ("sigmoid", "cross-entropy") else cost
+    return functions.resolve_cost(output, cost)
 
 
 # ------------------------------------------------------------------------------------------ BP2 to BP4
@@ -234,7 +246,7 @@ _TITLES = {
 }
 _BP1_RESULT_TEXT = {("softmax", "cross-entropy"): "a^L − y", ("softmax", "quadratic"): "J^T (a^L − y)",
                     ("sigmoid", "binary-cross-entropy"): "a^L − y",
-                    ("sigmoid", "quadratic"): "(a^L − y) ⊙ a^L ⊙ (1 − a^L)"}
+                    ("sigmoid", "quadratic"): "(a^L − y) ⊙ a^L ⊙ (1 − a^L)", ("identity", "quadratic"): "a^L − y"}
 _CLAIM_NOTES = {
     "bp1": "to derive: the error of the output layer, from the cost and the output activation",
     "bp2": "to derive: the error of a hidden layer l < L, from the error of the layer above",
@@ -251,11 +263,7 @@ def _chain_for(id_: str, chain: _Chain, output: str, cost: str) -> _Chain:
 # ----------------------------------------------------------------------------------------- the network
 def network_cost(output: str, cost: str) -> sp.Expr:
     """The cost C of one example in terms of a^L and y (what is differentiated)."""
-    cost = _cost_name(output, cost)
-    aj, yj, bound = a[L, j], y[j], (j, 1, n[L])
-    return {"cross-entropy": -sp.Sum(yj * sp.log(aj), bound),
-            "binary-cross-entropy": -sp.Sum(yj * sp.log(aj) + (1 - yj) * sp.log(1 - aj), bound),
-            "quadratic": sp.Sum((aj - yj) ** 2, bound) / 2}[cost]
+    return functions.cost(_cost_name(output, cost)).summed(a[L, j], y[j], (j, 1, n[L]), n[L])
 
 
 def _assumptions(ids, output: str, cost: str, sizes) -> tuple[str, ...]:
@@ -264,12 +272,12 @@ def _assumptions(ids, output: str, cost: str, sizes) -> tuple[str, ...]:
                "hidden layers l < L are sigmoid: a^l = σ(z^l), element-wise")
     found = list(network)
     if "bp1" in ids:
-        found.append("output layer: " + ("softmax, a^L_j = e^(z^L_j) / Σ_k e^(z^L_k)" if output == "softmax"
-                                         else "sigmoid, a^L = σ(z^L)"))
-        found.append({"cross-entropy": "C = −Σ_j y_j ln a^L_j (cross-entropy), y one-hot",
-                      "binary-cross-entropy":
-                          "C = −Σ_j [y_j ln a^L_j + (1 − y_j) ln(1 − a^L_j)] (binary cross-entropy)",
-                      "quadratic": "C = ½ Σ_j (a^L_j − y_j)² (quadratic)"}[cost])
+        found.append("output layer: " + {"softmax": "softmax, a^L_j = e^(z^L_j) / Σ_k e^(z^L_k)",
+                                         "sigmoid": "sigmoid, a^L = σ(z^L)",
+                                         "identity": "identity, a^L = z^L"}[output])
+        entry = functions.cost(cost)
+        found.append(f"{entry.notation.replace('a_j', 'a^L_j')} ({entry.title})"
+                     + (", y one-hot" if cost == "cross-entropy" else ""))
     found.append("C is the cost of one example; the mini-batch forms use the mean cost C = (1/m) Σ_x C_x")
     if sizes is not None:
         shapes = ", ".join(f"W^{layer} is {sizes[layer]}×{sizes[layer - 1]}" for layer in range(1, len(sizes)))
@@ -281,10 +289,13 @@ def validate(sizes, output, cost, needs_hidden: bool = False) -> tuple:
     """(sizes, output, cost) with defaults filled in; a UsageError (one line) for anything unusable."""
     output = "softmax" if output is None else output
     cost = "cross-entropy" if cost is None else cost
-    if output not in OUTPUTS:
-        raise UsageError(f"unknown output {output!r}; choose one of: {', '.join(OUTPUTS)}")
-    if cost not in COSTS:
-        raise UsageError(f"unknown cost {cost!r}; choose one of: {', '.join(COSTS)}")
+    if output not in functions.OUTPUTS:
+        raise UsageError(f"unknown output {output!r}; choose one of: {', '.join(functions.OUTPUTS)}")
+    if cost not in functions.COSTS:
+        raise UsageError(f"unknown cost {cost!r}; choose one of: {', '.join(functions.COSTS)}")
+    if (output, _cost_name(output, cost)) not in ROUTES:
+        raise UsageError(f"bp1 has no route yet for the {output} output with the {cost} cost; it has: "
+                         + ", ".join(f"{o} + {c}" for o, c in sorted(ROUTES)))
     if sizes is not None:
         sizes = tuple(sizes)
         if len(sizes) < 2:

@@ -21,8 +21,10 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
+from derive import functions
 from derive.backprop.notation import C, L, LayerIndexed, SigmaPrime, SizeIndexed, a, b, delta, l, w, y, z
-from derive.verify import pattern_values, set_partitions
+from derive.verify import ATOMS, expand_sums, is_zero, pattern_values, set_partitions
+from derive.verify import atomize as shared_atomize
 
 __all__ = ["Frame", "frame_for", "ground", "is_zero", "index_ranges", "assignments", "expand_sums", "atomize",
            "numeric_point", "SIZES"]
@@ -34,7 +36,7 @@ _KIND = {"bp1": "output", "bp2": "hidden", "bp3": "parameter", "bp4": "parameter
 _LAYERS = {"output": {L: 2}, "hidden": {l: 1}, "parameter": {l: 2}}  # symbolic layer -> the number it gets
 _F = sp.Function("F")
 _S = sp.Dummy("s")
-_SIGMOID_PRIME = sp.diff(1 / (1 + sp.exp(-_S)), _S)  # σ' from the definition of σ, not from the rule
+_SIGMOID_PRIME = sp.diff(functions.activation("sigmoid").expr().xreplace({functions.Z: _S}), _S)  # from σ, not the rule
 
 
 @dataclass(frozen=True)
@@ -89,9 +91,11 @@ def _definitions(frame: Frame) -> tuple[dict, dict]:
         zs = [sym(z, 2, u) for u in range(1, K + 1)]
         total = sum(sp.exp(v) for v in zs)
         for u, zu in enumerate(zs, start=1):
-            defs[sym(a, 2, u)] = sp.exp(zu) / total if frame.output == "softmax" else 1 / (1 + sp.exp(-zu))
+            defs[sym(a, 2, u)] = sp.exp(zu) / total if frame.output == "softmax" else _applied(
+                functions.output(frame.output).activation, zu)
             levels[sym(a, 2, u)] = 1
-        defs[C] = _cost([sym(a, 2, u) for u in range(1, K + 1)], [_symbol(y[u]) for u in range(1, K + 1)], frame.cost)
+        defs[C] = functions.cost(frame.cost).per_example([sym(a, 2, u) for u in range(1, K + 1)],
+                                                          [_symbol(y[u]) for u in range(1, K + 1)])
         return defs, levels
     top, below = (2, 1)
     n_top, n_below = sizes[top], sizes[below]
@@ -101,17 +105,14 @@ def _definitions(frame: Frame) -> tuple[dict, dict]:
         levels[sym(z, top, u)] = 1
     if frame.kind == "hidden":
         for v in range(1, n_below + 1):
-            defs[sym(a, below, v)] = 1 / (1 + sp.exp(-sym(z, below, v)))
+            defs[sym(a, below, v)] = _applied("sigmoid", sym(z, below, v))
             levels[sym(a, below, v)] = 2
     return defs, levels
 
 
-def _cost(activations, targets, cost: str) -> sp.Expr:
-    if cost == "cross-entropy":
-        return -sum(t * sp.log(v) for v, t in zip(activations, targets))
-    if cost == "binary-cross-entropy":
-        return -sum(t * sp.log(v) + (1 - t) * sp.log(1 - v) for v, t in zip(activations, targets))
-    return sum((v - t) ** 2 for v, t in zip(activations, targets)) / 2
+def _applied(name: str, value: sp.Expr) -> sp.Expr:
+    """The table's activation `name` at `value`."""
+    return functions.activation(name).expr().xreplace({functions.Z: value})
 
 
 # ------------------------------------------------------------------------------------------------ ground
@@ -131,16 +132,11 @@ def _ground(expr, frame: Frame, values, assumed):
     return result
 
 
-def expand_sums(expr: sp.Expr) -> sp.Expr:
-    """Every Sum with integer limits written out term by term (inner sums first)."""
-    if isinstance(expr, sp.Sum):
-        (index, low, high), = expr.limits
-        body = expand_sums(expr.function)
-        return sp.Add(*[body.xreplace({index: value}) for value in range(int(low), int(high) + 1)])
-    if not expr.args or isinstance(expr, (sp.Indexed, sp.MatrixExpr)):
-        return expr
-    args = [expand_sums(arg) for arg in expr.args]
-    return expr if all(new is old for new, old in zip(args, expr.args)) else expr.func(*args)
+def _prime(frame: Frame) -> sp.Expr:
+    """σ'(s) from the definition of the layer's activation (never from the rule that rewrites σ')."""
+    if frame.kind == "output" and frame.output != "softmax":
+        return sp.diff(_applied(functions.output(frame.output).activation, _S), _S)
+    return _SIGMOID_PRIME
 
 
 class _Grounder:
@@ -159,8 +155,8 @@ class _Grounder:
         elif isinstance(expr, sp.Derivative):
             (variable,) = expr.variables
             result = self.derivative(self.plain(expr.expr), self.plain(variable))
-        elif isinstance(expr, SigmaPrime):
-            result = _SIGMOID_PRIME.xreplace({_S: self.plain(expr.args[0])})
+        elif isinstance(expr, SigmaPrime):  # the output layer's σ' is its own activation's; hidden layers are sigmoid
+            result = _prime(self.frame).xreplace({_S: self.plain(expr.args[0])})
         elif not expr.args:
             result = expr
         else:
@@ -221,11 +217,6 @@ def _exp_atoms(power: sp.exp) -> sp.Expr:
     return product
 
 
-def is_zero(expr: sp.Expr) -> bool:
-    """Exact: the canonical form of a rational function is 0."""
-    return sp.cancel(sp.together(expr)) == 0
-
-
 # ------------------------------------------------------------------------------------------- index patterns
 def index_ranges(lhs: sp.Expr) -> dict:
     """The free unit indices of a chain's left-hand side and the layer each runs over (w^l_jk: j in l, k in l−1)."""
@@ -257,13 +248,12 @@ def assignments(exprs, ranges: dict, frame: Frame):
 
 
 # ------------------------------------------------------------------------------------------------- atoms
+_LAYER_ATOMS = ATOMS + (sp.Subs, sp.core.function.AppliedUndef, SigmaPrime)
+
+
 def atomize(expr: sp.Expr, atoms: dict) -> sp.Expr:
-    """Sums, Kronecker deltas, derivatives and applied functions as opaque symbols (one per distinct node)."""
-    if isinstance(expr, (sp.Sum, sp.KroneckerDelta, sp.Derivative, sp.Subs, sp.core.function.AppliedUndef, SigmaPrime)):
-        return atoms.setdefault(expr, sp.Dummy(f"atom{len(atoms)}"))
-    if not expr.args or isinstance(expr, sp.Indexed):
-        return expr
-    return expr.func(*[atomize(arg, atoms) for arg in expr.args])
+    """The core's atomize, with the layers' own opaque kinds too: F's derivatives (Subs, F(...)) and σ'."""
+    return shared_atomize(expr, atoms, _LAYER_ATOMS)
 
 
 def numeric_point(exprs, frame: Frame, rng: np.random.Generator, one_hot: bool) -> dict:

@@ -22,6 +22,8 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
+from derive import functions
+
 from derive.backprop.derivations import equations
 from derive.backprop.ground import expand_sums
 from derive.backprop.notation import L, a, delta, l, n, w, y
@@ -113,18 +115,16 @@ def _model(sizes: tuple[int, ...], output: str, cost: str) -> dict:
         return expr.replace(lambda e: isinstance(e, sp.exp), power)
 
     pre = {t: W[t] * sp.Matrix(A[t - 1]) + sp.Matrix(B[t]) for t in range(1, depth + 1)}
-    act = {t: [1 / (1 + sp.exp(-v)) for v in Z[t]] for t in range(1, depth)}
+    act = {t: [_applied("sigmoid", v) for v in Z[t]] for t in range(1, depth)}
     if output == "softmax":
         total = sum(sp.exp(v) for v in Z[depth])
         act[depth] = [sp.exp(v) / total for v in Z[depth]]
     else:
-        act[depth] = [1 / (1 + sp.exp(-v)) for v in Z[depth]]
+        act[depth] = [_applied(functions.output(output).activation, v) for v in Z[depth]]
     aL = A[depth]
-    cost_expr = {"cross-entropy": -sum(t * sp.log(v) for v, t in zip(aL, Y)),
-                 "binary-cross-entropy": -sum(t * sp.log(v) + (1 - t) * sp.log(1 - v) for v, t in zip(aL, Y)),
-                 "quadratic": sum((v - t) ** 2 for v, t in zip(aL, Y)) / 2}[cost]
+    cost_expr = functions.cost(cost).per_example(aL, Y)
     return {
-        "sizes": sizes, "output": output, "cost": cost, "E": E, "A": A, "W": W, "Y": Y,
+        "sizes": sizes, "output": output, "cost": cost, "E": E, "A": A, "W": W, "Y": Y, "Z": Z,
         "act": {t: [rational(v) for v in act[t]] for t in act},
         "grad_a": [sp.diff(cost_expr, v) for v in aL],  # ∇_a C
         "jac_a": {t: [[rational(d) for d in _gradient(act[t], Z[t][c])] for c in range(sizes[t])]
@@ -135,6 +135,11 @@ def _model(sizes: tuple[int, ...], output: str, cost: str) -> dict:
                   for t in range(1, depth + 1)},
         "dz_db": {t: {r: _gradient(pre[t], B[t][r]) for r in range(sizes[t])} for t in range(1, depth + 1)},
     }
+
+
+def _applied(name: str, value: sp.Expr) -> sp.Expr:
+    """The table's activation `name` at `value`."""
+    return functions.activation(name).expr().xreplace({functions.Z: value})
 
 
 def _gradient(vector, parameter) -> list:
@@ -184,6 +189,8 @@ def _reference(model: dict, rng) -> tuple[dict, dict]:
             point[v] = _random(rng, -1, 1)
     for v in model["A"][0]:
         point[v] = _random(rng, 0, 1)
+    if model["output"] == "identity":  # no exponential in the output layer: its z are the rational variables
+        point.update({v: _random(rng, -2, 2) for v in model["Z"][depth]})
     targets = [Fraction(int(rng.integers(1, _SCALE)), _SCALE) for _ in range(sizes[-1])]
     if (model["output"], model["cost"]) == ("softmax", "cross-entropy"):  # the one-hot assumption: Σ_j y_j = 1
         targets = [t / sum(targets) for t in targets]

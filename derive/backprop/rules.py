@@ -185,6 +185,11 @@ def sigmoid_derivative(expr, classes=None):
                         lambda e: a[e.args[0].layer, e.args[0].units[0]] * (1 - a[e.args[0].layer, e.args[0].units[0]]))
 
 
+def identity_derivative(expr, classes=None):
+    """σ'(z^L_j) = 1   (an identity output layer: a^L = z^L)"""
+    return expr.replace(lambda e: isinstance(e, SigmaPrime) and _layered(e.args[0], z), lambda e: sp.Integer(1))
+
+
 # -------------------------------------------------------------------------------------- cost gradients
 def _cost_gradient(formula: Callable[[sp.Expr, sp.Expr], sp.Expr]):
     def visit(inner, variable):
@@ -231,6 +236,7 @@ _TABLE = [
     ("elementwise-activation",      "sigmoid layer: a^l_p depends on z^l_p alone",             elementwise_activation),
     ("output-softmax-jacobian",     "softmax Jacobian (derivation softmax-jacobian)",          softmax_jacobian),
     ("sigmoid-derivative",          "σ'(z) = a(1 − a) (derivation sigmoid)",                   sigmoid_derivative),
+    ("identity-derivative",         "the identity's derivative is 1",                          identity_derivative),
     ("cross-entropy-gradient",      "gradient of the cross-entropy cost",                      cross_entropy_gradient),
     ("binary-cross-entropy-gradient", "gradient of the binary cross-entropy cost",            binary_cross_entropy_gradient),
     ("quadratic-cost-gradient",     "gradient of the quadratic cost",                          quadratic_gradient),

@@ -10,7 +10,7 @@ def run(args, out) -> int:
 
     from derive.cli.check_cmd import plan_reports
     from derive.cli.output import emit_check
-    from derive.derivations import ids
+    from derive.derivations import seed_ids as ids  # the default run stays the seeds' network
 
     console = Console(file=out)
     check_args = argparse.Namespace(classes=None, general=False, seed=0)

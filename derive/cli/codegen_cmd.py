@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 from derive.cli.options import add_network_options, add_scale_options, network_options
 
 HELP = "write a readable, numerically stable numpy module generated from a derivation (stdout or -o FILE)"
@@ -10,8 +12,9 @@ __all__ = ["HELP", "add_arguments", "run"]
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("id", metavar="ID", help="softmax-jacobian, cross-entropy-delta, backprop, sigmoid, "
-                        "softmax-diagonal, softmax-off-diagonal or negative-log-likelihood")
+    parser.add_argument("id", metavar="ID", help="softmax-jacobian, cross-entropy-delta, bp1, backprop, sigmoid, "
+                        "softmax-diagonal, softmax-off-diagonal, negative-log-likelihood, an activation of the "
+                        "table (tanh, relu, ...) or an expression in z")
     add_scale_options(parser, general=False)
     add_network_options(parser)
     parser.add_argument("-o", "--file", metavar="FILE", help="write the module to FILE (atomically); default: stdout")
@@ -43,4 +46,4 @@ def _command(id_: str, classes, options) -> str:
     for name, value in options.items():
         if value is not None:
             flags.append(f"--{name} {','.join(map(str, value)) if isinstance(value, tuple) else value}")
-    return " ".join(["derive codegen", id_, *flags])
+    return " ".join(["derive codegen", shlex.quote(id_), *flags])

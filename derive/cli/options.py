@@ -8,10 +8,8 @@ import re
 from derive.limits import MAX_CLASSES  # not derive.notation: the parser must not import SymPy
 
 __all__ = ["add_scale_options", "add_network_options", "add_seed_option", "parse_classes", "parse_sizes",
-           "parse_seed", "whole_number", "OUTPUTS", "COSTS", "network_options", "classes_of"]
+           "parse_seed", "whole_number", "network_options", "classes_of"]
 
-OUTPUTS = ("softmax", "sigmoid")
-COSTS = ("cross-entropy", "quadratic")
 MAX_LAYER_SIZE = 100_000
 
 
@@ -68,8 +66,9 @@ def add_scale_options(parser: argparse.ArgumentParser, general: bool) -> None:
 def add_network_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sizes", type=parse_sizes, metavar="N0,N1,...",
                         help="layer sizes of a concrete network (backprop derivations); symbolic by default")
-    parser.add_argument("--output", choices=OUTPUTS, help="output layer of bp1 and backprop (default softmax)")
-    parser.add_argument("--cost", choices=COSTS, help="cost of bp1 and backprop (default cross-entropy)")
+    # The names are the table's (derive/functions.py); the library validates them, so parsing stays free of SymPy.
+    parser.add_argument("--output", metavar="NAME", help="output layer of bp1 and backprop (default softmax)")
+    parser.add_argument("--cost", metavar="NAME", help="cost of bp1 and backprop (default cross-entropy)")
 
 
 def add_seed_option(parser: argparse.ArgumentParser) -> None:

@@ -16,16 +16,14 @@ def generate_module(id_: str, classes: int | None = None, sizes=None, command: s
     derivation is instantiated, never expanded). `command` is the command line named in the header, escaped
     there so that no text passed in can become code."""
     from derive.codegen.module import docstring_text
-    from derive.derivations import build, classes_for
+    from derive.derivations import build, classes_for, entry
 
-    if id_ not in SUPPORTED:
-        from derive.derivations import CATALOGUE
-        from derive.errors import UsageError
-
-        if id_ not in CATALOGUE:
-            raise UsageError(f"unknown derivation {id_!r}; codegen supports: {', '.join(SUPPORTED)}")
-        raise _unsupported(id_)
+    found = entry(id_)  # an id, an activation of the table or an expression in z; else one line (did you mean ...?)
     command = docstring_text(command) if command is not None else None
+    if found.function is not None:
+        return _activation_module(found, classes, sizes, command, options)
+    if id_ not in SUPPORTED:
+        raise _unsupported(id_)
     if id_ in ("bp1", "backprop"):
         from derive.codegen.network import generate_network
 
@@ -35,6 +33,18 @@ def generate_module(id_: str, classes: int | None = None, sizes=None, command: s
     from derive.codegen.module import plan, render
 
     return render(derivation, plan(derivation), command or _command(id_, classes))
+
+
+def _activation_module(found, classes, sizes, command, options) -> str:
+    """f(z) and f'(z) for an activation: f' printed from its planned derivation."""
+    from derive.codegen.activation import activation_source
+    from derive.derivations import build
+
+    given = {"classes": classes, "sizes": sizes, **options}
+    for name, value in given.items():
+        if value is not None:
+            raise _usage(f"--{name} does not apply to the activation {found.id}: it acts on one unit")
+    return activation_source(found.function, build(found.id), command=command or f"derive codegen {found.id}")
 
 
 def load_module(source: str, name: str = "derived") -> types.ModuleType:

@@ -55,9 +55,20 @@ def check_generated(module, derivation: Derivation, seed: int = 0, classes: int 
 def check_source(source: str, id_: str, classes: int | None = None, **options) -> None:
     """Load generated source and run it against its derivation; a CheckFailure names every function that failed."""
     from derive.codegen import load_module
+    from derive.derivations import entry
     from derive.errors import CheckFailure
 
-    module = load_module(source, id_.replace("-", "_"))
+    found = entry(id_)
+    module = load_module(source, "activation" if found.function is not None else id_.replace("-", "_"))
+    if found.function is not None:
+        from derive.codegen.activation import check_activation_module
+
+        failed = [c for c in check_activation_module(module, found.function) if not c.passed]
+        if failed:
+            raise CheckFailure("generated code does not match the derivation: " + "; ".join(
+                f"{c.function}: relative error {c.max_rel_error:.1e}, finite at |z| = 1000: {c.finite_at_extremes}"
+                for c in failed))
+        return
     if id_ in ("bp1", "backprop"):
         from derive.codegen.network import check_network
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 import sympy as sp
@@ -14,7 +15,8 @@ from derive.codegen.module import (
 from derive.codegen.printer import BatchMean, Body, print_array
 from derive.codegen.stable import STABLE_RULES
 from derive.errors import UsageError
-from derive.notation import C, K, a as plain_a, i, j, k, sigmoid_of, softmax_of, y, z as plain_z
+from derive.functions import output as output_entry
+from derive.notation import C, K, a as plain_a, activation_of, i, j, k, sigmoid_of, softmax_of, y, z as plain_z
 from derive.rules import ASSUMPTION, rule
 
 __all__ = ["generate_network", "check_network", "CHECK_SIZES"]
@@ -23,16 +25,15 @@ CHECK_SIZES = (4, 5, 3)  # the network a module is checked on when no --sizes fi
 _BATCH = 3
 
 
-def _derivation(id_, sizes, output, cost):
-    from derive.derivations import CATALOGUE, build
+_GENERATED_OUTPUTS = ("softmax", "sigmoid")  # the output layers the module generator has stable forms for
 
-    if id_ not in CATALOGUE:  # registered at the end of derive.derivations once the family is wired in
-        try:
-            import derive.backprop.catalogue  # noqa: F401
-        except ModuleNotFoundError:
-            pass
-    if id_ not in CATALOGUE:
-        raise UsageError(f"the {id_} derivation is not in the catalogue yet: codegen {id_} needs it")
+
+def _derivation(id_, sizes, output, cost):
+    from derive.catalogue import build
+
+    if output not in (None, *_GENERATED_OUTPUTS):
+        raise UsageError(f"codegen writes {' and '.join(_GENERATED_OUTPUTS)} output layers, not {output} "
+                         "(derive show/check cover it)")
     return build(id_, None, sizes=sizes, output=output, cost=cost)
 
 
@@ -58,7 +59,10 @@ def _at_output(expr: sp.Expr) -> sp.Expr:
 
 
 def _output_definition(output: str):
-    return (lambda index: softmax_of(index, None)) if output == "softmax" else sigmoid_of
+    """a_index for the output layer: the softmax, or the table's element-wise activation of the output."""
+    if output == "softmax":
+        return lambda index: softmax_of(index, None)
+    return partial(activation_of, output_entry(output).activation)
 
 
 # The names of the output layer's functions: bp1 is the K-class delta(z, y) contract; backprop keeps them apart.

@@ -8,12 +8,14 @@ __all__ = ["scale_label", "depends_on_classes"]
 
 
 def scale_label(derivation) -> str | None:
-    """"K = 3" or "symbolic K" when a sum over the classes appears, the sizes for a network, else None."""
-    if derivation.sizes is not None or derivation.family == "backprop":
-        return "sizes " + ("-".join(map(str, derivation.sizes)) if derivation.sizes else "symbolic")
-    if not depends_on_classes(derivation):
+    """The family's scale ("K = 3", "symbolic K", "sizes 4-3-2", "one unit"); None for a derivation indexed by the
+    classes whose math has no sum over them (K does not enter it)."""
+    from derive.families import family_of
+
+    family = family_of(derivation)
+    if family.by_classes and not depends_on_classes(derivation):
         return None
-    return "symbolic K" if derivation.classes is None else f"K = {derivation.classes}"
+    return family.scale(derivation)
 
 
 def depends_on_classes(derivation) -> bool:

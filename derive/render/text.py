@@ -10,6 +10,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from derive.families import family_of
 from derive.printing import to_text
 from derive.render.layout import Fitted, Hanging
 from derive.render.notes import note_to_terminal

@@ -1,0 +1,245 @@
+"""An activation of the table as code: `f(z)` in its stable numpy form and `f_derivative(z)` from its derivative.
+
+The function's body is the table's stable numpy form (derive.functions); the derivative is printed from the
+derivation's result when one is given (the proven expression), else from the table's derivative in terms of a.
+`check_activation_module` runs both against the symbolic definition at seeded points kept away from the kinks,
+and at |z| = 1000, where they must stay finite.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+from sympy.printing.numpy import NumPyPrinter
+
+from derive import functions
+from derive.functions import A, Z, Activation
+
+__all__ = ["activation_source", "function_name", "compiled", "check_activation_module", "ActivationCheck",
+           "KINK_DISTANCE", "AGREEMENT", "EXTREME"]
+
+# Points closer than this to a kink are not compared: the two sides of a kink have different derivatives,
+# and a difference quotient straddling it measures neither.
+KINK_DISTANCE = 1e-2
+# The stable form and the definition as SymPy writes it compute the same function in a different order; at
+# |z| of order 1 they agree to a few ulps, and any wrong formula misses by many orders.
+AGREEMENT = 1e-12
+EXTREME = 1000.0
+
+
+def function_name(entry: Activation) -> str:
+    """A Python name for the entry: gelu-tanh -> gelu_tanh; a user's expression is `activation`."""
+    name = entry.id.replace("-", "_")
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+        return "activation"
+    return name + "_" if keyword.iskeyword(name) else name
+
+
+class _Printer(NumPyPrinter):
+    """NumPy printing with erf from scipy and |x| through the complex-safe helper."""
+
+    def _print_erf(self, expr):
+        return f"scipy.special.erf({self._print(expr.args[0])})"
+
+    def _print_Abs(self, expr):
+        return f"_abs({self._print(expr.args[0])})"
+
+    def _print_Function(self, expr):
+        if expr.func == _Sigmoid:
+            return f"_sigmoid({self._print(expr.args[0])})"
+        return super()._print_Function(expr)
+
+    def _print_log(self, expr):
+        """ln(1 + e^u) -> _softplus(u), which never overflows (the softplus rule of derive.codegen.stable)."""
+        inner = expr.args[0]
+        if isinstance(inner, sp.Add) and len(inner.args) == 2 and sp.Integer(1) in inner.args:
+            other = next(arg for arg in inner.args if arg != 1)
+            if isinstance(other, sp.exp):
+                return f"_softplus({self._print(other.args[0])})"
+        return f"numpy.log({self._print(inner)})"
+
+    def _print_Max(self, expr):
+        return self._extreme(expr, ">=")
+
+    def _print_Min(self, expr):
+        return self._extreme(expr, "<=")
+
+    def _extreme(self, expr, order: str) -> str:
+        """max(u, v) as numpy.where(Re u >= Re v, u, v): element-wise, and a complex step passes through."""
+        first, *rest = expr.args
+        if not rest:
+            return self._print(first)
+        other = self._print(expr.func(*rest)) if len(rest) > 1 else self._print(rest[0])
+        u = self._print(first)
+        return f"numpy.where(numpy.real({u}) {order} numpy.real({other}), {u}, {other})"
+
+    def _print_Pow(self, expr, rational=False):
+        """1/(1 + e^{−u}) -> _sigmoid(u), which never overflows (the stable-sigmoid rule of derive.codegen.stable)."""
+        base = expr.base
+        if expr.exp == -1 and isinstance(base, sp.Add) and len(base.args) == 2 and sp.Integer(1) in base.args:
+            other = next(arg for arg in base.args if arg != 1)
+            if isinstance(other, sp.exp):
+                return f"_sigmoid({self._print(-other.args[0])})"
+        return super()._print_Pow(expr, rational=rational)
+
+    def _print_Mul(self, expr):
+        """u/(1 + e^{−v}) as u * _sigmoid(v): the same rule inside a product."""
+        factors = sp.Mul.make_args(expr)
+        sigmoids = [f for f in factors if f.is_Pow and f.exp == -1 and self._print_Pow(f).startswith("_sigmoid(")]
+        if sigmoids and len(factors) > 1:
+            rest = sp.Mul(*[f for f in factors if f not in sigmoids])
+            return " * ".join([f"({self._print(rest)})"] + [self._print_Pow(f) for f in sigmoids])
+        return super()._print_Mul(expr)
+
+
+_Sigmoid = sp.Function("_sigmoid")
+
+
+def _logistic(node: sp.Expr) -> sp.Expr:
+    """e^u / (1 + e^u) -> σ(u): the exponential would overflow alone (the stable-sigmoid rule, inside a product)."""
+    if not isinstance(node, sp.Mul):
+        return node
+    factors = list(node.args)
+    for power in factors:
+        base = power.base if power.is_Pow else None
+        if power.is_Pow and power.exp == -1 and isinstance(base, sp.Add) and len(base.args) == 2 and 1 in base.args:
+            other = next(arg for arg in base.args if arg != 1)
+            if isinstance(other, sp.exp) and other in factors:
+                rest = [f for f in factors if f is not power and f is not other]
+                return sp.Mul(*rest, _Sigmoid(other.args[0]))
+    return node
+
+
+def _print(expr: sp.Expr) -> str:
+    expr = expr.replace(lambda e: isinstance(e, sp.Mul), _logistic)
+    return _Printer({"fully_qualified_modules": True, "allow_unknown_functions": False}).doprint(expr)
+
+
+def _scalar(expr: sp.Expr) -> sp.Expr:
+    """A derivation's result in a_i and z_i -> the table's scalar a and z."""
+    return expr.replace(lambda e: isinstance(e, sp.Indexed) and str(e.base) in ("a", "z"),
+                        lambda e: A if str(e.base) == "a" else Z)
+
+
+def _entry(id_or_entry) -> Activation:
+    return id_or_entry if isinstance(id_or_entry, Activation) else functions.activation(id_or_entry)
+
+
+def activation_source(id_or_entry, derivation=None, command: str | None = None, **parameters) -> str:
+    """The source of a module with f(z) and f_derivative(z) for an activation (a table id or an entry)."""
+    entry = _entry(id_or_entry)
+    numpy_form = entry.numpy or _print(entry.expr(**parameters))
+    values = {p.name: float(v) for p, v in zip(entry.parameters, entry.values(**parameters).values())}
+    derivative = _scalar(derivation.result) if derivation is not None else (
+        entry.derivative_in_a.xreplace(entry.values(**parameters)) if entry.derivative_in_a is not None
+        else sp.diff(entry.expr(**parameters), Z))
+    name = function_name(entry)
+    derivative_text = _print(derivative)
+    body = "\n".join([numpy_form, derivative_text])
+    helpers = [source for helper, source in functions.HELPERS.items() if helper + "(" in body]
+    imports = ["import numpy"] + [f"import {module}" for module in entry.needs]
+    if "scipy.special" in body and "import scipy.special" not in imports:
+        imports.append("import scipy.special")
+    source = (f"from derivation {derivation.id}" if derivation is not None
+              else f"from the table entry {entry.id} (derive/functions.py)")
+    lines = [f'"""{entry.title}: {entry.notation}, and its derivative.', "",
+             f"Generated by `{command or 'derive codegen ' + entry.id}` {source}; element-wise, any shape, complex",
+             "input works (complex-step checks pass through)."
+             + (f" Needs {', '.join(entry.needs)}." if entry.needs else ""), '"""', "", *imports, ""]
+    lines += [f"{p} = {v!r}  # {next(q.meaning for q in entry.parameters if q.name == p)}" for p, v in values.items()]
+    lines += [""] + [h + "\n\n" for h in helpers]
+    lines += [f"def {name}(z):", f'    """a = {entry.notation}"""', "    z = numpy.asarray(z)",
+              f"    return {numpy_form}", "", ""]
+    lines += [f"def {name}_derivative(z):",
+              f'    """da/dz = {sp.sstr(derivative)}' + (f"; {entry.convention}" if entry.convention else "") + '"""',
+              "    z = numpy.asarray(z)"]
+    if derivative.has(A):
+        lines.append(f"    a = {name}(z)")
+    lines.append(f"    return {derivative_text} + 0 * z  # the shape of z, also where the derivative is constant")
+    return "\n".join(lines) + "\n"
+
+
+_COMPILED: dict = {}
+
+
+def compiled(id_: str, **parameters):
+    """(f, f') of the table's activation as numpy functions, from its generated module (cached per entry)."""
+    from derive.codegen import load_module
+
+    entry = functions.activation(id_)
+    key = (entry, tuple(sorted(parameters.items())))
+    if key not in _COMPILED:
+        module = load_module(activation_source(id_, **parameters), name=f"activation_{function_name(entry)}")
+        name = function_name(entry)
+        _COMPILED[key] = (getattr(module, name), getattr(module, name + "_derivative"))
+    return _COMPILED[key]
+
+
+@dataclass(frozen=True)
+class ActivationCheck:
+    """Generated f and f' against the symbolic definition and its SymPy derivative."""
+
+    function: str
+    max_rel_error: float
+    finite_at_extremes: bool
+
+    @property
+    def passed(self) -> bool:
+        return bool(np.isfinite(self.max_rel_error) and self.max_rel_error <= AGREEMENT and self.finite_at_extremes)
+
+
+def sample_points(entry: Activation, rng: np.random.Generator, count: int = 16) -> np.ndarray:
+    """Seeded points in [−4, 4], none within KINK_DISTANCE of a kink."""
+    points = rng.uniform(-4.0, 4.0, size=4 * count)
+    far = np.all([np.abs(points - kink) >= KINK_DISTANCE for kink in entry.kinks], axis=0) if entry.kinks else True
+    return points[far][:count] if entry.kinks else points[:count]
+
+
+def _finite(value: sp.Expr) -> bool:
+    """Whether a constant expression is finite, term by term (the sum's own evalf can chase a cancellation: at
+    z = 1000, gelu' = ½ + ½ erf(707) + 10^−217145 asks for 200,000 digits)."""
+    return all(abs(complex(term.evalf(15))) < 1e300 for term in sp.Add.make_args(value))
+
+
+def check_activation_module(module, id_or_entry, seed: int = 0, **parameters) -> tuple[ActivationCheck, ...]:
+    """Both generated functions against the definition and SymPy's diff of it, and finite at |z| = 1000."""
+    entry = _entry(id_or_entry)
+    name = function_name(entry)
+    points = sample_points(entry, np.random.default_rng(seed))
+    definition = entry.expr(**parameters)
+    references = {name: definition, name + "_derivative": sp.diff(definition, Z)}
+    checks = []
+    with np.errstate(over="ignore", invalid="ignore"):  # a user's exp(z) overflows at 1000: reported, not warned
+        for function, reference in references.items():
+            checks.append(_check(module, function, reference, points))
+    return tuple(checks)
+
+
+def _check(module, function: str, reference: sp.Expr, points: np.ndarray) -> ActivationCheck:
+    exact = np.array([float(reference.xreplace({Z: sp.Float(p, 30)}).evalf(30)) for p in points])
+    generated = np.asarray(getattr(module, function)(points), dtype=float)
+    error = np.linalg.norm(generated - exact) / max(np.linalg.norm(exact), np.finfo(float).tiny)
+    extremes = np.asarray(getattr(module, function)(np.array([-EXTREME, EXTREME])))
+    # Finite wherever the function itself is (a user's exp(z) is not, at z = 1000; the table's all are).
+    bounded = [_finite(reference.xreplace({Z: sp.Float(x)})) for x in (-EXTREME, EXTREME)]
+    finite = np.isfinite(extremes) | ~np.array(bounded)
+    return ActivationCheck(function, float(error), bool(np.all(finite)))
+
+
+def compiled_cost(id_: str, **parameters):
+    """c(a, y, K) per unit of the table's cost as a numpy function (its numpy form, parameters bound)."""
+    from derive.codegen import load_module
+
+    entry = functions.cost(id_)
+    key = (entry, tuple(sorted(parameters.items())))
+    if key not in _COMPILED:
+        values = {p.name: float(v) for p, v in zip(entry.parameters, entry.values(**parameters).values())}
+        lines = ["import numpy", ""] + [f"{p} = {v!r}" for p, v in values.items()]
+        lines += ["", "def cost(a, y, K):", f'    """{entry.notation}, one term per unit"""',
+                  f"    return {entry.numpy}"]
+        _COMPILED[key] = load_module("\n".join(lines) + "\n", name=f"cost_{id_.replace('-', '_')}").cost
+    return _COMPILED[key]
