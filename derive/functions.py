@@ -219,24 +219,21 @@ _COST_LIST = (
 L2_PENALTY = Parameter("lambda", 0.0, "the weight of the penalty (λ/2) Σ w²; adds λ w to ∂C/∂w")
 
 # Complex-safe numpy helpers the stable forms may call (copied verbatim into generated modules).
+# Branches are chosen by comparisons, never by .real or numpy.abs: numpy orders complex numbers by their real part
+# first, so a complex step passes through exactly, and checks.complex_safety can follow every operation.
 HELPERS = {
     "_sigmoid": '''def _sigmoid(x):
-    """σ(x) = 1/(1 + e^{-x}) from e^{-|Re x|} <= 1: no exponential overflows, for any x (complex included)."""
-    x = numpy.asarray(x)
-    positive = x.real >= 0
+    """σ(x) = 1/(1 + e^{-x}) from e^{-|x|} <= 1 (the branch by the sign of Re x): no exponential overflows."""
+    positive = x >= 0
     e = numpy.exp(numpy.where(positive, -x, x))
     return numpy.where(positive, 1 / (1 + e), e / (1 + e))''',
     "_softplus": '''def _softplus(x):
-    """ln(1 + e^x): numpy.logaddexp(0, x) for real x; r + ln(e^{-r} + e^{x - r}), r = max(Re x, 0), for complex."""
-    x = numpy.asarray(x)
-    if not numpy.iscomplexobj(x):
-        return numpy.logaddexp(0, x)
-    r = numpy.maximum(x.real, 0)
-    return r + numpy.log(numpy.exp(-r) + numpy.exp(x - r))''',
+    """ln(1 + e^x) = max(x, 0) + ln(1 + e^{-|x|}) (the branch by the sign of Re x): never overflows."""
+    positive = x >= 0
+    return numpy.where(positive, x, 0) + numpy.log1p(numpy.exp(numpy.where(positive, -x, x)))''',
     "_abs": '''def _abs(x):
     """|x| by the sign of Re x, so that a complex step passes through (numpy.abs of a complex is its modulus)."""
-    x = numpy.asarray(x)
-    return numpy.where(x.real < 0, -x, x)''',
+    return numpy.where(x < 0, -x, x)''',
 }
 
 

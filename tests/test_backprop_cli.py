@@ -59,8 +59,8 @@ def test_check_bp1_for_every_output_and_cost(cli, output, cost):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["check", "bp1", "--output", "tanh"], "invalid choice: 'tanh'"),
-    (["check", "backprop", "--cost", "hinge"], "invalid choice: 'hinge'"),
+    (["check", "bp1", "--output", "tanh"], "unknown output 'tanh'"),
+    (["check", "backprop", "--cost", "hinge"], "unknown cost 'hinge'"),
     (["show", "backprop", "--sizes", "3"], "at least two layer sizes"),
     (["show", "backprop", "--sizes", "3,0,2"], "from 1 to"),
     (["show", "backprop", "--sizes", "3,2.5,2"], "whole numbers"),

@@ -245,11 +245,6 @@ assuming  indices run over 1..K
       substitute the definition of a
         e^{zᵢ}/Σₖ e^{zₖ} = aᵢ
 
-✓ independent route: equals sympy.diff of the definition for symbolic K (range guards resolved, 
-delta sums contracted)
-✓ numeric: max relative error E (complex step at 3 seeded points, K=2,7; agrees with 4th-order
-central differences)
-
 """
 
 
@@ -358,8 +353,8 @@ def test_every_step_verified_never_reads_as_a_pass_when_the_numbers_failed():
         "max_rel_error": None, "passed": False, "verdict": "failed", "method": "central differences"}
     json.loads(json.dumps(document, allow_nan=False))
     assert check_json([failed])["results"][0]["numeric_max_rel_error"] is None
-    assert "Numeric check: FAILED (max relative error not computed)" in latex_document([failed])
-    assert "Numeric check: passed (max relative error $" in latex_document([good])
+    assert "\\textbf{(FAILED)} Numeric: max relative error not computed" in latex_document([failed])
+    assert "$\\checkmark$ Numeric: max relative error " in latex_document([good])
 
 
 def test_check_json_shape():
@@ -409,4 +404,4 @@ def test_an_inconclusive_numeric_check_says_so_everywhere():
     assert not undecided.passed and show_json(undecided)["numeric"]["verdict"] == "inconclusive"
     assert "✗ numeric (inconclusive): max relative error 1.0e-06 (central differences)" in render(undecided)
     assert "✗ Numeric (inconclusive): max relative error 1.0e-06" in markdown(undecided)
-    assert "Numeric check: inconclusive (max relative error $1.0e-06$)" in latex_document([undecided])
+    assert "\\textbf{(INCONCLUSIVE)} Numeric: max relative error 1.0e-06" in latex_document([undecided])

@@ -36,6 +36,7 @@ class Family:
     scale: Callable  # derivation -> how its scale prints ("K = 3", "sizes 784-30-10", "one unit")
     shares_lemmas: bool = False  # its derivations are proven in one worker (backprop re-uses bp1..bp4's proofs)
     by_classes: bool = False  # indexed by the K classes: the scale is named only where a sum over them appears
+    layered: bool = False  # indexed by layers (superscripts are layers): the layout note says so, notes stay linear
 
     def prove(self, derivation):
         return importlib.import_module(self.prover).prove(derivation)
@@ -47,7 +48,8 @@ class Family:
 # The seeds' K-class derivations are the default family: derive.verify and checks.derivation_check prove and check
 # them directly (these two modules are where the others are dispatched from).
 OUTPUT = Family("output", "derive.verify", "checks.derivation_check", _classes_scale, by_classes=True)
-BACKPROP = Family("backprop", "derive.backprop.verify", "checks.backprop_check", _sizes_scale, shares_lemmas=True)
+BACKPROP = Family("backprop", "derive.backprop.verify", "checks.backprop_check", _sizes_scale, shares_lemmas=True,
+                  layered=True)
 SCALAR = Family("scalar", "derive.pointwise", "checks.scalar_check", _unit_scale)
 # The seeds' side routes: the gradient-descent update in the Q&A's indices, and identities (Σ a = 1, C_x = −ln a_t).
 UPDATE = Family("update", "derive.derivations.qa_update_proof", "checks.update_check", _classes_scale, by_classes=True)

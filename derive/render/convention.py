@@ -11,10 +11,12 @@ _BACKPROP = ("∂C/∂W^l has the shape of W^l (n_l × n_(l−1)); the indices o
 
 def layout_note(derivations) -> str:
     """One sentence per document, covering the families it holds (empty for a document with none)."""
-    families = {derivation.family for derivation in derivations}
+    from derive.families import family_of
+
+    families = {family_of(derivation) for derivation in derivations}
     if not families:
         return ""
-    layered = "backprop" in families  # the other families (output, update, identity) index classes 1..K
-    clauses = ([_OUTPUT] if families - {"backprop"} else ["∂a/∂z has entry (j, i) = ∂a_j/∂z_i"])
+    layered = any(family.layered for family in families)  # the others index classes 1..K
+    clauses = ([_OUTPUT] if any(not family.layered for family in families) else ["∂a/∂z has entry (j, i) = ∂a_j/∂z_i"])
     clauses += [_BACKPROP] if layered else []
     return f"Layout convention: numerator layout, so {'; '.join(clauses)}; ∂ always denotes a partial derivative."

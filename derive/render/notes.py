@@ -11,8 +11,12 @@ _SYMBOLS = {
     "⊙": r"\odot", "²": "^2", "ᵀ": "^T", "→": r"\to", "≤": r"\le", "≥": r"\ge", "∑": r"\sum", "ε": r"\epsilon",
     "′": "'", "…": r"\dots", "×": r"\times", "∇": r"\nabla", "Δ": r"\Delta", "⇔": r"\iff", "⊤": "^T",
     "←": r"\leftarrow", "⇒": r"\Rightarrow", "≡": r"\equiv", "↔": r"\leftrightarrow",
+    # the table's notation (derive/functions.py): parameters, Φ of GELU, √ and ½ of its tanh form
+    "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "λ": r"\lambda", "μ": r"\mu", "π": r"\pi", "θ": r"\theta",
+    "φ": r"\phi", "Φ": r"\Phi", "η": r"\eta", "ρ": r"\rho", "τ": r"\tau", "ω": r"\omega", "√": r"\surd",
+    "½": r"\tfrac{1}{2}", "³": "^3", "¹": "^1", "‖": r"\|", "∞": r"\infty", "≈": r"\approx", "∈": r"\in",
 }
-_MATHY = re.compile(r"[_^{}=/<>|+]|[Σδ∂σ−≠·⊙²ᵀ→≤≥∑ε′×∇Δ⇔⊤←⇒≡]|\bln\b|^[a-zA-Z]$")
+_MATHY = re.compile(r"[_^{}=/<>|+]|[Σδ∂σ−≠·⊙²ᵀ→≤≥∑ε′×∇Δ⇔⊤←⇒≡αβγλμπθφΦηρτω√½³¹‖∞≈∈]|\bln\b|^[a-zA-Z]$")
 _TEXT_ESCAPES = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}",
                  "—": "---", "–": "--", "’": "'", "‘": "`", "“": "``", "”": "''", "…": r"\dots{}", "✓": r"$\checkmark$",
                  "×": r"$\times$", "→": r"$\to$", "↔": r"$\leftrightarrow$", "⇒": r"$\Rightarrow$", "≠": r"$\neq$", "−": "-", "\u00a0": "~"}

@@ -61,7 +61,9 @@ def plot_target(chosen, path) -> Path:
     if len(chosen) != 1:
         raise UsageError(f"--plot draws one derivation: give exactly one ID, got {len(chosen)}")
     target = writable_file(path, suffix=".png", option="--plot")
-    if entry(chosen[0]).family != "output":
+    from derive.families import OUTPUT, family_of
+
+    if family_of(entry(chosen[0]).family) is not OUTPUT:
         raise UsageError(f"--plot is available for the output-layer derivations, not {chosen[0]}")
     require_matplotlib()
     return target

@@ -36,7 +36,7 @@ def derivation_renderable(report, style: str = "2d") -> Group:
     that wraps keeps its indent. The rule name and the note sit on their own lines, indented below the step.
     """
     derivation, proof = report.derivation, report.proof
-    layered = derivation.family == "backprop"  # its layer indices print linearly in the steps too
+    layered = family_of(derivation).layered  # its layer indices print linearly in the steps too
     prose = (lambda note: note_to_terminal(note, subscripts=not layered)) if style == "2d" else str
     claim = _StepMath(Text("claim     ", style="dim"), sp.Eq(derivation.lhs, derivation.result, evaluate=False), "",
                       style, linear=prose(f"{to_text(derivation.lhs)} = {to_text(derivation.result)}"))
