@@ -19,7 +19,7 @@ from sympy.printing.numpy import NumPyPrinter
 from derive import functions
 from derive.functions import A, Z, Activation
 
-__all__ = ["activation_source", "function_name", "compiled", "check_activation_module", "ActivationCheck",
+__all__ = ["activation_source", "printed_module", "function_name", "compiled", "check_activation_module", "ActivationCheck",
            "KINK_DISTANCE", "AGREEMENT", "EXTREME"]
 
 # Points closer than this to a kink are not compared: the two sides of a kink have different derivatives,
@@ -106,6 +106,16 @@ def activation_source(id_: str, derivation=None, command: str | None = None, **p
         lines.append(f"    a = {name}(z)")
     lines.append(f"    return {derivative_text} + 0 * z  # the shape of z, also where the derivative is constant")
     return "\n".join(lines) + "\n"
+
+
+def printed_module(expr: sp.Expr, activation_id: str) -> str:
+    """The source of `form(z, a)`, an expression in the table's z and a printed as stable numpy (with the helpers
+    and imports it needs, and the activation's parameters at their defaults)."""
+    entry = functions.activation(activation_id)
+    text = _print(expr.xreplace(entry.values()))
+    helpers = [source for helper, source in functions.HELPERS.items() if helper + "(" in text]
+    imports = ["import numpy"] + (["import scipy.special"] if "scipy.special" in text else [])
+    return "\n".join([*imports, "", *helpers, "", "def form(z, a):", f"    return {text} + 0 * z", ""])
 
 
 _COMPILED: dict = {}
