@@ -29,3 +29,15 @@ _HOMES = {
 
 
 __getattr__, __dir__ = lazy_exports(__name__, _HOMES, globals())
+
+
+class _Package(type(__import__("sys"))):
+    """Importing the submodule checks.gradcheck binds it on the package; the public name stays the function."""
+
+    def __setattr__(self, name, value):
+        if name in _HOMES and type(value).__name__ == "module":
+            return
+        super().__setattr__(name, value)
+
+
+__import__("sys").modules[__name__].__class__ = _Package

@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from checks.diagnose import name_factor
+from checks.diagnose import factor_text
 from checks.network import sigmoid, softmax
 from checks.report import Entry, Finding, Report, TensorResult
 from checks.tolerances import DELTA_TOLERANCE, Tolerance
@@ -73,11 +73,13 @@ def _canonical(name: str) -> str:
     return str(name).strip().lower().replace("_", "-").replace(" ", "-")
 
 
-def _probe_sets(output: str, classes: int, rng: np.random.Generator) -> dict[str, list[tuple[Array, Array]]]:
+def _probe_sets(output: str, classes: int, rng: np.random.Generator, count: int,
+                one_hot_only: bool = False) -> dict[str, list[tuple[Array, Array]]]:
     """Targets by kind; softmax targets sum to 1 (one-hot, smoothed, random), sigmoid targets are per unit."""
-    count = min(classes, 8)
-    one_hot = [np.eye(classes)[k % classes] for k in range(count)]
-    if output == "softmax":
+    one_hot = [np.bincount([k % classes], minlength=classes).astype(float) for k in range(count)]  # no K x K eye
+    if one_hot_only:
+        targets = {"one-hot": one_hot}
+    elif output == "softmax":
         targets = {"one-hot": one_hot,
                    "smoothed": [0.9 * y + 0.1 / classes for y in one_hot],
                    "random": list(rng.dirichlet(np.ones(classes), size=count))}
@@ -100,6 +102,26 @@ def _call(delta: DeltaFunction, z: Array, second: Array, classes: int) -> Array:
 
 def _evaluate(fn: DeltaFunction, probes: dict[str, list[tuple[Array, Array]]], classes: int) -> dict[str, Array]:
     return {kind: np.array([_call(fn, z, y, classes) for z, y in pairs]) for kind, pairs in probes.items()}
+
+
+def _call_batch(delta: DeltaFunction, z: Array, y: Array, layout: str, labels: str) -> Array:
+    """One call with every probe of a kind as a batch: rows (n, K) or columns (K, n); labels as indices or one-hot.
+    Returns the deltas as rows (n, K)."""
+    second = np.argmax(y, axis=1) if labels == "indices" else (y if layout == "rows" else y.T.copy())
+    given = z.copy() if layout == "rows" else z.T.copy()
+    value = np.asarray(delta(given, second))
+    if value.shape != given.shape:
+        shown = "(n,) class indices" if labels == "indices" else f"y of shape {second.shape}"
+        raise ValueError(f"delta(z, y) returned shape {value.shape}; expected {given.shape} for z of shape "
+                         f"{given.shape} and {shown} (layout={layout!r})")
+    if not np.all(np.isfinite(value)):
+        raise ValueError("delta(z, y) returned NaN or inf")
+    return (value if layout == "rows" else value.T).astype(float)
+
+
+def _evaluate_batch(fn: DeltaFunction, probes, layout: str, labels: str) -> dict[str, Array]:
+    return {kind: _call_batch(fn, np.array([z for z, _ in pairs]), np.array([y for _, y in pairs]), layout, labels)
+            for kind, pairs in probes.items()}
 
 
 def _relative(a: Array, b: Array) -> float:
@@ -139,11 +161,15 @@ def _example(yours: dict[str, Array], derived: dict[str, Array], kind: str) -> s
             f"derived {np.array2string(derived[kind][0], formatter=fmt)}")
 
 
-def _form_findings(yours, derived, forms, probes, classes, tol) -> list[Finding]:
+def _wrong_values(forms, probes, classes, scale: float = 1.0) -> dict[str, tuple[str, dict[str, Array]]]:
+    """Each wrong form on the probes (times `scale`, 1/n for a delta of the mean cost): id -> (text, values)."""
+    return {mistake_id: (text, {kind: scale * values for kind, values in _evaluate(fn, probes, classes).items()})
+            for mistake_id, (text, fn) in forms.items()}
+
+
+def _form_findings(yours, derived, wrongs, total, tol) -> list[Finding]:
     findings = []
-    total = sum(len(pairs) for pairs in probes.values())
-    for mistake_id, (text, fn) in forms.items():
-        wrong = _evaluate(fn, probes, classes)
+    for mistake_id, (text, wrong) in wrongs.items():
         if _matches(_stack(yours), _stack(wrong), tol):
             gap = np.max(np.abs(_stack(yours) - _stack(wrong)))
             findings.append(Finding(mistake_id, f"your delta is {text}",
@@ -165,21 +191,32 @@ def _scale_findings(yours: Array, derived: Array, tol: Tolerance, names: dict) -
         findings.append(Finding("sign", f"your delta is -({names['right']}), the derived delta with the wrong sign",
                                 f"yours / derived = {c:.10g} on every probe", factor=-1.0))
     if abs(abs(c) - 1) > 1e-6:
-        named = name_factor(abs(c), names.get("batch_size"), names.get("classes"))
-        label = f" = {named}" if named else ""
-        message = f"your delta is {c:.10g} x ({names['right']}): off by a constant factor{label}"
+        size = factor_text(c, names.get("batch_size"), names.get("classes"), 1e-6)
+        message = f"your delta is {names['right']} times a constant factor {size}"
         findings.append(Finding("scale", message,
                                 f"yours = {c:.10g} x derived on every probe", factor=c))
     return findings
 
 
-def _report(title, yours, derived, findings, method, mode, tol) -> Report:
+def _report(title, yours, derived, findings, method, mode, tol, notes=()) -> Report:
     rows = _rows(yours, derived, tol)
     error = _relative(_stack(yours), _stack(derived))
     passed = all(r.passed for r in rows)
     return Report(title, passed, error, tuple(rows), tuple(_worst(yours, derived)) if not passed else (),
-                  tuple(findings) if not passed else (), method, 0.0, mode, tol.rtol, tol.atol,
+                  tuple(findings) if not passed else (), method, 0.0, mode, tol.rtol, tol.atol, notes=tuple(notes),
                   labels=("targets", "yours", "derived"))
+
+
+def _batch_scale(yours, derived, forms, probes, classes, mean: bool | None, count: int, tol) -> float:
+    """1, or 1/n for the delta of the mean cost over a batch of n: as asked (mean=True/False), or (mean=None) as
+    the numbers show, when the delta matches the derived one or a wrong form only after dividing by n."""
+    if mean is not None:
+        return 1 / count if mean else 1.0
+    references = [_stack(derived)] + [_stack(v) for _, v in _wrong_values(forms, probes, classes).values()]
+    if not any(_matches(_stack(yours), ref, tol) for ref in references) and \
+            any(_matches(_stack(yours), ref / count, tol) for ref in references):
+        return 1 / count
+    return 1.0
 
 
 def _reference(output: str, cost: str) -> tuple[DeltaFunction, tuple[str, str]]:
@@ -190,31 +227,80 @@ def _reference(output: str, cost: str) -> tuple[DeltaFunction, tuple[str, str]]:
     return reference.output_delta(output, cost), pair
 
 
-def check_delta(delta: DeltaFunction, output: str = "softmax", cost: str = "cross-entropy", classes: int = 10, *,
-                seed: int = 0, batch_size: int | None = None) -> Report:
-    """Probe delta(z, y) (1-D z and y of length `classes`) and compare it with the derived output-layer delta.
+_LAYOUTS = ("vector", "rows", "columns")
+_LABELS = ("one-hot", "indices")
 
-    Targets: for softmax, one-hot, smoothed (0.9 one-hot + 0.1/K) and random distributions, all summing to 1; for
-    sigmoid, one-hot, binary and soft targets. Names softmax-diagonal-only, extra-activation-derivative,
-    double-softmax, activation-derivative-of-activation, scale (c (a - y)) and sign (y - a) when the delta matches.
-    """
-    output, cost = _canonical(output), _canonical(cost)
+
+def _check_options(output: str, classes, layout: str, labels: str, batch_size) -> None:
     if not isinstance(classes, (int, np.integer)) or classes < 2:
         raise ValueError(f"classes must be an integer >= 2, got {classes!r}")
     if output not in ("softmax", "sigmoid"):
         raise ValueError(f"unknown output {output!r}; choose softmax or sigmoid")
+    if layout not in _LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}; choose one of {', '.join(_LAYOUTS)}")
+    if labels not in _LABELS:
+        raise ValueError(f"unknown labels {labels!r}; choose one-hot or indices")
+    if labels == "indices" and (layout == "vector" or output != "softmax"):
+        raise ValueError("labels='indices' needs a softmax output and a batch (layout='rows' or 'columns')")
+    if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+
+
+_MAX_BATCH_ENTRIES = 1_000_000  # n x K per probe batch: a few of them, and the wrong forms, stay within ~100 MB
+
+
+def _batch_rows(layout: str, classes: int, batch_size: int | None) -> int:
+    """Probes per kind: up to 8 for single vectors; for a batch, batch_size rows, else 8 (9 when K = 8, so that a
+    factor 1/n of a mean over the batch is not mistaken for 1/K)."""
+    if layout == "vector":
+        return min(classes, 8)
+    rows = batch_size or (9 if classes == 8 else 8)
+    if rows * classes > _MAX_BATCH_ENTRIES:
+        raise ValueError(f"a batch of {rows} examples of {classes} classes has {rows * classes:,} entries; the check "
+                         f"takes at most {_MAX_BATCH_ENTRIES:,} (give a smaller batch_size)")
+    return rows
+
+
+def check_delta(delta: DeltaFunction, output: str = "softmax", cost: str = "cross-entropy", classes: int = 10, *,
+                seed: int = 0, batch_size: int | None = None, layout: str = "vector", labels: str = "one-hot",
+                batch_mean: bool | None = None) -> Report:
+    """Probe delta(z, y) and compare it with the derived output-layer delta.
+
+    layout: 'vector' (z and y 1-D of length `classes`), 'rows' (z of shape (n, K), one example per row, as in
+    X @ W + b code) or 'columns' (z of shape (K, n)); labels: 'one-hot' (y shaped like z) or 'indices' (y of
+    shape (n,) integer classes, as in probs[range(n), y] -= 1; softmax only). A batch has n = batch_size rows
+    (default 8); batch_mean: True when the delta is that of the mean cost, (a - y)/n, False when it is per
+    example, None (default) to accept either, with a note saying which (else a stray 1/n is named as a factor).
+    Targets: for softmax, one-hot, smoothed
+    (0.9 one-hot + 0.1/K) and random distributions, all summing to 1 (one-hot only with indices); for sigmoid,
+    one-hot, binary and soft targets. Names softmax-diagonal-only, extra-activation-derivative, double-softmax,
+    activation-derivative-of-activation, scale (c (a - y)) and sign (y - a) when the delta matches.
+    """
+    output, cost = _canonical(output), _canonical(cost)
+    _check_options(output, classes, layout, labels, batch_size)
+    if batch_mean is not None and layout == "vector":
+        raise ValueError("batch_mean applies to a batch (layout='rows' or 'columns'), not to one vector")
     reference, (output, cost) = _reference(output, cost)
-    probes = _probe_sets(output, int(classes), np.random.default_rng(seed))
-    yours = _evaluate(delta, probes, classes)
+    count = _batch_rows(layout, int(classes), batch_size)
+    batch_size = batch_size or (count if layout != "vector" else None)
+    probes = _probe_sets(output, int(classes), np.random.default_rng(seed), count, labels == "indices")
+    yours = _evaluate(delta, probes, classes) if layout == "vector" else _evaluate_batch(delta, probes, layout, labels)
     derived = _evaluate(reference, probes, classes)
     tol = DELTA_TOLERANCE
-    findings = _form_findings(yours, derived, WRONG_FORMS.get((output, cost), {}), probes, classes, tol)
-    findings += _scale_findings(_stack(yours), _stack(derived), tol, {"batch_size": batch_size, "classes": classes,
-                                                                       "right": _RIGHT.get((output, cost), "derived")})
+    forms = WRONG_FORMS.get((output, cost), {})
+    scale = 1.0 if layout == "vector" else _batch_scale(yours, derived, forms, probes, classes, batch_mean, count, tol)
+    derived = {kind: scale * values for kind, values in derived.items()}
     total = sum(len(pairs) for pairs in probes.values())
-    return _report(f"delta check ({output} + {cost}, K = {classes})", yours, derived, findings,
+    findings = _form_findings(yours, derived, _wrong_values(forms, probes, classes, scale), total, tol)
+    right = _RIGHT.get((output, cost), "derived")
+    findings += _scale_findings(_stack(yours), _stack(derived), tol, {"batch_size": batch_size, "classes": classes,
+                                                                       "right": right if scale == 1 else f"({right})/n"})
+    notes = [f"your delta is that of the mean cost over the batch, ({right})/n with n = {count}; per example it "
+             "would be " + right] if scale != 1 else []
+    shape = "" if layout == "vector" else f", {layout} of {count} examples" + (", class indices" if labels == "indices" else "")
+    return _report(f"delta check ({output} + {cost}, K = {classes}{shape})", yours, derived, findings,
                    "compared with the derived delta (checks.reference.output_delta)",
-                   f"{total} probes of {', '.join(probes)} targets", tol)
+                   f"{total} probes of {', '.join(probes)} targets", tol, notes)
 
 
 def _derivative(activation: Callable[[Array], Array], z: Array) -> Array:
@@ -289,11 +375,12 @@ def _hidden_findings(yours, derived, probes, units, name, tol) -> list[Finding]:
     for mistake_id, text, fn in _hidden_forms(name):
         if mistake_id in named:
             continue
-        wrong = _stack(_evaluate(fn, probes, units))
+        values = _evaluate(fn, probes, units)
+        wrong = _stack(values)
         if any(_matches(earlier, wrong, tol) for earlier in seen):
             continue
         seen.append(wrong)
-        found = _form_findings(yours, derived, {mistake_id: (text, fn)}, probes, units, tol)
+        found = _form_findings(yours, derived, {mistake_id: (text, values)}, len(probes["upstream"]), tol)
         findings += found
         named.update(f.id for f in found)
     return findings

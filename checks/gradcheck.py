@@ -15,6 +15,7 @@ import numpy as np
 
 from checks.diagnose import Evidence, diagnose, layer_hint
 from checks.differences import METHODS, Probe, complex_safety, default_step, directional, scalar, tensor_scale
+from checks.layouts import bias_shape_note, infer_layout
 from checks.localize import localize
 from checks.report import Entry, Report, TensorResult
 from checks.tolerances import Tolerance, dtype_family, tolerance_for
@@ -46,6 +47,7 @@ class _Setup:
     method_note: str
     batch_size: int | None
     classes: int | None
+    shape_notes: tuple[str, ...] = ()
 
 
 class _Counted:
@@ -66,32 +68,32 @@ def _as_arrays(params) -> tuple[list[Array], bool]:
         raise ValueError("params is empty: pass a numpy array or a list of arrays")
     for i, array in enumerate(arrays):
         if not isinstance(array, np.ndarray) or not np.issubdtype(array.dtype, np.floating):
-            kind = type(array).__name__ if not isinstance(array, np.ndarray) else f"array of {array.dtype}"
-            raise ValueError(f"params[{i}] is a {kind}; every parameter must be a floating-point numpy array")
+            kind = f"a {type(array).__name__}" if not isinstance(array, np.ndarray) else f"an array of {array.dtype}"
+            raise ValueError(f"params[{i}] is {kind}; every parameter must be a floating-point numpy array")
     return arrays, single
 
 
 def _default_names(shapes: list[tuple[int, ...]], single: bool) -> list[str]:
-    """W1, b1, W2, b2, ... when the shapes alternate (m, n), (m, 1) or (m,); params[i] otherwise."""
-    if single:
-        return ["params"]
-    pairs = len(shapes) % 2 == 0 and all(
-        len(shapes[i]) == 2 and shapes[i + 1] in ((shapes[i][0], 1), (shapes[i][0],)) for i in range(0, len(shapes), 2))
-    if pairs:
-        return [f"{'Wb'[i % 2]}{i // 2 + 1}" for i in range(len(shapes))]
-    return [f"params[{i}]" for i in range(len(shapes))]
+    """W1, b1, W2, b2, ... in column or row layout, W1, W2, ... with biases folded in; params[i] otherwise."""
+    return ["params"] if single else list(infer_layout(shapes).names)
 
 
 def _gradients(grad: Callable, params: list[Array], single: bool,
-               names: list[str]) -> tuple[list[Array], tuple[str, ...]]:
-    """grad(params) as a list of arrays shaped like params; a reversed 2-D shape is transposed back and recorded."""
+               names: list[str]) -> tuple[list[Array], tuple[str, ...], tuple[str, ...]]:
+    """grad(params) as a list of arrays shaped like params; a reversed 2-D shape is transposed back and recorded,
+    one that broadcasts to the parameter's shape ((H,) for a (1, H) bias, a scalar) is broadcast with a note."""
     value = grad(params[0] if single else params)
     grads = [value] if single and isinstance(value, np.ndarray) else list(value)
     if len(grads) != len(params):
         raise ValueError(f"grad(params) returned {len(grads)} arrays for {len(params)} parameter arrays")
-    out, transposed = [], []
+    out, transposed, notes = [], [], []
     for name, g, p in zip(names, grads, params):
         g = np.asarray(g)
+        if np.iscomplexobj(g):
+            raise ValueError(f"grad(params) for {name} is a complex array ({g.dtype}); return the real gradient")
+        if note := bias_shape_note(name, g.shape, p.shape):
+            notes.append(note)
+            g = np.broadcast_to(g, p.shape).copy() if g.size != p.size else g.reshape(p.shape)
         if g.shape != p.shape and g.ndim == 2 and g.shape[::-1] == p.shape:
             transposed.append(name)
             g = g.T
@@ -100,7 +102,7 @@ def _gradients(grad: Callable, params: list[Array], single: bool,
         if not np.all(np.isfinite(g)):
             raise ValueError(f"grad(params) for {name} contains NaN or inf")
         out.append(np.asarray(g, dtype=np.result_type(g, np.float32)))
-    return out, tuple(transposed)
+    return out, tuple(transposed), tuple(notes)
 
 
 def _choose_method(method: str, loss: Callable, params: list[Array], rng, low: bool) -> tuple[str, str]:
@@ -148,7 +150,7 @@ def _full_tensor(setup: _Setup, t: int) -> tuple[Evidence, list[Entry]]:
                                     setup.steps[t]) for i in range(size)])
     flipped = _transposed(g)
     item = Evidence(setup.names[t], g.reshape(-1).astype(float), numeric,
-                    None if flipped is None else flipped.reshape(-1).astype(float), 1)
+                    None if flipped is None else flipped.reshape(-1).astype(float), 1, size)
     difference = np.abs(item.analytic - numeric)
     worst = np.argsort(-difference)[: setup.max_entries]
     shape = setup.params[t].shape
@@ -178,7 +180,7 @@ def _fast_tensor(setup: _Setup, t: int, rng: np.random.Generator) -> tuple[Evide
                         for v in directions])
     flipped = _transposed(g)
     item = Evidence(setup.names[t], directions @ g.reshape(-1), numeric,
-                    None if flipped is None else directions @ flipped.reshape(-1), setup.probes)
+                    None if flipped is None else directions @ flipped.reshape(-1), setup.probes, size)
     return item, directions
 
 
@@ -266,7 +268,7 @@ def gradcheck(
     _check_options(mode, probes)
     counted = _Counted((lambda p: loss(p[0])) if single else loss)
     _check_value(counted(arrays))
-    grads, shape_transposed = _gradients(grad, arrays, single, names)
+    grads, shape_transposed, shape_notes = _gradients(grad, arrays, single, names)
     rng = np.random.default_rng(seed)
     family = dtype_family([a.dtype for a in arrays])
     method, method_note = _choose_method(method, counted, arrays, rng, family == "float32")
@@ -276,7 +278,7 @@ def gradcheck(
              for t in range(len(arrays))]
     full = mode == "full" or (mode == "auto" and sum(a.size for a in arrays) <= _FULL_UP_TO)
     setup = _Setup(counted, arrays, grads, names, method, steps, tol, probes, max_entries, full, shape_transposed,
-                   method_note, batch_size, classes)
+                   method_note, batch_size, classes, shape_notes)
     return _report(setup, *_sweep(setup, rng))
 
 
@@ -306,12 +308,22 @@ def _report(setup: _Setup, evidence: list[Evidence], results: list[TensorResult]
     results = [replace(r, passed=False, where=r.where or "transposed shape") if r.name in setup.shape_transposed
                else r for r in results]
     explained = {name for f in findings for name in f.tensors} | {r.name for r in results if not r.spread}
-    notes = [note for note in (setup.method_note, layer_hint(setup.names, failed, explained)) if note]
+    hint = layer_hint(setup.names, failed, explained, findings)
+    notes = [note for note in (setup.method_note, *setup.shape_notes, hint) if note]
     if not setup.full:
         notes.append(f"fast mode: errors estimated from {setup.probes} Gaussian probes per tensor "
                      "(E[(v.e)^2] = ||e||^2); wrong entries located by bisection")
     passed = all(r.passed for r in results)
+    wrong_values = {r.name for r, bad in zip(results, failed) if bad}  # worst entries only where values are wrong
     mode = "full (every coordinate)" if setup.full else f"fast ({setup.probes} probes per tensor)"
     return Report("gradient check", passed, _overall(results), tuple(results),
-                  tuple(worst if not passed or setup.full else ()), tuple(findings), _METHOD_NAMES[setup.method],
-                  max(setup.steps), mode, setup.tol.rtol, setup.tol.atol, setup.loss.count, tuple(notes))
+                  tuple(e for e in worst if e.tensor in wrong_values), tuple(findings), _METHOD_NAMES[setup.method],
+                  max(setup.steps), mode, setup.tol.rtol, setup.tol.atol, setup.loss.count, tuple(notes),
+                  failure=_shape_failure(setup.shape_transposed))
+
+
+def _shape_failure(names: tuple[str, ...]) -> str:
+    """The headline of a gradient whose shape is reversed: the shape is the failure, whatever the values say."""
+    if not names:
+        return ""
+    return f"grad returned {', '.join(names)} with the shape reversed; compared transposed back"

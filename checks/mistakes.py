@@ -93,11 +93,13 @@ _CATALOGUE = (
     Mistake(
         "transpose",
         "a weight gradient transposed",
-        "the weight gradient is the transpose of the right one (a_prev @ delta.T instead of delta @ a_prev.T)",
+        "the weight gradient is the transpose of the right one (a_prev @ delta.T instead of delta @ a_prev.T, or "
+        "dscores.T @ h instead of h.T @ dscores)",
         ("gradcheck",),
         "the gradient has the parameter's shape reversed, or (square weights) its transpose agrees with the numeric "
         "gradient",
-        "with columns as examples, dC/dW^l = delta^l (a^{l-1})^T, shaped like W^l",
+        "dC/dW^l is shaped like W^l: delta^l (a^{l-1})^T with examples as columns, (a^{l-1})^T delta^l "
+        "(h.T @ dscores) with examples as rows",
     ),
     Mistake(
         "double-softmax",

@@ -185,7 +185,9 @@ def make_batch(sizes: tuple[int, ...], batch: int, seed: int = 0) -> tuple[Array
     """Inputs uniform in [0, 1) (like pixel intensities) and one-hot targets, columns are examples."""
     rng = np.random.default_rng(seed + 10_000)
     x = rng.random((sizes[0], batch))
-    y = np.eye(sizes[-1])[:, rng.integers(sizes[-1], size=batch)]
+    labels = rng.integers(sizes[-1], size=batch)
+    y = np.zeros((sizes[-1], batch))  # not np.eye(K)[:, labels]: a dense K x K identity is 74.5 GiB at K = 100,000
+    y[labels, np.arange(batch)] = 1.0
     return x, y
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 
 __all__ = ["Entry", "TensorResult", "Finding", "Report", "mimebundle"]
@@ -66,6 +67,7 @@ class Report:
     evaluations: int = 0
     notes: tuple[str, ...] = ()
     labels: tuple[str, str, str] = ("tensor", "analytic", "numeric")
+    failure: str = ""  # what failed when it is not the error: a shape; then the headline says it first
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -74,8 +76,10 @@ class Report:
 
     def _headline(self) -> str:
         verdict = "PASSED" if self.passed else "FAILED"
-        return (f"{self.title}: {verdict}  normwise relative error {self.error:.2e} "
-                f"(tolerance rtol {self.rtol:.0e} + atol {self.atol:.0e})")
+        error = (f"normwise relative error {self.error:.2e} (tolerance rtol {self.rtol:.0e} + atol {self.atol:.0e})")
+        if self.failure:
+            return f"{self.title}: {verdict}  {self.failure}: {error}"
+        return f"{self.title}: {verdict}  {error}"
 
     def _method_line(self) -> str:
         line = f"method {self.method}" + (f", step {self.step:.3g}" if self.step else "") + f", mode {self.mode}"
@@ -86,7 +90,7 @@ class Report:
 
     def _entry_rows(self) -> list[list[str]]:
         return [[e.tensor, str(e.index), f"{e.analytic + 0.0:.12g}", f"{e.numeric + 0.0:.12g}", f"{e.difference:.3g}",
-                 f"{e.analytic / e.numeric:.6g}" if e.numeric else "-"] for e in self.worst]
+                 f"{e.analytic / e.numeric + 0.0:.6g}" if e.numeric else "-"] for e in self.worst]
 
     def _headers(self) -> tuple[list[str], list[str]]:
         name, analytic, numeric = self.labels
@@ -126,6 +130,18 @@ class Report:
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
         return mimebundle(self)
+
+    def to_json(self) -> dict:
+        """{"passed", "error", "tensors": [{"name", "shape", "error", "passed", "where"}], "mistakes": [{"id",
+        "message"}]}: the contract scripts parse (an error that is not a finite number is null)."""
+        return {"passed": self.passed, "error": _number(self.error),
+                "tensors": [{"name": t.name, "shape": list(t.shape), "error": _number(t.error), "passed": t.passed,
+                             "where": t.where} for t in self.tensors],
+                "mistakes": [{"id": m.id, "message": m.message} for m in self.mistakes]}
+
+
+def _number(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
 
 
 def mimebundle(renderable) -> dict[str, str]:

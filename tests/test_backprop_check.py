@@ -106,3 +106,59 @@ def test_derived_gradients_match_the_independent_backprop_exactly_enough():
     derived = backprop_check.network_gradients(programs, sizes, params, x, y, "softmax")
     for got, want in zip(derived, reference_backprop(list(params), x, y)):
         assert np.allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("sizes", [(2,) * 7, (4,) + (3,) * 9 + (2,), (3, 10_000)])
+def test_a_correct_derivation_passes_where_gradients_vanish(sizes):
+    """Deep sigmoid stacks and wide outputs: central differences lost these gradients in the cost's round-off."""
+    check = check_derivation(backprop(sizes=sizes))
+    assert check.passed and check.max_rel_error < 1e-12, check
+    assert "complex-step" in check.method
+
+
+def test_the_complex_step_reference_is_exact_where_central_differences_are_not():
+    """W^1 of a 10-layer stack: its gradient is ~1e-6 of the cost, below the central stencil's round-off."""
+    sizes = (4,) + (3,) * 9 + (2,)
+    differences, _ = finite_differences(sizes, "softmax", "cross-entropy", 0)
+    x, y = make_batch(sizes, BATCH, 0)
+    gradients = reference_backprop(init_params(sizes, 0), x, y)
+    assert all(reference.error(gradient) < 1e-12 for reference, gradient in zip(differences, gradients))
+
+
+def test_the_batch_for_a_wide_output_is_not_built_from_a_dense_identity():
+    import tracemalloc
+
+    tracemalloc.start()
+    x, y = make_batch((3, 100_000), BATCH, 0)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 50e6 and y.shape == (100_000, BATCH) and np.all(y.sum(axis=0) == 1)
+
+
+def test_the_sampled_check_of_large_networks_still_fails_a_wrong_equation(monkeypatch):
+    derivation = bp3()
+    position = max(p for p, s in enumerate(derivation.steps) if s.rule == "batch-form")
+    doubled = Statement(sp.Derivative(C, matrix("b", l, n[l])), sp.MatMul(2 / m, matrix("Delta", l, n[l], m), Ones(m, 1)))
+    steps = list(derivation.steps)
+    steps[position] = replace(steps[position], expr=doubled)
+    monkeypatch.setattr(backprop_check, "ALL_COORDINATES_FLOPS", 0)
+    backprop_check.finite_differences.cache_clear()
+    try:
+        check = check_derivation(replace(derivation, steps=tuple(steps), sizes=(6, 5, 4)))
+    finally:
+        backprop_check.finite_differences.cache_clear()
+    assert not check.passed and check.max_rel_error > 0.5 and "random directions" in check.method
+
+
+def test_codegen_checks_a_wide_output_without_a_dense_identity():
+    import tracemalloc
+
+    from derive.codegen import generate_module, load_module
+    from derive.codegen.network import check_network
+
+    module = load_module(generate_module("backprop", sizes=(3, 100_000)), "wide_backprop")
+    tracemalloc.start()
+    checks = check_network(module, "backprop", sizes=(3, 100_000))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert checks and peak < 400e6  # np.eye(100,000) is 74.5 GiB

@@ -35,7 +35,7 @@ def test_show_json_contract(cli):
     result = cli("show", "cross-entropy-delta", "--format", "json")
     assert result.returncode == 0
     document = json.loads(result.stdout)
-    assert set(document) == {"id", "title", "claim", "assumptions", "steps"}
+    assert set(document) == {"id", "title", "claim", "assumptions", "steps", "independent", "numeric", "passed"}
     assert document["id"] == "cross-entropy-delta"
     assert [step["rule"] for step in document["steps"]][-1] == "one-hot"
     assert all(step["verified"] is True for step in document["steps"])

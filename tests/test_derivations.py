@@ -55,7 +55,8 @@ def test_general_cross_entropy_delta_is_shown_before_the_one_hot_step():
     general = derivation.steps[rules.index("one-hot") - 1].expr
     assert sp.expand(general - (a[i] * sp.Sum(y[j], (j, 1, K)) - y[i])) == 0
     one_hot = derivation.steps[rules.index("one-hot")]
-    assert "one-hot" in one_hot.note or "one-hot" in one_hot.rule
+    assert one_hot.expr == a[i] - y[i] and "Σ_j y_j = 1" in one_hot.note  # what the step claims, and why
+    assert prove(derivation).steps[rules.index("one-hot")].verified
 
 
 def test_jacobian_splits_cases_by_a_named_kronecker_step():

@@ -82,19 +82,15 @@ def test_gradcheck_names_nothing_on_a_correct_implementation(mode, seed):
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize(
     "factor, name",
-    [(float(BATCH), "the batch size (4)"), (1 / BATCH, "1 / batch size"), (2.0, "2"), (0.5, "1/2"),
-     (3.0, "K, the number of classes (3)"), (1.7, "")],
+    [(float(BATCH), "4 (the batch size)"), (1 / BATCH, "1/4 (one over the batch size)"), (2.0, "2"), (0.5, "1/2"),
+     (3.0, "3 (K, the number of classes)"), (1.7, "about 1.7")],
 )
 def test_gradcheck_names_a_constant_factor(mode, seed, factor, name):
     report = _gradcheck(network.bug("scale", factor=factor), seed=seed, mode=mode)
     assert report.ids == ("scale",)
     finding = report.mistakes[0]
     assert finding.factor == pytest.approx(factor, rel=1e-9)
-    assert finding.message.startswith("every tensor")
-    if name:
-        assert f"= {name}" in finding.message
-    else:
-        assert " = " not in finding.message
+    assert finding.message == f"every tensor: off by a constant factor of {name}"
 
 
 def test_a_factor_is_not_named_without_batch_size_or_classes():
@@ -177,3 +173,89 @@ def test_correct_deltas_name_nothing():
     assert check_delta(network.OUTPUT_DELTAS["correct"], classes=3).ids == ()
     assert check_hidden_delta(lambda z, u: u * _sigmoid(z) * (1 - _sigmoid(z))).ids == ()
     assert np.isclose(check_delta(network.OUTPUT_DELTAS["correct"], classes=3).error, 0, atol=1e-15)
+
+
+@pytest.mark.parametrize("mode", ["full", "fast"])
+@pytest.mark.parametrize("factor", [2.0, -1.0])
+def test_a_one_entry_tensor_is_no_evidence_of_scale_or_sign(mode, factor):
+    """Any one number is c times any other: a wrong scalar gradient names no factor."""
+    def loss(p):
+        return float(np.sum(p[0] ** 2) + np.sin(p[1][0]))
+
+    def grad(p):
+        return [2 * p[0], factor * np.cos(p[1])]
+
+    report = gradcheck(loss, grad, [np.arange(1.0, 4.0), np.array([0.3])], mode=mode)
+    assert not report.passed and report.ids == ()
+    assert [t.passed for t in report.tensors] == [True, False]
+
+
+def test_a_one_entry_tensor_joins_a_factor_a_larger_tensor_shows():
+    def loss(p):
+        return float(np.sum(p[0] ** 2) + np.sin(p[1][0]))
+
+    def grad(p):
+        return [2 * 2 * p[0], 2 * np.cos(p[1])]
+
+    report = gradcheck(loss, grad, [np.arange(1.0, 4.0), np.array([0.3])])
+    assert report.ids == ("scale",) and report.mistakes[0].message == "every tensor: off by a constant factor of 2"
+
+
+def test_messages_from_numbers_are_worded_properly():
+    from checks.report import Entry, Report
+
+    report = Report("gradient check", False, 1.0, (), (Entry("W1", (0, 0), -0.0, 3.0),), (), "complex step", 0.0,
+                    "full", 1e-9, 1e-13)
+    row = next(line for line in str(report).splitlines() if line.startswith("W1"))
+    assert row.split() == ["W1", "(0,", "0)", "0", "3", "-3", "0"]  # the ratio is 0, never "-0"
+    with pytest.raises(ValueError, match=r"^params\[0\] is an array of int64; every"):
+        gradcheck(lambda p: 0.0, lambda p: p, [np.arange(3)])
+
+
+def _finding(id_, *tensors):
+    from checks.report import Finding
+
+    return Finding(id_, "", "", tensors, 2.0)
+
+
+@pytest.mark.parametrize("failed, findings, hint", [
+    ([True, True, True, True], [], "W2 and b2 are both wrong, and so is every layer below, so the error starts at "
+     "the output delta: check your delta function with checks.check_delta(delta, output=..., cost=...)"),
+    ([False, False, True, True], [_finding("scale", "W2", "b2")], "W2 and b2 are wrong but the layers below, which "
+     "backpropagate the same output delta, are right: the mistake is in how the output layer's gradient is formed "
+     "from the delta"),
+    ([True, True, True, True], [_finding("scale", "W2")], "W2 and b2 are wrong in different ways: check each one's "
+     "gradient"),
+    ([True, True, True, True], [_finding("scale", "W1", "b1", "W2", "b2")], None),
+    ([False, False, False, True], [], "b2 is wrong and W2 is right, so the output delta is right (both are built "
+     "from it): the mistake is in b2's own gradient"),
+    ([True, False, False, False], [], "W1 is wrong and b1, W2 and b2 are right: the error enters when "
+     "backpropagating into layer 1 (its activation derivative or the transposed weights); "
+     "checks.delta.check_hidden_delta tests a hidden-layer delta function"),
+])
+def test_the_layer_hint_says_only_what_the_numbers_show(failed, findings, hint):
+    from checks.diagnose import layer_hint
+
+    assert layer_hint(["W1", "b1", "W2", "b2"], failed, set(), findings) == hint
+
+
+def test_with_biases_folded_in_the_output_weights_alone_speak_for_the_output_layer():
+    from checks.diagnose import layer_hint
+
+    assert layer_hint(["W1", "W2"], [False, True], set(), []) == (
+        "W2 is wrong but the layers below, which backpropagate the same output delta, are right: the mistake is in "
+        "how the output layer's gradient is formed from the delta")
+    assert "check_delta" in layer_hint(["W1", "W2"], [True, True], set(), [])
+
+
+def test_a_factor_from_a_hidden_layer_down_is_traced_to_that_layer():
+    report = _gradcheck(network.bug("sigma-prime-factor", factor=1.01))
+    assert report.mistakes[0].message == ("W1, b1: off by a constant factor of about 1.01 (layer 1, nothing above: a "
+                                          "factor in layer 1's delta, such as its activation derivative, does this)")
+
+
+def test_a_factor_on_an_output_bias_alone_gets_no_activation_hint():
+    from checks.diagnose import _scale_findings
+
+    (finding,) = _scale_findings(2.0, ["b2"], ["W1", "b1", "W2", "b2"], None, None, 1e-6)
+    assert finding.message == "b2: off by a constant factor of 2"

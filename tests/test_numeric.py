@@ -66,3 +66,32 @@ def test_diagonal_only_jacobian_fails_the_numeric_check():
     logits = np.array([0.3, -1.2, 2.0, 0.1, -0.4])
     wrong = np.diag(softmax(logits) * (1 - softmax(logits)))
     assert normwise_relative_error(wrong, central_jacobian(softmax, logits)) > 0.1
+
+
+def test_complex_jacobian_is_exact_and_refuses_what_drops_imaginary_parts():
+    from checks.numeric import complex_jacobian
+
+    x = np.array([0.3, -1.2])
+    exact = complex_jacobian(lambda v: np.array([np.exp(v[0]) * v[1], np.log(2 + v[1])]), x)
+    assert normwise_relative_error(exact, [[np.exp(0.3) * -1.2, 0.0], [np.exp(0.3), 1 / 0.8]]) < 1e-15
+    # np.abs drops the imaginary part silently (a zero derivative): why the check cross-checks with central
+    assert not np.any(complex_jacobian(lambda v: np.abs(v) ** 2, x))
+    assert complex_jacobian(lambda v: v.astype(float), x) is None  # the ComplexWarning of a cast
+    assert complex_jacobian(lambda v: float("nan") * v, x) is None
+
+
+def test_a_derivation_at_ten_thousand_classes_is_checked_to_rounding():
+    """Central differences left 7e-9 here (within 14x of the bound); complex step leaves rounding."""
+    from checks.derivation_check import check_derivation
+    from derive.derivations import build
+
+    check = check_derivation(build("cross-entropy-delta", 10_000))
+    assert check.verdict == "passed" and check.max_rel_error < 1e-13 and check.method.startswith("complex step")
+
+
+def test_a_check_by_central_differences_alone_can_be_inconclusive():
+    from checks.derivation_check import NumericCheck
+
+    verdicts = [NumericCheck(error, 3, "central", "K=3", undecided_above=1e-4).verdict for error in (1e-8, 1e-6, 1e-2)]
+    assert verdicts == ["passed", "inconclusive", "failed"]
+    assert NumericCheck(1e-6, 3, "complex step", "K=3").verdict == "failed"  # complex step always decides

@@ -45,11 +45,12 @@ _SYMBOLIC_SIZES = {"output": (n[L],), "hidden": (n[l], n[l + 1]), "parameter": (
 
 def prove(derivation: Derivation) -> Proof:
     """Verify every step of a backprop-family derivation and compare its equations with SymPy on whole networks."""
-    return _prove(derivation)
+    # Derivation's equality ignores `definitions` (output, cost): the cache key must carry them.
+    return _prove(derivation, tuple(sorted(derivation.definitions.items())))
 
 
 @lru_cache(maxsize=64)
-def _prove(derivation: Derivation) -> Proof:
+def _prove(derivation: Derivation, _definitions: tuple) -> Proof:
     checks: dict[int, StepCheck] = {}
     output, cost = derivation.definitions["output"], derivation.definitions["cost"]
     found = equations(derivation)

@@ -20,5 +20,7 @@ def run(args, out) -> int:
         console.print(report)
     console.print(checks_table(reports))
     passed = all(report.passed for report in reports)
-    console.print(f"[bold green]All {len(reports)} checks passed.[/]" if passed else "[bold red]Some checks failed.[/]")
+    from derive.cli.output import summary
+
+    console.print(summary(reports))
     return 0 if passed else 1

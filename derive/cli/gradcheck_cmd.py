@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import sys
 from pathlib import Path
@@ -28,6 +29,8 @@ def add_arguments(parser) -> None:
                         help="lets a factor equal to the batch size be named")
     parser.add_argument("--classes", type=parse_classes, default=None, metavar="K",
                         help="lets a factor equal to K be named")
+    parser.add_argument("--format", default="text", choices=["text", "json"],
+                        help='text: the report; json: {"passed", "error", "tensors", "mistakes"} for scripts')
 
 
 def _positive(text: str) -> int:
@@ -101,9 +104,22 @@ def _functions_and_params(module, path: Path, args):
 def run(args, out) -> int:
     from rich.console import Console
 
+    path = _source(args.file)
+    # With --format json, stdout carries the document alone: what the person's code prints goes to stderr.
+    with contextlib.redirect_stdout(sys.stderr) if args.format == "json" else contextlib.nullcontext():
+        report = _check(path, args)
+    if args.format == "json":
+        import json
+
+        out.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        Console(file=out).print(report)
+    return 0 if report.passed else 1
+
+
+def _check(path: Path, args):
     from checks.gradcheck import gradcheck
 
-    path = _source(args.file)
     module = _load(path)
     loss, grad, params = _functions_and_params(module, path, args)
     try:
@@ -115,5 +131,4 @@ def run(args, out) -> int:
         raise
     except BaseException as error:  # raised inside the person's loss or grad, sys.exit() included
         raise UsageError(f"{path}: calling {args.loss}/{args.grad} raised {_one_line(error)}") from None
-    Console(file=out).print(report)
-    return 0 if report.passed else 1
+    return report

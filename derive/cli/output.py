@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import json
 
-__all__ = ["emit_show", "emit_check"]
+__all__ = ["emit_show", "emit_check", "summary"]
+
+
+def summary(reports) -> str:
+    """The closing line, in rich markup: 'The check passed.' for one, 'All 3 checks passed.', '1 of 3 checks failed.'"""
+    failed = sum(not report.passed for report in reports)
+    if len(reports) == 1:
+        return "[bold green]The check passed.[/]" if not failed else "[bold red]The check failed.[/]"
+    if not failed:
+        return f"[bold green]All {len(reports)} checks passed.[/]"
+    return f"[bold red]{failed} of {len(reports)} checks failed.[/]"
 
 
 def emit_show(report, format_: str, out, standalone: bool = False) -> None:
@@ -39,4 +49,4 @@ def emit_check(reports, format_: str, out) -> None:
     console = Console(file=out)
     console.print(checks_table(reports))
     passed = all(report.passed for report in reports)
-    console.print(f"[bold green]All {len(reports)} checks passed.[/]" if passed else "[bold red]Some checks failed.[/]")
+    console.print(summary(reports))

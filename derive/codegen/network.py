@@ -243,7 +243,7 @@ def _check_plain(module, context, f, n, rng) -> CodeCheck:
     from derive.codegen.check import _reference
 
     one_hot = any(name == "one-hot" for name, _ in f.assumptions)
-    targets = np.eye(n)[rng.integers(n)] if one_hot else rng.uniform(0.05, 1.0, n)
+    targets = np.bincount([rng.integers(n)], minlength=n).astype(float) if one_hot else rng.uniform(0.05, 1.0, n)
     inputs = {"z": rng.normal(size=n), "y": targets, "t": 0}
     generated = np.asarray(getattr(module, f.name)(*[inputs[x] for x in f.args]))
     reference = _reference(context, f, n, inputs)
@@ -258,7 +258,8 @@ def _check_gradients(module, sizes, rng, directions: int = 3, step: float = 1e-3
     weights = [rng.normal(size=(n, m)) / np.sqrt(m) for m, n in zip(sizes[:-1], sizes[1:])]
     biases = [rng.normal(size=(n, 1)) for n in sizes[1:]]
     x = rng.random((sizes[0], _BATCH))
-    y = np.eye(sizes[-1])[:, rng.integers(sizes[-1], size=_BATCH)]
+    y = np.zeros((sizes[-1], _BATCH))  # not np.eye(n_L)[:, labels]: a dense n_L x n_L identity (74.5 GiB at 100,000)
+    y[rng.integers(sizes[-1], size=_BATCH), np.arange(_BATCH)] = 1.0
     grad_w, grad_b = module.backprop(weights, biases, x, y)
     errors = []
     for _ in range(directions):

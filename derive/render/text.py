@@ -40,7 +40,8 @@ def derivation_renderable(report) -> Group:
                                f"independent route: {proof.independent.method}"))
     numeric = report.numeric
     parts.append(_verdict_line(MARK[numeric.passed], numeric.passed,
-                               f"numeric: max relative error {numeric.max_rel_error:.1e} ({numeric.method})"))
+                               f"numeric{' (inconclusive)' if numeric.verdict == 'inconclusive' else ''}: max "
+                               f"relative error {numeric.max_rel_error:.1e} ({numeric.method})"))
     failed = [check.method for check in proof.steps if not check.verified]
     for method in failed:
         parts.append(Text(f"  not verified: {method}", style="bold red"))
