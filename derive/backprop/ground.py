@@ -22,7 +22,7 @@ import numpy as np
 import sympy as sp
 
 from derive import functions
-from derive.backprop.notation import C, L, LayerIndexed, SigmaPrime, SizeIndexed, a, b, delta, l, w, y, z
+from derive.backprop.notation import C, L, ActivationPrime, Indicator, LayerIndexed, SizeIndexed, a, b, delta, l, w, y, z
 from derive.verify import pattern_values, set_partitions
 
 __all__ = ["Frame", "frame_for", "ground", "is_zero", "index_ranges", "assignments", "expand_sums", "atomize",
@@ -35,7 +35,11 @@ _KIND = {"bp1": "output", "bp2": "hidden", "bp3": "parameter", "bp4": "parameter
 _LAYERS = {"output": {L: 2}, "hidden": {l: 1}, "parameter": {l: 2}}  # symbolic layer -> the number it gets
 _F = sp.Function("F")
 _S = sp.Dummy("s")
-_SIGMOID_PRIME = sp.diff(functions.activation("sigmoid").expr().xreplace({functions.Z: _S}), _S)  # from σ, not the rule
+
+
+def _prime_at(activation: str, value: sp.Expr) -> sp.Expr:
+    """f'(value) by SymPy's diff of the table's definition of f (never its form in a, which the steps use)."""
+    return sp.diff(functions.activation(activation).expr().xreplace({functions.Z: _S}), _S).xreplace({_S: value})
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class Frame:
     sizes: tuple[int, ...]
     output: str = "softmax"
     cost: str = "cross-entropy"
+    hidden: str = "sigmoid"  # the activation of the hidden layer l (BP2's frame)
 
     @property
     def layers(self) -> dict:
@@ -66,8 +71,8 @@ class Frame:
         return {n[layer]: size for layer, size in self.layer_sizes.items()}
 
 
-def frame_for(equation: str, sizes, output: str, cost: str) -> Frame:
-    return Frame(_KIND[equation], tuple(sizes), output, cost)
+def frame_for(equation: str, sizes, output: str, cost: str, hidden: str = "sigmoid") -> Frame:
+    return Frame(_KIND[equation], tuple(sizes), output, cost, hidden)
 
 
 # ------------------------------------------------------------------------------------ symbols and definitions
@@ -104,7 +109,7 @@ def _definitions(frame: Frame) -> tuple[dict, dict]:
         levels[sym(z, top, u)] = 1
     if frame.kind == "hidden":
         for v in range(1, n_below + 1):
-            defs[sym(a, below, v)] = _applied("sigmoid", sym(z, below, v))
+            defs[sym(a, below, v)] = _applied(frame.hidden, sym(z, below, v))
             levels[sym(a, below, v)] = 2
     return defs, levels
 
@@ -159,8 +164,10 @@ class _Grounder:
         elif isinstance(expr, sp.Derivative):
             (variable,) = expr.variables
             result = self.derivative(self.plain(expr.expr), self.plain(variable))
-        elif isinstance(expr, SigmaPrime):
-            result = _SIGMOID_PRIME.xreplace({_S: self.plain(expr.args[0])})
+        elif isinstance(expr, ActivationPrime):
+            result = _prime_at(expr.activation, self.plain(expr.args[0]))
+        elif isinstance(expr, Indicator):
+            result = sp.Piecewise((1, self.plain(expr.args[0])), (0, True))
         elif not expr.args:
             result = expr
         else:
@@ -221,9 +228,23 @@ def _exp_atoms(power: sp.exp) -> sp.Expr:
     return product
 
 
+_KINKED = (sp.Piecewise, sp.Heaviside, sp.Max, sp.Min, sp.Abs, sp.sign, Indicator)
+
+
 def is_zero(expr: sp.Expr) -> bool:
-    """Exact: the canonical form of a rational function is 0."""
-    return sp.cancel(sp.together(expr)) == 0
+    """Exact: the canonical form of a rational function is 0. Across a kink (relu's max, a Piecewise), on each
+    side of it: every pre-activation inside a kinked function is taken positive, then negative, in every
+    combination, and the branches that remain must cancel (the value at the kink itself is a convention)."""
+    if not expr.has(*_KINKED):
+        return sp.cancel(sp.together(expr)) == 0
+    kinked = sorted({s for node in sp.preorder_traversal(expr) if isinstance(node, _KINKED)
+                     for s in node.free_symbols if str(s).startswith("z")}, key=str)
+    for signs in itertools.product((1, -1), repeat=len(kinked)):
+        side = {s: sign * sp.Symbol(s.name, positive=True) for s, sign in zip(kinked, signs)}
+        branch = sp.piecewise_fold(expr.xreplace(side)).rewrite(sp.Piecewise)
+        if branch.has(*_KINKED) or sp.cancel(sp.together(branch)) != 0:
+            return False
+    return True
 
 
 # ------------------------------------------------------------------------------------------- index patterns
@@ -259,7 +280,8 @@ def assignments(exprs, ranges: dict, frame: Frame):
 # ------------------------------------------------------------------------------------------------- atoms
 def atomize(expr: sp.Expr, atoms: dict) -> sp.Expr:
     """Sums, Kronecker deltas, derivatives and applied functions as opaque symbols (one per distinct node)."""
-    if isinstance(expr, (sp.Sum, sp.KroneckerDelta, sp.Derivative, sp.Subs, sp.core.function.AppliedUndef, SigmaPrime)):
+    if isinstance(expr, (sp.Sum, sp.KroneckerDelta, sp.Derivative, sp.Subs, sp.core.function.AppliedUndef,
+                         ActivationPrime)):
         return atoms.setdefault(expr, sp.Dummy(f"atom{len(atoms)}"))
     if not expr.args or isinstance(expr, sp.Indexed):
         return expr

@@ -19,7 +19,7 @@ from sympy.printing.numpy import NumPyPrinter
 from derive import functions
 from derive.functions import A, Z, Activation
 
-__all__ = ["activation_source", "printed_module", "function_name", "compiled", "check_activation_module", "ActivationCheck",
+__all__ = ["activation_source", "printed_module", "numpy_form", "function_name", "compiled", "check_activation_module", "ActivationCheck",
            "KINK_DISTANCE", "AGREEMENT", "EXTREME"]
 
 # Points closer than this to a kink are not compared: the two sides of a kink have different derivatives,
@@ -84,7 +84,7 @@ def activation_source(id_: str, derivation=None, command: str | None = None, **p
         else sp.diff(entry.expr(**parameters), Z))
     name = function_name(entry)
     derivative_text = _print(derivative)
-    body = "\n".join([entry.numpy, derivative_text])
+    body = "\n".join([numpy_form(entry), derivative_text])
     helpers = [source for helper, source in functions.HELPERS.items() if helper + "(" in body]
     imports = ["import numpy"] + [f"import {module}" for module in entry.needs]
     if "scipy.special" in body and "import scipy.special" not in imports:
@@ -98,7 +98,7 @@ def activation_source(id_: str, derivation=None, command: str | None = None, **p
     lines += [f"{p} = {v!r}  # {next(q.meaning for q in entry.parameters if q.name == p)}" for p, v in values.items()]
     lines += [""] + [h + "\n\n" for h in helpers]
     lines += [f"def {name}(z):", f'    """a = {entry.notation}"""', "    z = numpy.asarray(z)",
-              f"    return {entry.numpy}", "", ""]
+              f"    return {numpy_form(entry)}", "", ""]
     lines += [f"def {name}_derivative(z):",
               f'    """da/dz = {sp.sstr(derivative)}' + (f"; {entry.convention}" if entry.convention else "") + '"""',
               "    z = numpy.asarray(z)"]
@@ -106,6 +106,11 @@ def activation_source(id_: str, derivation=None, command: str | None = None, **p
         lines.append(f"    a = {name}(z)")
     lines.append(f"    return {derivative_text} + 0 * z  # the shape of z, also where the derivative is constant")
     return "\n".join(lines) + "\n"
+
+
+def numpy_form(entry: Activation) -> str:
+    """The entry's numpy form; a user's expression (no form in the table) printed by the same printer."""
+    return entry.numpy or _print(entry.definition)
 
 
 def printed_module(expr: sp.Expr, activation_id: str) -> str:
