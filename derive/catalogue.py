@@ -41,7 +41,7 @@ def _hand_written() -> dict[str, Entry]:
     from derive.derivations.activations import sigmoid, softmax_diagonal, softmax_jacobian, softmax_off_diagonal
     from derive.derivations.costs import cross_entropy_delta, negative_log_likelihood
 
-    network = ("sizes", "output", "cost")
+    network = ("sizes", "output", "cost", "hidden")
     entries = (
         Entry("sigmoid", "Sigmoid: da/dz = a(1 − a)", sigmoid),
         Entry("softmax-diagonal", "Softmax, diagonal: ∂a_i/∂z_i = a_i(1 − a_i)", softmax_diagonal),
@@ -49,8 +49,9 @@ def _hand_written() -> dict[str, Entry]:
         Entry("softmax-jacobian", "Softmax Jacobian: ∂a_j/∂z_i = a_j(δ_ij − a_i)", softmax_jacobian),
         Entry("cross-entropy-delta", "Cross-entropy with softmax: δ = a Σy − y = a − y", cross_entropy_delta),
         Entry("negative-log-likelihood", "Negative log-likelihood: ∂E/∂z_j = a_j − δ_jt", negative_log_likelihood),
-        Entry("bp1", "BP1: the output error δ^L = a^L − y, from δ^L = J^T ∇_a C", bp1, network, "backprop"),
-        Entry("bp2", "BP2: δ^l = ((W^(l+1))^T δ^(l+1)) ⊙ σ'(z^l)", bp2, ("sizes",), "backprop"),
+        Entry("bp1", "BP1: the output error δ^L = a^L − y, from δ^L = J^T ∇_a C", bp1, network[:3], "backprop"),
+        Entry("bp2", "BP2: δ^l = ((W^(l+1))^T δ^(l+1)) ⊙ f'(z^l), any activation f", bp2, ("sizes", "hidden"),
+              "backprop"),
         Entry("bp3", "BP3: ∂C/∂b^l = δ^l", bp3, ("sizes",), "backprop"),
         Entry("bp4", "BP4: ∂C/∂W^l = δ^l (a^(l−1))^T", bp4, ("sizes",), "backprop"),
         Entry("backprop", "Backpropagation: BP1–BP4 for any depth and layer sizes", backprop, network, "backprop"),
@@ -152,7 +153,7 @@ def suggest(text: str, choices) -> str:
 def build(id_: str, classes: int | None = DEFAULT_CLASSES, **options) -> Derivation:
     """The derivation `id_` for `classes` classes (None: symbolic K); above EXPAND_LIMIT it is instantiated.
 
-    Other options (sizes, output, cost) go to builders that take them; None means the builder's default.
+    Other options (sizes, output, cost, hidden) go to builders that take them; None means the builder's default.
     Derivations are immutable, so each is built once per process.
     """
     found = entry(id_)

@@ -60,6 +60,9 @@ def add_network_options(parser: argparse.ArgumentParser) -> None:
                         help="layer sizes of a concrete network (backprop derivations); symbolic by default")
     parser.add_argument("--output", choices=OUTPUTS, help="output layer of bp1 and backprop (default softmax)")
     parser.add_argument("--cost", choices=COSTS, help="cost of bp1 and backprop (default cross-entropy)")
+    parser.add_argument("--hidden", action="append", metavar="ACTIVATION",
+                        help="hidden activation of bp2 and backprop (default sigmoid): a name of the table or an "
+                             "expression in z; repeat once per hidden layer to give each its own")
 
 
 def add_seed_option(parser: argparse.ArgumentParser) -> None:
@@ -67,7 +70,9 @@ def add_seed_option(parser: argparse.ArgumentParser) -> None:
 
 
 def network_options(args) -> dict:
-    return {name: getattr(args, name, None) for name in ("sizes", "output", "cost")}
+    hidden = getattr(args, "hidden", None)
+    return {name: getattr(args, name, None) for name in ("sizes", "output", "cost")} | {
+        "hidden": tuple(hidden) if hidden else None}
 
 
 def classes_of(args, entry, default: int | None, strict: bool = True) -> int | None:

@@ -113,14 +113,19 @@ def numpy_form(entry: Activation) -> str:
     return entry.numpy or _print(entry.definition)
 
 
-def printed_module(expr: sp.Expr, activation_id: str) -> str:
+def printed_module(expr: sp.Expr, activation_id: str | None = None) -> str:
     """The source of `form(z, a)`, an expression in the table's z and a printed as stable numpy (with the helpers
     and imports it needs, and the activation's parameters at their defaults)."""
-    entry = functions.activation(activation_id)
-    text = _print(expr.xreplace(entry.values()))
+    values = functions.activation(activation_id).values() if activation_id is not None else {}
+    text = _print(_indicators_as_piecewise(expr.xreplace(values)))
     helpers = [source for helper, source in functions.HELPERS.items() if helper + "(" in text]
     imports = ["import numpy"] + (["import scipy.special"] if "scipy.special" in text else [])
     return "\n".join([*imports, "", *helpers, "", "def form(z, a):", f"    return {text} + 0 * z", ""])
+
+
+def _indicators_as_piecewise(expr: sp.Expr) -> sp.Expr:
+    """1[c] (derive.backprop's Indicator) as Piecewise((1, c), (0, True)), which the numpy printer knows."""
+    return expr.replace(lambda e: type(e).__name__ == "Indicator", lambda e: sp.Piecewise((1, e.args[0]), (0, True)))
 
 
 _COMPILED: dict = {}
