@@ -34,7 +34,7 @@ SIZES = {"output": ((2,), (3,)), "hidden": ((2, 3), (3, 2)), "parameter": ((2, 3
 _KIND = {"bp1": "output", "bp2": "hidden", "bp3": "parameter", "bp4": "parameter"}
 _LAYERS = {"output": {L: 2}, "hidden": {l: 1}, "parameter": {l: 2}}  # symbolic layer -> the number it gets
 _F = sp.Function("F")
-_S = sp.Dummy("s")
+_S = sp.Dummy("s", real=True)
 
 
 def _prime_at(activation: str, value: sp.Expr) -> sp.Expr:
@@ -79,8 +79,8 @@ def frame_for(equation: str, sizes, output: str, cost: str, hidden: str = "sigmo
 @lru_cache(maxsize=None)
 def _symbol(node) -> sp.Symbol:
     """z^2_1 -> z2_1, w^2_1_3 -> w2_1_3, y_2 -> y_2: one plain symbol per concrete quantity."""
-    if isinstance(node, LayerIndexed):
-        return sp.Symbol(f"{node.base}{node.layer}_" + "_".join(map(str, node.units)))
+    if isinstance(node, LayerIndexed):  # z real: |z|, max(0, z) differentiate as on the real line
+        return sp.Symbol(f"{node.base}{node.layer}_" + "_".join(map(str, node.units)), real=node.base == z or None)
     return sp.Symbol(f"{node.base}_" + "_".join(map(str, node.indices)))
 
 

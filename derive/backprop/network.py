@@ -117,7 +117,7 @@ def _model(sizes: tuple[int, ...], output: str, cost: str, layers=None) -> dict:
     """
     layers = ("sigmoid",) * (len(sizes) - 2) if layers is None else tuple(layers)
     depth = len(sizes) - 1
-    Z = {t: [sp.Symbol(f"Z{t}_{u}") for u in range(1, sizes[t] + 1)] for t in range(1, depth + 1)}
+    Z = {t: [sp.Symbol(f"Z{t}_{u}", real=True) for u in range(1, sizes[t] + 1)] for t in range(1, depth + 1)}
     E = {t: [sp.Symbol(f"E{t}_{u}", positive=True) for u in range(1, sizes[t] + 1)] for t in range(1, depth + 1)}
     A = {t: [sp.Symbol(f"A{t}_{u}") for u in range(1, sizes[t] + 1)] for t in range(0, depth + 1)}
     W = {t: sp.Matrix(sizes[t], sizes[t - 1], lambda r, c: sp.Symbol(f"W{t}_{r + 1}_{c + 1}"))
