@@ -46,7 +46,7 @@ class NumericCheck:
 
 
 # Families of derivations with a numeric checker of their own: family -> module defining check_derivation.
-CHECKERS = {"backprop": "checks.backprop_check"}
+CHECKERS = {"backprop": "checks.backprop_check", "scalar": "checks.scalar_check"}
 
 
 def check_derivation(derivation: Derivation, seed: int = 0, classes: int | None = None) -> NumericCheck:

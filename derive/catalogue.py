@@ -7,7 +7,6 @@ later is found too), and a user's expression in z, parsed by derive.expressions 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,10 +18,10 @@ from derive.notation import EXPAND_LIMIT, K, MAX_CLASSES
 from derive.steps import Derivation, Step
 
 __all__ = ["Entry", "CATALOGUE", "DEFAULT_CLASSES", "ids", "entry", "build", "instantiate", "validate_classes",
-           "suggest", "seed_ids", "ACTIVATION_FAMILY"]
+           "seed_ids", "ACTIVATION_FAMILY"]
 
 DEFAULT_CLASSES = 3
-ACTIVATION_FAMILY = "output"  # a planned activation is proven and checked like the seeds' sigmoid: one unit
+ACTIVATION_FAMILY = "scalar"  # derive.plan.SCALAR_FAMILY: proven by derive.pointwise, checked by checks.scalar_check
 
 
 @dataclass(frozen=True)
@@ -34,6 +33,7 @@ class Entry:
     builder: Callable[..., Derivation]
     options: tuple[str, ...] = ("classes",)
     family: str = "output"  # derivations of one family share lemmas (and caches): bp1..bp4 inside backprop
+    function: functions.Activation | None = None  # the activation an activation derivation is about
 
 
 def _hand_written() -> dict[str, Entry]:
@@ -92,7 +92,7 @@ CATALOGUE = _Catalogue()
 @lru_cache(maxsize=None)
 def _activation_entry(found: functions.Activation) -> Entry:
     title = f"{found.title[:1].upper()}{found.title[1:]}: {found.notation}, derived step by step"
-    return Entry(found.id, title, lambda: planned_activation(found), (), ACTIVATION_FAMILY)
+    return Entry(found.id, title, lambda: planned_activation(found), (), ACTIVATION_FAMILY, found)
 
 
 def planned_activation(found: functions.Activation) -> Derivation:
@@ -104,9 +104,9 @@ def planned_activation(found: functions.Activation) -> Derivation:
 def _expression_entry(text: str) -> Entry:
     from derive.expressions import parse_expression
 
-    expr = parse_expression(text, variables=("z",))
-    return Entry(text, f"a = {text}: da/dz, derived step by step", lambda: _planned(text, expr, f"a = {text}"), (),
-                 ACTIVATION_FAMILY)
+    found = functions.from_expression(text, parse_expression(text, variables=("z",)))
+    return Entry(text, f"a = {text}: da/dz, derived step by step", lambda: planned_activation(found), (),
+                 ACTIVATION_FAMILY, found)
 
 
 def _planned(id_: str, expr, title: str) -> Derivation:
@@ -129,25 +129,11 @@ def entry(id_: str) -> Entry:
     """The entry for an id, an activation of the table, or a user's expression in z; else a one-line error."""
     if id_ in CATALOGUE:
         return CATALOGUE[id_]
-    if _is_expression(id_):
+    from derive.expressions import looks_like_expression, unknown_id_message
+
+    if looks_like_expression(id_):
         return _expression_entry(id_)
-    raise UsageError(f"unknown derivation {id_!r}" + suggest(id_, ids()))
-
-
-def _is_expression(text: str) -> bool:
-    try:
-        from derive.expressions import looks_like_expression
-    except ImportError:  # the expression language is not installed in this build
-        return False
-    return looks_like_expression(text)
-
-
-def suggest(text: str, choices) -> str:
-    """'; did you mean sigmoid?' for a near miss, else the list of choices."""
-    close = difflib.get_close_matches(str(text), list(choices), n=1, cutoff=0.6)
-    if close:
-        return f"; did you mean {close[0]}?"
-    return f"; choose one of: {', '.join(choices)}"
+    raise UsageError(unknown_id_message(id_, ids()))
 
 
 def build(id_: str, classes: int | None = DEFAULT_CLASSES, **options) -> Derivation:

@@ -15,7 +15,7 @@ import sympy as sp
 
 __all__ = [
     "Z", "A", "Y", "KK", "Parameter", "Activation", "Output", "Cost", "Pair", "ACTIVATIONS", "OUTPUTS", "COSTS",
-    "L2_PENALTY", "HELPERS", "activation", "output", "cost", "pair", "register", "names", "kind_of", "resolve_cost",
+    "L2_PENALTY", "HELPERS", "from_expression", "activation", "output", "cost", "pair", "register", "names", "kind_of", "resolve_cost",
 ]
 
 Z = sp.Symbol("z", real=True)  # the pre-activation of one unit
@@ -63,7 +63,7 @@ class Activation(_Entry):
     `derivative_in_a` is f'(z) in terms of a (and z where a alone does not say it), exact away from the kinks."""
 
     definition: sp.Expr = sp.Integer(0)
-    numpy: str = "z"
+    numpy: str = ""  # empty: generated code prints the definition itself (a user's expression)
     derivative_in_a: sp.Expr | None = None
     kinks: tuple[float, ...] = ()  # points where f is not differentiable (or passes through abs/max/min)
     convention: str = ""  # the derivative taken at a kink, as PyTorch and JAX take it
@@ -122,6 +122,28 @@ class Cost(_Entry):
 
 def _sigmoid(u):
     return 1 / (1 + sp.exp(-u))
+
+
+def from_expression(text: str, expr: sp.Expr) -> Activation:
+    """A user's activation f(z), already parsed (derive.expressions), as an entry: kinks found where the argument
+    of an abs, or the two sides of a max or min, meet (for arguments polynomial in z)."""
+    return Activation(text, "your activation", text, definition=expr, kinks=_kinks(expr),
+                      convention="at a kink the derivative of the branch SymPy's Max/Min/Abs rule takes" if
+                      _kinks(expr) else "")
+
+
+def _kinks(expr: sp.Expr) -> tuple[float, ...]:
+    found = set()
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, (sp.Max, sp.Min)) and len(node.args) == 2:
+            gap = node.args[0] - node.args[1]
+        elif isinstance(node, sp.Abs):
+            gap = node.args[0]
+        else:
+            continue
+        if gap.is_polynomial(Z) and sp.degree(gap, Z) in (1, 2):
+            found.update(float(root) for root in sp.Poly(gap, Z).real_roots())
+    return tuple(sorted(found))
 
 
 _ALPHA_LEAKY = Parameter("alpha", 0.01, "the slope for z < 0")

@@ -15,7 +15,7 @@ import sympy as sp
 from derive.notation import C, E, a, cross_entropy, free_indices, sigmoid_of, softmax_denominator, softmax_of, t, y, z
 
 __all__ = ["Rule", "RULES", "REWRITE", "ALGEBRA", "ASSUMPTION", "COUNTEREXAMPLE", "rule", "register", "linearity_for",
-           "bottom_up", "on_derivatives"]
+           "bottom_up", "on_derivatives", "sigmoid_argument", "kink_convention"]
 
 REWRITE, ALGEBRA, ASSUMPTION, COUNTEREXAMPLE = "rewrite", "algebra", "assumption", "counterexample"
 delta = sp.IndexedBase("delta")
@@ -159,6 +159,210 @@ def _softmax_jacobian(inner, variable):
         (i_,), (j_,) = variable.indices, inner.indices
         return a[j_] * (sp.KroneckerDelta(i_, j_) - a[i_])
     return None
+
+
+# --------------------------------------------------------- calculus of one real variable (the planner's)
+# Each visit returns None where its rule does not apply; the guards are exclusive, so that a rule applied to
+# every derivative in an expression rewrites exactly the nodes the planner chose it for.
+def _constant(inner, variable):
+    """∂c/∂x = 0   for c free of x"""
+    return sp.Integer(0) if not _depends(inner, variable) else None
+
+
+def _variable(inner, variable):
+    """∂x/∂x = 1"""
+    return sp.Integer(1) if inner == variable else None
+
+
+def _sum_terms(inner, variable):
+    """∂(u + v)/∂x = ∂u/∂x + ∂v/∂x"""
+    if isinstance(inner, sp.Add) and _depends(inner, variable):
+        return sp.Add(*[_d(term, variable) for term in inner.args])
+    return None
+
+
+def _constant_multiple(inner, variable):
+    """∂(c·u)/∂x = c · ∂u/∂x   for c free of x"""
+    if not isinstance(inner, sp.Mul) or not _depends(inner, variable):
+        return None
+    constant, rest = _split_constant(inner, variable)
+    return constant * _d(rest, variable) if constant != 1 else None
+
+
+def sigmoid_argument(expr) -> sp.Expr | None:
+    """u if expr is σ(u) = 1/(1 + e^{−u}) as SymPy holds it, else None."""
+    if expr.is_Pow and expr.exp == -1 and isinstance(expr.base, sp.Add) and len(expr.base.args) == 2:
+        one, other = sorted(expr.base.args, key=lambda term: term != 1)
+        if one == 1 and isinstance(other, sp.exp):
+            return -other.args[0]
+    return None
+
+
+def _sigmoid(inner, variable):
+    """∂σ(u)/∂x = σ(u) (1 − σ(u)) · ∂u/∂x,   σ(u) = 1/(1 + e^{−u})"""
+    u = sigmoid_argument(inner)
+    if u is None or not _depends(u, variable):
+        return None
+    return inner * (1 - inner) * _d(u, variable)
+
+
+def _has_denominator(factors) -> bool:
+    return any(f.is_Pow and f.exp.is_negative and isinstance(f.base, sp.Add) and sigmoid_argument(f) is None
+               for f in factors)
+
+
+def _product(inner, variable):
+    """∂(u·v)/∂x = ∂u/∂x · v + u · ∂v/∂x"""
+    if not isinstance(inner, sp.Mul) or _split_constant(inner, variable)[0] != 1:
+        return None
+    factors = [f for f in inner.args if _depends(f, variable)]
+    if len(factors) < 2 or _has_denominator(factors):
+        return None  # a fraction of sums goes to the quotient or reciprocal rule
+    u, v = factors[0], sp.Mul(*factors[1:])
+    return _d(u, variable) * v + u * _d(v, variable)
+
+
+def _fraction_of_sums(inner, variable, want_reciprocal: bool):
+    if _split_constant(inner, variable)[0] != 1 or not _has_denominator(sp.Mul.make_args(inner)):
+        return None
+    if isinstance(inner, sp.Pow) and inner.exp != -1:
+        return None  # (1 + z²)^(−3/2) goes to the power rule
+    numer, _ = _numerator_denominator(inner)
+    if (numer == 1) != want_reciprocal:
+        return None
+    return (_reciprocal if want_reciprocal else _quotient)(inner, variable)
+
+
+def _planned_quotient(inner, variable):
+    """∂(u/v)/∂x = (∂u/∂x · v − u · ∂v/∂x) / v²"""
+    return _fraction_of_sums(inner, variable, want_reciprocal=False)
+
+
+def _planned_reciprocal(inner, variable):
+    """∂(1/v)/∂x = −(∂v/∂x) / v²"""
+    return _fraction_of_sums(inner, variable, want_reciprocal=True)
+
+
+def _is_power(inner, variable) -> bool:
+    """A power the power rules take: not a reciprocal of a sum (the reciprocal rule's) nor σ(u) (the sigmoid rule's)."""
+    return (inner.is_Pow and sigmoid_argument(inner) is None
+            and not (inner.exp == -1 and isinstance(inner.base, sp.Add) and _depends(inner.base, variable)))
+
+
+def _sqrt(inner, variable):
+    """∂√u/∂x = ∂u/∂x / (2√u)"""
+    if _is_power(inner, variable) and inner.exp == sp.Rational(1, 2) and _depends(inner.base, variable):
+        return _d(inner.base, variable) / (2 * inner)
+    return None
+
+
+def _power(inner, variable):
+    """∂(u^n)/∂x = n · u^(n−1) · ∂u/∂x   for n free of x"""
+    if not _is_power(inner, variable) or inner.exp == sp.Rational(1, 2):
+        return None
+    base, exponent = inner.args
+    if not _depends(base, variable) or _depends(exponent, variable):
+        return None
+    return exponent * base ** (exponent - 1) * _d(base, variable)
+
+
+def _exponential(inner, variable):
+    """∂(c^u)/∂x = c^u · ln c · ∂u/∂x   for c > 0 free of x"""
+    if not _is_power(inner, variable) or _depends(inner.base, variable) or not _depends(inner.exp, variable):
+        return None
+    return inner * sp.log(inner.base) * _d(inner.exp, variable)
+
+
+def _general_power(inner, variable):
+    """∂(u^v)/∂x = u^v · (∂v/∂x · ln u + v · ∂u/∂x / u)   for u > 0"""
+    if not (_is_power(inner, variable) and _depends(inner.base, variable) and _depends(inner.exp, variable)):
+        return None
+    base, exponent = inner.args
+    return inner * (_d(exponent, variable) * sp.log(base) + exponent * _d(base, variable) / base)
+
+
+def _tanh(inner, variable):
+    """∂tanh u/∂x = (1 − tanh² u) · ∂u/∂x"""
+    if isinstance(inner, sp.tanh) and _depends(inner, variable):
+        return (1 - inner**2) * _d(inner.args[0], variable)
+    return None
+
+
+def _erf(inner, variable):
+    """∂erf u/∂x = (2/√π) e^{−u²} · ∂u/∂x"""
+    if isinstance(inner, sp.erf) and _depends(inner, variable):
+        u = inner.args[0]
+        return 2 / sp.sqrt(sp.pi) * sp.exp(-u**2) * _d(u, variable)
+    return None
+
+
+def _ordered(node, variable):
+    """(u, v) with max(u, ...) = max(u, v): u the first argument that depends on x, v the others (a constant, if any,
+    is in v, whose branch is used at the kink)."""
+    u = next(arg for arg in node.args if _depends(arg, variable))
+    rest = [arg for arg in node.args if arg is not u]
+    return u, rest[0] if len(rest) == 1 else node.func(*rest)
+
+
+def _max(inner, variable):
+    """∂max(u, v)/∂x = ∂u/∂x where u > v, ∂v/∂x where u < v   (not differentiable where u = v)"""
+    if isinstance(inner, sp.Max) and _depends(inner, variable):
+        u, v = _ordered(inner, variable)
+        return sp.Piecewise((_d(u, variable), sp.StrictGreaterThan(u, v)), (_d(v, variable), sp.StrictLessThan(u, v)))
+    return None
+
+
+def _min(inner, variable):
+    """∂min(u, v)/∂x = ∂u/∂x where u < v, ∂v/∂x where u > v   (not differentiable where u = v)"""
+    if isinstance(inner, sp.Min) and _depends(inner, variable):
+        u, v = _ordered(inner, variable)
+        return sp.Piecewise((_d(u, variable), sp.StrictLessThan(u, v)), (_d(v, variable), sp.StrictGreaterThan(u, v)))
+    return None
+
+
+def _abs(inner, variable):
+    """∂|u|/∂x = ∂u/∂x where u > 0, −∂u/∂x where u < 0   (not differentiable where u = 0)"""
+    if isinstance(inner, sp.Abs) and _depends(inner, variable):
+        u = inner.args[0]
+        return sp.Piecewise((_d(u, variable), sp.StrictGreaterThan(u, 0)), (-_d(u, variable), sp.StrictLessThan(u, 0)))
+    return None
+
+
+def _piecewise(inner, variable):
+    """∂(f if c else g)/∂x = ∂f/∂x where c, ∂g/∂x where not c   (c a strict inequality; not at its boundary)"""
+    if not (isinstance(inner, sp.Piecewise) and len(inner.args) == 2 and inner.args[1].cond == sp.true):
+        return None
+    (f, condition), (g, _) = inner.args
+    if not isinstance(condition, (sp.StrictGreaterThan, sp.StrictLessThan)) or not _depends(inner, variable):
+        return None
+    opposite = condition.func(condition.rhs, condition.lhs)
+    return sp.Piecewise((_d(f, variable), condition), (_d(g, variable), opposite))
+
+
+def kink_convention(expr, classes=None):
+    """At a kink, the derivative of the branch the function takes there: relu'(0) = 0, |u|' = 0 at u = 0
+
+    Every derivative piecewise that leaves its kinks out gets them: its last branch (that of the argument free
+    of z, for max and min) also covers the kink, and |u| gets derivative 0 where u = 0, as torch and jax do.
+    """
+
+    def close(node):
+        if not isinstance(node, sp.Piecewise) or node.args[-1].cond == sp.true:
+            return node
+        if _is_abs_derivative(node):
+            return sp.Piecewise(*node.args, (sp.Integer(0), True))
+        return sp.Piecewise(*node.args[:-1], (node.args[-1].expr, True))
+
+    return bottom_up(expr, close)
+
+
+def _is_abs_derivative(node) -> bool:
+    """Piecewise((w, u > 0), (−w, u < 0)): the derivative of |u|."""
+    if len(node.args) != 2:
+        return False
+    (plus, above), (minus, below) = node.args
+    return (isinstance(above, sp.StrictGreaterThan) and isinstance(below, sp.StrictLessThan)
+            and above.rhs == 0 and below.rhs == 0 and above.lhs == below.lhs and sp.expand(plus + minus) == 0)
 
 
 def on_derivatives(visit):
@@ -332,6 +536,30 @@ _TABLE = [
     ("softmax-jacobian",        "softmax Jacobian (derived above)",     REWRITE,     on_derivatives(_softmax_jacobian)),
     ("softmax-fold",            "substitute the definition of a",       REWRITE,     softmax_fold),
     ("sigmoid-fold",            "substitute the definition of a",       REWRITE,     sigmoid_fold),
+    ("constant-rule",           "derivative of a constant",             REWRITE,     on_derivatives(_constant)),
+    ("variable-rule",           "derivative of the variable",           REWRITE,     on_derivatives(_variable)),
+    ("sum-terms",               "sum rule",                             REWRITE,     on_derivatives(_sum_terms)),
+    ("constant-multiple",       "constant multiple rule",               REWRITE,     on_derivatives(_constant_multiple)),
+    ("product-rule",            "product rule",                         REWRITE,     on_derivatives(_product)),
+    ("planned-quotient",        "quotient rule",                        REWRITE,     on_derivatives(_planned_quotient)),
+    ("planned-reciprocal",      "reciprocal rule",                      REWRITE,     on_derivatives(_planned_reciprocal)),
+    ("power-rule",              "power rule",                           REWRITE,     on_derivatives(_power)),
+    ("sqrt-rule",               "derivative of √ (chain rule)",         REWRITE,     on_derivatives(_sqrt)),
+    ("exponential-rule",        "derivative of c^u (chain rule)",       REWRITE,     on_derivatives(_exponential)),
+    ("general-power-rule",      "derivative of u^v (chain rule)",       REWRITE,     on_derivatives(_general_power)),
+    ("tanh-rule",               "derivative of tanh (chain rule)",      REWRITE,     on_derivatives(_tanh)),
+    ("erf-rule",                "derivative of erf (chain rule)",       REWRITE,     on_derivatives(_erf)),
+    ("sigmoid-rule",            "derivative of σ (chain rule)",         REWRITE,     on_derivatives(_sigmoid)),
+    ("max-rule",                "derivative of max (piecewise)",        REWRITE,     on_derivatives(_max)),
+    ("min-rule",                "derivative of min (piecewise)",        REWRITE,     on_derivatives(_min)),
+    ("abs-rule",                "derivative of |u| (piecewise)",        REWRITE,     on_derivatives(_abs)),
+    ("piecewise-rule",          "derivative of a piecewise function",   REWRITE,     on_derivatives(_piecewise)),
+    ("kink-convention",         "convention at kinks",                  ASSUMPTION,  kink_convention),
+    ("definition",              "substitute the definition of a",       ALGEBRA,     None),
+    ("in-terms-of-a",           "write in terms of a",                  ALGEBRA,     None),
+    ("sigmoid-form",            "recognize σ",                          ALGEBRA,     None),
+    ("abs-fold",                "recognize |u|",                        ALGEBRA,     None),
+    ("simplify",                "simplify",                             ALGEBRA,     None),
     ("one-hot",                 "assumption: y is one-hot, Σ_j y_j = 1", ASSUMPTION, one_hot),
     ("distinct-indices",        "assumption: i ≠ j",                    ASSUMPTION,  distinct_indices),
     ("factor",                  "factor",                               ALGEBRA,     None),

@@ -31,7 +31,7 @@ __all__ = ["StepCheck", "Proof", "prove", "GENERAL_CHECK_CLASSES", "set_partitio
 
 GENERAL_CHECK_CLASSES = (2, 3, 4, 5, 6)  # the K at which a general-K step is grounded and checked
 # Families of derivations with a prover of their own: family -> module defining prove(derivation) -> Proof.
-PROVERS = {"backprop": "derive.backprop.verify"}
+PROVERS = {"backprop": "derive.backprop.verify", "scalar": "derive.pointwise"}
 
 
 @dataclass(frozen=True)

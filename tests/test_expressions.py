@@ -145,6 +145,22 @@ def test_the_module_never_turns_text_into_code():
     assert not called & {"eval", "exec", "compile", "sympify", "parse_expr", "lambdify", "__import__"}
 
 
+def test_nothing_typed_is_evaluated_as_python(monkeypatch):
+    import builtins
+
+    parse("z")  # build the parser first: lark reads its own grammar once
+    calls = []
+    for name in ("eval", "exec", "compile", "__import__"):
+        original = getattr(builtins, name)
+        monkeypatch.setattr(builtins, name, lambda *args, _name=name, _original=original, **kw: (
+            calls.append((_name, args[:1])) if isinstance(args[0], str) and "os" in args[0] else None,
+            _original(*args, **kw))[1])
+    for text in ["__import__('os').system('exit 3')", "exp(z) + os", "os.system", "eval('z')", "sigmoid(os)"]:
+        with pytest.raises(ExpressionError):
+            parse(text)
+    assert calls == []
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(alphabet=st.sampled_from(list("z0123456789.eE+-*/^(), _abcdfgilmnopqrstxy'\"[];:\\\tζ")), max_size=60)
        | st.text(max_size=40))
@@ -156,3 +172,42 @@ def test_random_text_gives_an_expression_or_one_line_error(text):
     else:
         assert isinstance(result, sp.Expr) and result.free_symbols <= {z, alpha}
         assert not result.has(sp.I, sp.zoo, sp.nan, sp.oo)
+
+
+# ------------------------------------------------------------------ random valid expressions, end to end
+_LEAVES = st.sampled_from(["z", "z", "2", "0.5", "3e-1", "alpha", "pi"])
+_UNARY = ["tanh", "sigmoid", "erf", "abs", "log", "sqrt"]
+
+
+def _compound(children):
+    pairs = st.tuples(children, children)
+    return st.one_of(
+        pairs.map(lambda p: f"({p[0]} + {p[1]})"), pairs.map(lambda p: f"({p[0]} - {p[1]})"),
+        pairs.map(lambda p: f"{p[0]} * {p[1]}"), pairs.map(lambda p: f"{p[0]} / (1 + {p[1]}^2)"),
+        st.tuples(children, st.sampled_from(["2", "3", "-1", "0.5"])).map(lambda p: f"({p[0]})^{p[1]}"),
+        children.map(lambda c: f"-{c}"), _LEAVES.map(lambda leaf: f"exp({leaf})"),
+        st.tuples(st.sampled_from(_UNARY), children).map(lambda p: f"{p[0]}({p[1]})"),
+        st.tuples(st.sampled_from(["max", "min"]), pairs).map(lambda p: f"{p[0]}({p[1][0]}, {p[1][1]})"),
+    )
+
+
+_EXPRESSIONS = st.recursive(_LEAVES, _compound, max_leaves=6)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_EXPRESSIONS)
+def test_random_valid_expressions_derive_prove_and_check_or_are_refused_clearly(text):
+    from checks.derivation_check import check_derivation
+    from derive.plan import plan_derivation
+    from derive.verify import prove
+
+    try:
+        expr = parse(text)
+    except ExpressionError as error:  # the domain: log, sqrt, division and powers that are not real everywhere
+        assert str(error).startswith("column ") and "\n" not in str(error)
+        return
+    derivation = plan_derivation(expr, id="fuzz", title=text, parameters=(alpha,))
+    proof = prove(derivation)
+    assert proof.passed, (text, [check.method for check in (*proof.steps, proof.independent) if not check.verified])
+    numeric = check_derivation(derivation)
+    assert numeric.passed, (text, numeric.max_rel_error, numeric.method)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 
 from derive.cli.options import add_network_options, add_scale_options
@@ -25,11 +26,11 @@ def add_arguments(parser) -> None:
 
 def run(args, out) -> int:
     from derive.codegen import SUPPORTED
-    from derive.derivations import CATALOGUE, entry
+    from derive.derivations import entry
 
-    if args.id not in CATALOGUE:
-        raise UsageError(f"unknown derivation {args.id!r}; codegen supports: {', '.join(SUPPORTED)}")
-    found = entry(args.id)
+    found = entry(args.id)  # an id, an activation of the table or an expression in z; else one line, exit 2
+    if found.function is not None:
+        return _activation(found, args, out)
     if args.id not in SUPPORTED:
         raise UsageError(f"codegen does not support {args.id}; it supports: {', '.join(SUPPORTED)}")
     target = _target(args.file)
@@ -43,6 +44,31 @@ def run(args, out) -> int:
         failed = _failures(args.id, classes, options, source)
         if failed:
             print(f"derive: generated code does not match the derivation: {failed}", file=_stderr())
+            return 1
+    if target is None:
+        out.write(source)
+    else:
+        _write_atomically(target, source)
+    return 0
+
+
+def _activation(found, args, out) -> int:
+    """f(z) and f'(z) for an activation: f' printed from the derivation, checked against the definition."""
+    from derive.codegen import load_module
+    from derive.codegen.activation import activation_source, check_activation_module
+    from derive.derivations import build
+
+    for name in ("sizes", "output", "cost", "classes"):
+        if getattr(args, name, None) is not None:
+            raise UsageError(f"--{name} does not apply to the activation {found.id}")
+    target = _target(args.file)
+    source = activation_source(found.function, build(found.id), command=f"derive codegen {shlex.quote(found.id)}")
+    if not args.no_check:
+        failed = [c for c in check_activation_module(load_module(source, "activation"), found.function) if not c.passed]
+        if failed:
+            print("derive: generated code does not match the derivation: " + "; ".join(
+                f"{c.function}: relative error {c.max_rel_error:.1e}, finite at |z| = 1000: {c.finite_at_extremes}"
+                for c in failed), file=_stderr())
             return 1
     if target is None:
         out.write(source)
