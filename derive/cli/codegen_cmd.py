@@ -34,8 +34,11 @@ def run(args, out) -> int:
     if args.id not in SUPPORTED:
         raise UsageError(f"codegen does not support {args.id}; it supports: {', '.join(SUPPORTED)}")
     target = _target(args.file)
-    options = {name: getattr(args, name, None) for name in ("sizes", "output", "cost") if name in found.options}
-    for name in ("sizes", "output", "cost"):
+    names = ("sizes", "output", "cost", "hidden")
+    options = {name: getattr(args, name, None) for name in names if name in found.options}
+    if options.get("hidden"):
+        options["hidden"] = tuple(options["hidden"])
+    for name in names:
         if getattr(args, name, None) is not None and name not in found.options:
             raise UsageError(f"--{name} does not apply to {args.id}")
     classes = _classes(args, found)
@@ -95,6 +98,8 @@ def _generate(id_: str, classes, options) -> str:
 
 
 def _flag(name: str, value) -> str:
+    if name == "hidden":  # repeated once per hidden layer
+        return " ".join(f"--hidden {shlex.quote(v)}" for v in value)
     return f"--{name} {','.join(map(str, value)) if isinstance(value, tuple) else value}"
 
 

@@ -19,7 +19,7 @@ from sympy.printing.numpy import NumPyPrinter
 from derive import functions
 from derive.functions import A, Z, Activation
 
-__all__ = ["activation_source", "printed_module", "function_name", "compiled", "check_activation_module", "ActivationCheck",
+__all__ = ["activation_source", "printed_module", "numpy_text", "function_name", "compiled", "check_activation_module", "ActivationCheck",
            "KINK_DISTANCE", "AGREEMENT", "EXTREME"]
 
 # Points closer than this to a kink are not compared: the two sides of a kink have different derivatives,
@@ -161,6 +161,11 @@ def activation_source(id_or_entry, derivation=None, command: str | None = None, 
         lines.append(f"    a = {name}(z)")
     lines.append(f"    return {derivative_text} + 0 * z  # the shape of z, also where the derivative is constant")
     return "\n".join(lines) + "\n"
+
+
+def numpy_text(entry: Activation) -> str:
+    """The entry's numpy form in z (a user's expression, with none in the table, printed by the same printer)."""
+    return entry.numpy or _print(entry.definition)
 
 
 def printed_module(expr: sp.Expr, activation_id: str | None = None) -> str:
