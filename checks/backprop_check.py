@@ -54,7 +54,7 @@ def check_derivation(derivation: Derivation, seed: int = 0) -> NetworkCheck:
     programs = _programs(derivation)
     networks = NETWORKS if derivation.sizes is None else (tuple(derivation.sizes),)
     if len(hidden) > 1 and derivation.sizes is None:  # one activation per hidden layer fixes the depth
-        networks = ((784,) + (30,) * len(hidden) + (10,), (2,) + (3,) * len(hidden) + (2,))
+        networks = ((784, 100) + (30,) * (len(hidden) - 1) + (10,), (2,) + (3,) * len(hidden) + (2,))
     if programs.own == ("bp2",):  # BP2 alone needs a hidden layer (the builder refuses sizes without one)
         networks = tuple(s for s in networks if len(s) >= 3)
     if not networks:
