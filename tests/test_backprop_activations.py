@@ -101,3 +101,12 @@ def test_the_numeric_check_refuses_sigmoid_equations_on_a_tanh_network():
                                              "softmax", ("tanh",))
     reference, _ = backprop_check.finite_differences(sizes, "softmax", "cross-entropy", 0, ("tanh",))
     assert reference[0].error(right[0]) < 1e-10 < 1e-2 < reference[0].error(wrong[0])
+
+
+def test_bp1_for_an_identity_output_with_the_quadratic_cost_is_a_minus_y():
+    from derive.backprop import bp1
+    from derive.printing import to_text
+
+    derivation = bp1(output="identity", cost="quadratic")
+    assert prove(derivation).passed and to_text(derivation.result) == "a^L_i − y_i"
+    assert backprop_check.check_derivation(backprop(output="identity", cost="quadratic", hidden="tanh")).passed

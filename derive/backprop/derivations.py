@@ -22,7 +22,7 @@ __all__ = ["OUTPUTS", "COSTS", "ROUTES", "MAX_PARAMETERS", "bp1", "bp2", "bp3", 
 
 # The output/cost pairs BP1 has a route for (the table, derive.functions, has more functions than routes).
 ROUTES = {("softmax", "cross-entropy"), ("softmax", "quadratic"), ("sigmoid", "binary-cross-entropy"),
-          ("sigmoid", "quadratic")}
+          ("sigmoid", "quadratic"), ("identity", "quadratic")}
 OUTPUTS = tuple(sorted({o for o, _ in ROUTES}, key=list(functions.OUTPUTS).index))
 COSTS = ("cross-entropy", "quadratic")  # the names the options take (sigmoid + cross-entropy is the binary one)
 # The numeric check holds the network and a batch of 16 in memory several times over; this bounds it.
@@ -75,7 +75,7 @@ def _bp1_chain(chain: _Chain, output: str, cost: str) -> _Chain:
     chain.apply("layer-delta-definition", "the error of output unit i: how fast the cost changes with its weighted "
                                           "input z^L_i")
     general_note = ("every a^L_j depends on every z^L_i (softmax normalizes over all units): keep the whole Jacobian"
-                    if output == "softmax" else "the general form; a sigmoid a^L_j depends on z^L_j alone, so only "
+                    if output == "softmax" else f"the general form; a {output} a^L_j depends on z^L_j alone, so only "
                                                 "j = i will survive")
     chain.apply("activation-chain-rule", general_note)
     general = Statement(_vector("delta", L), sp.MatMul(Tr(matrix("J", L, n[L], n[L])), _vector("grad", L)))
@@ -89,10 +89,13 @@ def _bp1_chain(chain: _Chain, output: str, cost: str) -> _Chain:
                     "off-diagonal terms ∂a^L_j/∂z^L_i = −a^L_j a^L_i ≠ 0", relation=NOT_EQUAL)
         chain.apply("output-softmax-jacobian", "∂a^L_j/∂z^L_i = a^L_j (δ_ij − a^L_i), the softmax Jacobian")
     else:
-        chain.apply("elementwise-activation", "∂a^L_j/∂z^L_i = δ_ij σ'(z^L_j): the Jacobian is diagonal")
-        chain.apply("kronecker-contraction", "only the j = i term survives: the element-wise form ∇_a C ⊙ σ'(z^L) "
-                                             "is right for a sigmoid output")
-        chain.apply("sigmoid-derivative", "σ'(z^L_i) = a^L_i (1 − a^L_i)")
+        activation = functions.output(output).activation
+        elementwise, written_out = activation_rules(activation)
+        f = prime(activation).symbol_text()[0]
+        chain.apply(elementwise, f"∂a^L_j/∂z^L_i = δ_ij {f}(z^L_j): the Jacobian is diagonal")
+        chain.apply("kronecker-contraction", f"only the j = i term survives: the element-wise form ∇_a C ⊙ {f}(z^L) "
+                                             f"is right for a {output} output")
+        chain.apply(written_out, f"{f}(z^L_i) = {_text(derivative_at(activation, L, i))}")
     chain_cost = _cost_name(output, cost)
     getattr(_BP1_ENDINGS, chain_cost.replace("-", "_") + "_" + output)(chain)
     if output == "softmax":
@@ -147,6 +150,11 @@ class _BP1_ENDINGS:
         chain.write("expand", a[L, i] - y[i], "multiply out: −y_i + a^L_i y_i + a^L_i − a^L_i y_i")
         chain.aside("matrix-form", _A_MINUS_Y, "δ^L, a^L and y are n_L × 1; no one-hot assumption: any targets "
                                                "0 ≤ y_i ≤ 1")
+
+    @staticmethod
+    def quadratic_identity(chain):
+        chain.apply("quadratic-cost-gradient", "∂C/∂a^L_i = a^L_i − y_i: the identity's derivative 1 leaves it as it is")
+        chain.aside("matrix-form", _A_MINUS_Y, "δ^L, a^L and y are n_L × 1: linear regression's error")
 
     @staticmethod
     def quadratic_sigmoid(chain):
@@ -254,7 +262,7 @@ _TITLES = {
 }
 _BP1_RESULT_TEXT = {("softmax", "cross-entropy"): "a^L − y", ("softmax", "quadratic"): "J^T (a^L − y)",
                     ("sigmoid", "binary-cross-entropy"): "a^L − y",
-                    ("sigmoid", "quadratic"): "(a^L − y) ⊙ a^L ⊙ (1 − a^L)"}
+                    ("sigmoid", "quadratic"): "(a^L − y) ⊙ a^L ⊙ (1 − a^L)", ("identity", "quadratic"): "a^L − y"}
 _CLAIM_NOTES = {
     "bp1": "to derive: the error of the output layer, from the cost and the output activation",
     "bp2": "to derive: the error of a hidden layer l < L, from the error of the layer above",
@@ -331,7 +339,8 @@ def _assumptions(ids, output: str, cost: str, sizes, hidden=("sigmoid",)) -> tup
             found.append(f"{name}: {convention}")
     if "bp1" in ids:
         found.append("output layer: " + ("softmax, a^L_j = e^(z^L_j) / Σ_k e^(z^L_k)" if output == "softmax"
-                                         else "sigmoid, a^L = σ(z^L)"))
+                                         else "sigmoid, a^L = σ(z^L)" if output == "sigmoid" else
+                                         f"{output}, a^L = {output}(z^L)"))
         entry = functions.cost(cost)
         found.append(f"{entry.notation.replace('a_j', 'a^L_j')} ({entry.title})"
                      + (", y one-hot" if cost == "cross-entropy" else ""))

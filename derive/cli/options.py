@@ -10,7 +10,7 @@ from derive.notation import MAX_CLASSES
 __all__ = ["add_scale_options", "add_network_options", "add_seed_option", "parse_classes", "parse_sizes",
            "OUTPUTS", "COSTS", "network_options", "classes_of"]
 
-OUTPUTS = ("softmax", "sigmoid")
+OUTPUTS = ("softmax", "sigmoid", "identity")  # those BP1 has a route for (derive.backprop.derivations.ROUTES)
 COSTS = ("cross-entropy", "quadratic")
 MAX_LAYER_SIZE = 100_000
 

@@ -113,6 +113,8 @@ def _context(derivation, lhs=None, result=None) -> Context:
 
 def generate_network(id_: str, sizes=None, output=None, cost=None, command=None, hidden=None) -> str:
     """The module for bp1 (the output layer's delta) or backprop (the whole network, `hidden` its activations)."""
+    if output not in (None, "softmax", "sigmoid"):  # the output layer's functions are planned for these two
+        raise UsageError(f"codegen of {id_} has no {output} output layer yet; it has: softmax, sigmoid")
     if hidden and id_ != "backprop":
         raise UsageError(f"--hidden does not apply to {id_}: it has no hidden layer")
     derivation = _derivation(id_, sizes, output, cost, hidden)
