@@ -24,7 +24,7 @@ from checks.derivation_check import NumericCheck
 from checks.network import init_params, make_batch, tensor_names
 from checks.numeric import COMPLEX_STEP, TOLERANCES, normwise_relative_error
 from derive.backprop.derivations import activation_of, bp1, bp2, bp3, bp4, equations, layer_activations
-from derive.backprop.notation import L, ElementwiseOf, Had, LayerMatrix, Tr, l, m, n
+from derive.backprop.notation import LAMBDA, L, ElementwiseOf, Had, LayerMatrix, Tr, l, m, n
 from derive.steps import Derivation
 
 __all__ = ["NetworkCheck", "check_derivation", "NETWORKS", "BATCH", "problem", "derived_gradients",
@@ -51,6 +51,7 @@ def check_derivation(derivation: Derivation, seed: int = 0) -> NetworkCheck:
     """The derivation's equations (and, for bp1..bp4 alone, the other three as derived) on whole networks."""
     output, cost = derivation.definitions["output"], derivation.definitions["cost"]
     hidden = tuple(derivation.definitions.get("hidden", ("sigmoid",)))
+    decay = derivation.definitions.get("weight_decay")
     programs = _programs(derivation)
     networks = NETWORKS if derivation.sizes is None else (tuple(derivation.sizes),)
     if len(hidden) > 1 and derivation.sizes is None:  # one activation per hidden layer fixes the depth
@@ -61,7 +62,8 @@ def check_derivation(derivation: Derivation, seed: int = 0) -> NetworkCheck:
         return NetworkCheck(float("nan"), 0, "no network to check", "")
     worst, where, compared, methods = 0.0, "", 0, []
     for sizes in networks:
-        errors, method, count = _errors(programs.forms, sizes, output, cost, seed, layer_activations(hidden, len(sizes) - 1))
+        errors, method, count = _errors(programs.forms, sizes, output, cost, seed,
+                                        layer_activations(hidden, len(sizes) - 1), decay)
         for name, error in errors:
             if not error <= worst:  # larger, or NaN (an equation that did not evaluate)
                 worst, where = error, f"{name} of {'-'.join(map(str, sizes))}"
@@ -75,8 +77,13 @@ def check_derivation(derivation: Derivation, seed: int = 0) -> NetworkCheck:
     shallow = [s for s in networks if len(s) < 3]
     unused = f" (BP2 is not used: {', '.join('-'.join(map(str, s)) for s in shallow)} has no hidden layer)" if shallow else ""
     method = (f"{used}{unused} (matrix forms, lambdified, layer by layer) against complex-step derivatives of "
-              f"the mean cost of {BATCH} examples {'; '.join(methods)}; worst tensor {where}{_kink_note(hidden)}")
+              f"the mean cost of {BATCH} examples{_decay_note(decay)} {'; '.join(methods)}; worst tensor {where}"
+              f"{_kink_note(hidden)}")
     return NetworkCheck(float(worst), compared, method, at)
+
+
+def _decay_note(decay) -> str:
+    return "" if decay is None else f" plus (λ/2) Σ_l ‖W^l‖², λ = {decay:g}"
 
 
 def _kink_note(hidden) -> str:
@@ -91,11 +98,11 @@ def _kink_note(hidden) -> str:
 
 
 @lru_cache(maxsize=64)
-def _errors(forms, sizes, output: str, cost: str, seed: int, layers=None):
+def _errors(forms, sizes, output: str, cost: str, seed: int, layers=None, decay=None):
     """(tensor name, normwise relative error) for each tensor, how the differences were taken, parameters compared."""
     params, x, y = _problem(sizes, output, cost, seed)
-    derived = _gradients(forms, sizes, params, x, y, output, layers)
-    references, method = finite_differences(sizes, output, cost, seed, layers)
+    derived = _gradients(forms, sizes, params, x, y, output, layers, decay)
+    references, method = finite_differences(sizes, output, cost, seed, layers, decay)
     errors = tuple((name, reference.error(got))
                    for name, got, reference in zip(tensor_names(sizes), derived, references))
     return errors, method, sum(p.size for p in params)
@@ -192,7 +199,8 @@ def _softplus(z):
 
 # ------------------------------------------------------------------------------------ finite differences
 @lru_cache(maxsize=16)
-def finite_differences(sizes, output: str, cost: str, seed: int = 0, layers=None) -> tuple[list[np.ndarray], str]:
+def finite_differences(sizes, output: str, cost: str, seed: int = 0, layers=None,
+                       decay=None) -> tuple[list[np.ndarray], str]:
     """∂C/∂θ for every tensor by complex step, Im C(θ + ih e_k) / h; (gradients, how they were taken).
 
     All coordinates when the structured evaluation is affordable; else random directions and a sample.
@@ -202,7 +210,8 @@ def finite_differences(sizes, output: str, cost: str, seed: int = 0, layers=None
     depth = len(sizes) - 1
     shown = "-".join(map(str, sizes))
     if _work(sizes) <= ALL_COORDINATES_FLOPS:
-        references = [_Full(_coordinates(t, kind, None, params, zs, acts, y, output, cost, layers))
+        references = [_Full(_coordinates(t, kind, None, params, zs, acts, y, output, cost, layers)
+                            + _penalty(params, t, kind, None, decay))
                       for t in range(1, depth + 1) for kind in ("W", "b")]
         count = sum(p.size for p in params)
         return references, f"in all {count:,} parameters of {shown}"
@@ -215,12 +224,22 @@ def finite_differences(sizes, output: str, cost: str, seed: int = 0, layers=None
             directions = rng.normal(size=(PROJECTIONS, tensor.size))
             directions /= np.linalg.norm(directions, axis=1, keepdims=True)
             along = [_directional(params, 2 * t - 2 + (kind == "b"), d.reshape(tensor.shape), x, y, output, cost,
-                                  layers)
+                                  layers) + float(np.sum(_penalty(params, t, kind, None, decay) * d))
                      for d in directions]
-            references.append(_Sampled(chosen, _coordinates(t, kind, chosen, params, zs, acts, y, output, cost, layers),
+            references.append(_Sampled(chosen, _coordinates(t, kind, chosen, params, zs, acts, y, output, cost, layers)
+                                       + _penalty(params, t, kind, chosen, decay),
                                        directions, np.array(along)))
     return references, (f"along {PROJECTIONS} random directions and at {SAMPLED} random coordinates of every "
                         f"tensor of {shown}")
+
+
+def _penalty(params, t, kind, chosen, decay) -> np.ndarray | float:
+    """The L2 penalty's part of ∂C_λ/∂W^t, by the same complex step: Im (λ/2)(w + ih)² / h (0 for b, no decay)."""
+    if decay is None or kind == "b":
+        return 0.0
+    weights = params[2 * t - 2].reshape(-1)
+    weights = weights if chosen is None else weights[np.asarray(chosen)]
+    return (0.5 * decay * (weights + 1j * COMPLEX_STEP) ** 2).imag / COMPLEX_STEP
 
 
 def _work(sizes) -> float:
@@ -312,8 +331,9 @@ def _programs(derivation: Derivation) -> _Programs:
     output, cost = derivation.definitions["output"], derivation.definitions["cost"]
     hidden = tuple(dict.fromkeys(derivation.definitions.get("hidden", ("sigmoid",))))
     cost_option = "cross-entropy" if cost == "binary-cross-entropy" else cost
+    decay = derivation.definitions.get("weight_decay")
     builders = {"bp1": lambda _: bp1(output=output, cost=cost_option), "bp2": lambda name: bp2(hidden=name),
-                "bp3": lambda _: bp3(), "bp4": lambda _: bp4()}
+                "bp3": lambda _: bp3(), "bp4": lambda _: bp4(weight_decay=decay)}
     forms = []
     for name in ("bp1", "bp2", "bp3", "bp4"):
         wanted = "matrix-form" if name == "bp1" else "batch-form"
@@ -337,7 +357,7 @@ def _compile(rhs) -> tuple:
     body = _plain(rhs).xreplace(dict(zip(named, arguments)))
     # The few numpy names the printed code uses, given directly: modules="numpy" would import all of numpy's
     # lazily loaded submodules first (0.2 s).
-    function = sp.lambdify(arguments + [m], body, modules=[_NAMESPACE], printer=_printer(), docstring_limit=0)
+    function = sp.lambdify(arguments + [m, LAMBDA], body, modules=[_NAMESPACE], printer=_printer(), docstring_limit=0)
     return function, tuple(_binding(e) for e in named)
 
 
@@ -374,12 +394,13 @@ def _binding(named) -> tuple:
     return named.kind, rule
 
 
-def network_gradients(programs: _Programs, sizes, params, x, y, output: str, layers=None) -> list[np.ndarray]:
+def network_gradients(programs: _Programs, sizes, params, x, y, output: str, layers=None,
+                      decay=None) -> list[np.ndarray]:
     """[∂C/∂W^1, ∂C/∂b^1, ...] by the derived equations, from the output layer down (a forward pass gives a^t)."""
-    return _gradients(programs.forms, tuple(sizes), params, x, y, output, layers)
+    return _gradients(programs.forms, tuple(sizes), params, x, y, output, layers, decay)
 
 
-def _gradients(forms, sizes, params, x, y, output, layers=None) -> list[np.ndarray]:
+def _gradients(forms, sizes, params, x, y, output, layers=None, decay=None) -> list[np.ndarray]:
     depth = len(sizes) - 1
     layers = layer_activations(("sigmoid",), depth) if layers is None else layers
     zs, acts = _forward(params, x, output, layers)
@@ -388,15 +409,17 @@ def _gradients(forms, sizes, params, x, y, output, layers=None) -> list[np.ndarr
                 for position, form in enumerate(forms)]
     context = {"sizes": sizes, "params": params, "acts": acts, "zs": zs, "y": y, "batch": batch, "deltas": {}}
     function, bindings = compiled[0]
-    columns = [function(*[_bind(rule, depth, context, column) for rule in bindings], batch) for column in range(batch)]
+    lam = 0.0 if decay is None else decay
+    columns = [function(*[_bind(rule, depth, context, column) for rule in bindings], batch, lam)
+               for column in range(batch)]
     context["deltas"][depth] = np.hstack(columns)
     for t in range(depth - 1, 0, -1):
         function, bindings = compiled[1][layers[t - 1]]
-        context["deltas"][t] = function(*[_bind(rule, t, context) for rule in bindings], batch)
+        context["deltas"][t] = function(*[_bind(rule, t, context) for rule in bindings], batch, lam)
     grads = []
     for t in range(1, depth + 1):
         for function, bindings in (compiled[3], compiled[2]):  # BP4 for W^t, then BP3 for b^t
-            grads.append(np.asarray(function(*[_bind(rule, t, context) for rule in bindings], batch), dtype=float))
+            grads.append(np.asarray(function(*[_bind(rule, t, context) for rule in bindings], batch, lam), dtype=float))
     return grads
 
 

@@ -41,7 +41,7 @@ def _hand_written() -> dict[str, Entry]:
     from derive.derivations.activations import sigmoid, softmax_diagonal, softmax_jacobian, softmax_off_diagonal
     from derive.derivations.costs import cross_entropy_delta, negative_log_likelihood
 
-    network = ("sizes", "output", "cost", "hidden")
+    network = ("sizes", "output", "cost", "hidden", "weight_decay")
     entries = (
         Entry("sigmoid", "Sigmoid: da/dz = a(1 − a)", sigmoid),
         Entry("softmax-diagonal", "Softmax, diagonal: ∂a_i/∂z_i = a_i(1 − a_i)", softmax_diagonal),
@@ -53,7 +53,8 @@ def _hand_written() -> dict[str, Entry]:
         Entry("bp2", "BP2: δ^l = ((W^(l+1))^T δ^(l+1)) ⊙ f'(z^l), any activation f", bp2, ("sizes", "hidden"),
               "backprop"),
         Entry("bp3", "BP3: ∂C/∂b^l = δ^l", bp3, ("sizes",), "backprop"),
-        Entry("bp4", "BP4: ∂C/∂W^l = δ^l (a^(l−1))^T", bp4, ("sizes",), "backprop"),
+        Entry("bp4", "BP4: ∂C/∂W^l = δ^l (a^(l−1))^T (+ λ W^l with L2 weight decay)", bp4, ("sizes", "weight_decay"),
+              "backprop"),
         Entry("backprop", "Backpropagation: BP1–BP4 for any depth and layer sizes", backprop, network, "backprop"),
     )
     return {e.id: e for e in entries}

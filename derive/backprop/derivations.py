@@ -8,7 +8,7 @@ from typing import NamedTuple
 import sympy as sp
 
 from derive.backprop.notation import (
-    EQUIVALENT, NEW_CLAIM, C, ElementwiseOf, Had, L, Ones, Statement, Tr, a, b, delta, i, j, k, l, m, matrix, n, prime,
+    CL, EQUIVALENT, LAMBDA, NEW_CLAIM, C, ElementwiseOf, Had, L, Ones, Statement, Tr, a, b, delta, i, j, k, l, m, matrix, n, prime,
     w, y, z,
 )
 from derive.backprop.rules import COST_GRADIENT_RULES, activation_rules, derivative_at  # importing registers them
@@ -233,16 +233,21 @@ def _bp3_chain(chain: _Chain) -> _Chain:
     return chain
 
 
-def _bp4_chain(chain: _Chain) -> _Chain:
+def _bp4_chain(chain: _Chain, decay: bool = False) -> _Chain:
+    if decay:
+        chain.apply("penalty-definition", "C_λ = C + (λ/2) Σ_t ‖W^t‖²: only the layer-l term contains w^l_jk")
+        chain.apply("penalty-gradient", "‖W^l‖² = Σ_p Σ_q (w^l_pq)²: of its terms only (w^l_jk)² has w^l_jk")
     _parameter_chain(chain)
     chain.apply("layer-linearity", "the inputs a^(l−1) and the biases do not depend on w^l")
     chain.apply("layer-kronecker", "∂w^l_ip/∂w^l_jk = δ_ji δ_kp")
     chain.apply("kronecker-contraction", "only i = j and p = k survive")
-    chain.aside("matrix-form", Statement(sp.Derivative(C, matrix("W", l, n[l], n[l - 1])),
-                                         sp.MatMul(matrix("delta", l, n[l]), Tr(matrix("a", l - 1, n[l - 1])))),
-                "(n_l × 1)(1 × n_(l−1)): n_l × n_(l−1), the shape of W^l")
+    cost, W_ = (CL if decay else C), matrix("W", l, n[l], n[l - 1])
+    single = sp.MatMul(matrix("delta", l, n[l]), Tr(matrix("a", l - 1, n[l - 1])))
+    chain.aside("matrix-form", Statement(sp.Derivative(cost, W_), sp.MatAdd(single, LAMBDA * W_) if decay else single),
+                "(n_l × 1)(1 × n_(l−1)): n_l × n_(l−1), the shape of W^l" + (", and λ W^l" if decay else ""))
     outer = sp.MatMul(1 / m, matrix("Delta", l, n[l], m), Tr(matrix("A", l - 1, n[l - 1], m)))
-    chain.aside("batch-form", Statement(sp.Derivative(C, matrix("W", l, n[l], n[l - 1])), outer),
+    outer = sp.MatAdd(outer, LAMBDA * W_) if decay else outer
+    chain.aside("batch-form", Statement(sp.Derivative(cost, W_), outer),
                 "for the mean cost C = (1/m) Σ_x C_x of m examples: (1/m) Σ_x δ^(l,x) (a^(l−1,x))^T; Δ^l is "
                 "n_l × m, A^(l−1) is n_(l−1) × m, the product sums over the batch")
     return chain
@@ -271,9 +276,13 @@ _CLAIM_NOTES = {
 }
 
 
-def _chain_for(id_: str, chain: _Chain, output: str, cost: str, activation: str) -> _Chain:
+def _chain_for(id_: str, chain: _Chain, output: str, cost: str, activation: str, decay: bool = False) -> _Chain:
     return {"bp1": lambda: _bp1_chain(chain, output, cost), "bp2": lambda: _bp2_chain(chain, activation),
-            "bp3": lambda: _bp3_chain(chain), "bp4": lambda: _bp4_chain(chain)}[id_]()
+            "bp3": lambda: _bp3_chain(chain), "bp4": lambda: _bp4_chain(chain, decay)}[id_]()
+
+
+def _lhs(part: str, decay) -> sp.Expr:
+    return sp.Derivative(CL, w[l, j, k]) if part == "bp4" and decay is not None else _LHS[part]
 
 
 def _bp2_title(activation: str) -> str:
@@ -330,7 +339,7 @@ def _hidden_assumption(hidden: tuple[str, ...]) -> str:
     return f"L = {len(hidden) + 1}; the hidden layers are element-wise, {layers}"
 
 
-def _assumptions(ids, output: str, cost: str, sizes, hidden=("sigmoid",)) -> tuple[str, ...]:
+def _assumptions(ids, output: str, cost: str, sizes, hidden=("sigmoid",), decay=None) -> tuple[str, ...]:
     cost = _cost_name(output, cost)
     found = ["z^l = W^l a^(l−1) + b^l for l = 1..L, a^0 = x; W^l is n_l × n_(l−1)", _hidden_assumption(hidden)]
     for name in _distinct(hidden):
@@ -345,14 +354,23 @@ def _assumptions(ids, output: str, cost: str, sizes, hidden=("sigmoid",)) -> tup
         found.append(f"{entry.notation.replace('a_j', 'a^L_j')} ({entry.title})"
                      + (", y one-hot" if cost == "cross-entropy" else ""))
     found.append("C is the cost of one example; the mini-batch forms use the mean cost C = (1/m) Σ_x C_x")
+    if decay is not None and "bp4" in ids:
+        found.append(f"L2 weight decay λ = {decay:g}: BP4 is the gradient of C_λ = C + (λ/2) Σ_l ‖W^l‖² (Frobenius "
+                     "norms); δ, BP1–BP3 are unchanged (the penalty has neither z nor b)")
     if sizes is not None:
         shapes = ", ".join(f"W^{layer} is {sizes[layer]}×{sizes[layer - 1]}" for layer in range(1, len(sizes)))
         found.append(f"sizes {'-'.join(map(str, sizes))}: L = {len(sizes) - 1}, {shapes}")
     return tuple(found)
 
 
-def validate(sizes, output, cost, needs_hidden: bool = False, hidden=None) -> tuple:
-    """(sizes, output, cost, hidden) with defaults filled in; a UsageError (one line) for anything unusable."""
+def validate(sizes, output, cost, needs_hidden: bool = False, hidden=None, weight_decay=None) -> tuple:
+    """(sizes, output, cost, hidden, weight decay) with defaults filled in; a UsageError (one line) for anything
+    unusable."""
+    if weight_decay is not None:
+        if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)) \
+                or not 0 <= weight_decay < float("inf"):
+            raise UsageError(f"the weight decay must be a finite number >= 0, got {weight_decay!r}")
+        weight_decay = float(weight_decay)
     output = "softmax" if output is None else output
     cost = "cross-entropy" if cost is None else cost
     hidden = ("sigmoid",) if not hidden else (hidden,) if isinstance(hidden, str) else tuple(hidden)
@@ -382,42 +400,48 @@ def validate(sizes, output, cost, needs_hidden: bool = False, hidden=None) -> tu
         if len(hidden) > 1 and len(hidden) != len(sizes) - 2:
             raise UsageError(f"{len(hidden)} --hidden activations for the {len(sizes) - 2} hidden layers of "
                              f"{','.join(map(str, sizes))}: give one for all of them, or one per hidden layer")
-    return sizes, output, cost, hidden
+    return sizes, output, cost, hidden, weight_decay
 
 
-def _derivation(id_: str, ids: tuple[str, ...], sizes, output: str, cost: str, hidden=("sigmoid",)) -> Derivation:
+def _derivation(id_: str, ids: tuple[str, ...], sizes, output: str, cost: str, hidden=("sigmoid",),
+                decay=None) -> Derivation:
     cost_name = _cost_name(output, cost)
     steps, lhs_parts, results = [], [], []
     parts = [(part, name) for part in ids for name in (_distinct(hidden) if part == "bp2" else (hidden[0],))]
     for part, activation in parts:
-        chain = _Chain(_LHS[part])
+        chain = _Chain(_lhs(part, decay))
         if len(parts) > 1:
             note = _CLAIM_NOTES[part] + (f" ({activation} layers)" if part == "bp2" and len(hidden) > 1 else "")
-            chain.claim(part, _LHS[part], note)
-        _chain_for(part, chain, output, cost, activation)
+            chain.claim(part, _lhs(part, decay), note)
+        _chain_for(part, chain, output, cost, activation, decay is not None)
         steps += chain.steps
-        lhs_parts.append(_LHS[part])
+        lhs_parts.append(_lhs(part, decay))
         results.append(next(s.expr for s in reversed(chain.steps) if not s.aside))
     pair = f"{output} output, {cost_name} cost"
     hidden_text = "" if hidden == ("sigmoid",) else f", {' and '.join(_distinct(hidden))} hidden layers"
+    hidden_text += "" if decay is None else f", L2 weight decay λ = {decay:g}"
     if len(parts) > 1:
         steps.append(Step("collect", sp.Tuple(*results), f"the {len(parts)} results above: " + pair + hidden_text))
         lhs, title = sp.Tuple(*lhs_parts), f"Backpropagation, BP1–BP4 ({pair}{hidden_text})"
     elif id_ == "bp2":
         lhs, title = lhs_parts[0], _bp2_title(hidden[0])
+    elif id_ == "bp4" and decay is not None:
+        lhs, title = lhs_parts[0], f"BP4 with L2 weight decay: ∂C_λ/∂w^l_jk = a^(l−1)_k δ^l_j + λ w^l_jk (λ = {decay:g})"
     else:
         lhs = lhs_parts[0]
         title = _TITLES[id_].format(_BP1_RESULT_TEXT[(output, cost_name)]) + (f" ({pair})" if id_ == "bp1" else "")
     wrt = {"bp1": z[L, i], "bp2": z[l, j], "bp3": b[l, j], "bp4": w[l, j, k]}.get(id_)
-    return Derivation(id_, title, lhs, tuple(steps), assumptions=_assumptions(ids, output, cost, sizes, hidden),
+    return Derivation(id_, title, lhs, tuple(steps), assumptions=_assumptions(ids, output, cost, sizes, hidden, decay),
                       classes=None if sizes is None else sizes[-1],
-                      definitions={"output": output, "cost": cost_name, "equations": ids, "hidden": hidden},
+                      definitions={"output": output, "cost": cost_name, "equations": ids, "hidden": hidden,
+                                   "weight_decay": decay},
                       wrt=wrt, quantity=network_cost(output, cost), family="backprop", sizes=sizes)
 
 
 @lru_cache(maxsize=None)
-def _cached(id_: str, ids: tuple[str, ...], sizes, output: str, cost: str, hidden=("sigmoid",)) -> Derivation:
-    return _derivation(id_, ids, sizes, output, cost, hidden)
+def _cached(id_: str, ids: tuple[str, ...], sizes, output: str, cost: str, hidden=("sigmoid",),
+            decay=None) -> Derivation:
+    return _derivation(id_, ids, sizes, output, cost, hidden, decay)
 
 
 def bp1(sizes=None, output=None, cost=None) -> Derivation:
@@ -436,15 +460,15 @@ def bp3(sizes=None) -> Derivation:
     return _cached("bp3", ("bp3",), *validate(sizes, None, None))
 
 
-def bp4(sizes=None) -> Derivation:
-    """∂C/∂w^l_jk = a^(l−1)_k δ^l_j."""
-    return _cached("bp4", ("bp4",), *validate(sizes, None, None))
+def bp4(sizes=None, weight_decay=None) -> Derivation:
+    """∂C/∂w^l_jk = a^(l−1)_k δ^l_j; with L2 weight decay λ, ∂C_λ/∂w^l_jk = a^(l−1)_k δ^l_j + λ w^l_jk."""
+    return _cached("bp4", ("bp4",), *validate(sizes, None, None, weight_decay=weight_decay))
 
 
-def backprop(sizes=None, output=None, cost=None, hidden=None) -> Derivation:
+def backprop(sizes=None, output=None, cost=None, hidden=None, weight_decay=None) -> Derivation:
     """BP1-BP4 in one derivation, each chain starting from its own left-hand side; BP2 once per distinct hidden
     activation."""
-    return _cached("backprop", _CLAIMS, *validate(sizes, output, cost, hidden=hidden))
+    return _cached("backprop", _CLAIMS, *validate(sizes, output, cost, hidden=hidden, weight_decay=weight_decay))
 
 
 # --------------------------------------------------------------------------------------------- reading back

@@ -22,7 +22,7 @@ import numpy as np
 import sympy as sp
 
 from derive import functions
-from derive.backprop.notation import C, L, ActivationPrime, Indicator, LayerIndexed, SizeIndexed, a, b, delta, l, w, y, z
+from derive.backprop.notation import C, CL, LAMBDA, SquaredNorm, L, ActivationPrime, Indicator, LayerIndexed, SizeIndexed, a, b, delta, l, w, y, z
 from derive.verify import pattern_values, set_partitions
 
 __all__ = ["Frame", "frame_for", "ground", "is_zero", "index_ranges", "assignments", "expand_sums", "atomize",
@@ -104,6 +104,10 @@ def _definitions(frame: Frame) -> tuple[dict, dict]:
     top, below = (2, 1)
     n_top, n_below = sizes[top], sizes[below]
     defs[C] = _F(*[sym(z, top, u) for u in range(1, n_top + 1)])
+    if frame.kind == "parameter":  # C_λ = C + (λ/2) ‖W^l‖² (the other layers' terms do not contain w^l)
+        defs[CL] = C + LAMBDA / 2 * sum(sym(w, top, u, v) ** 2 for u in range(1, n_top + 1)
+                                        for v in range(1, n_below + 1))
+        levels[CL] = 0
     for u in range(1, n_top + 1):
         defs[sym(z, top, u)] = sum(sym(w, top, u, v) * sym(a, below, v) for v in range(1, n_below + 1)) + sym(b, top, u)
         levels[sym(z, top, u)] = 1
@@ -138,6 +142,11 @@ def _ground(expr, frame: Frame, values, assumed):
 
 def expand_sums(expr: sp.Expr) -> sp.Expr:
     """Every Sum with integer limits written out term by term (inner sums first)."""
+    if isinstance(expr, sp.Sum) and len(expr.limits) > 1:  # Σ_p Σ_q: the inner limit (the first) written out
+        index, low, high = expr.limits[0]
+        body = expand_sums(expr.function)
+        inner = sp.Add(*[body.xreplace({index: value}) for value in range(int(low), int(high) + 1)])
+        return expand_sums(sp.Sum(inner, *expr.limits[1:]))
     if isinstance(expr, sp.Sum):
         (index, low, high), = expr.limits
         body = expand_sums(expr.function)
@@ -166,6 +175,10 @@ class _Grounder:
             result = self.derivative(self.plain(expr.expr), self.plain(variable))
         elif isinstance(expr, ActivationPrime):
             result = _prime_at(expr.activation, self.plain(expr.args[0]))
+        elif isinstance(expr, SquaredNorm):  # Σ_p Σ_q (w^l_pq)² at the frame's sizes
+            layer = int(expr.args[0])
+            rows, cols = self.frame.layer_sizes[layer], self.frame.layer_sizes[layer - 1]
+            result = sum(_symbol(w[layer, u, v]) ** 2 for u in range(1, rows + 1) for v in range(1, cols + 1))
         elif isinstance(expr, Indicator):
             result = sp.Piecewise((1, self.plain(expr.args[0])), (0, True))
         elif not expr.args:

@@ -31,7 +31,7 @@ from derive import functions
 
 from derive.backprop.derivations import activation_of, equations, layer_activations
 from derive.backprop.ground import expand_sums
-from derive.backprop.notation import L, a, delta, l, n, w, y, z
+from derive.backprop.notation import LAMBDA, L, a, delta, l, n, w, y, z
 from derive.steps import Derivation
 
 __all__ = ["NETWORKS", "POINTS", "EXACT_LIMIT", "check_networks", "networks_for"]
@@ -61,13 +61,14 @@ def check_networks(derivation: Derivation, seed: int = 0) -> tuple[bool, str]:
     """(passed, what was compared): every equation of `derivation` at every layer of each network."""
     output, cost = derivation.definitions["output"], derivation.definitions["cost"]
     hidden = tuple(derivation.definitions.get("hidden", ("sigmoid",)))
+    decay = derivation.definitions.get("weight_decay")
     found = equations(derivation)
     networks = [s for s in networks_for(derivation.sizes, hidden) if not (_only_bp2(found) and len(s) < 3)]
     for sizes in networks:
         layers = layer_activations(hidden, len(sizes) - 1)
         for equation in found:
             at = tuple(t for t, name in enumerate(layers, start=1) if name == activation_of(derivation, equation))
-            failure = _check(equation.name, equation.result, sizes, output, cost, layers, at, seed)
+            failure = _check(equation.name, equation.result, sizes, output, cost, layers, at, seed, decay)
             if failure:
                 return False, f"{failure} on the network {'-'.join(map(str, sizes))}"
     first, last = found[0].name.upper(), found[-1].name.upper()
@@ -83,15 +84,16 @@ def check_networks(derivation: Derivation, seed: int = 0) -> tuple[bool, str]:
 
 
 @lru_cache(maxsize=256)
-def _check(name: str, result, sizes, output: str, cost: str, layers, at, seed: int) -> str | None:
-    """`layers`: each hidden layer's activation; `at`: the hidden layers a BP2 chain is about."""
+def _check(name: str, result, sizes, output: str, cost: str, layers, at, seed: int, decay=None) -> str | None:
+    """`layers`: each hidden layer's activation; `at`: the hidden layers a BP2 chain is about; `decay`: λ of the
+    L2 penalty (λ/2) Σ ‖W^t‖² added to the cost, or None."""
     with mpmath.workdps(_DIGITS):
-        return _check_points(name, result, sizes, output, cost, layers, at, seed)
+        return _check_points(name, result, sizes, output, cost, layers, at, seed, decay)
 
 
-def _check_points(name, result, sizes, output, cost, layers, at, seed) -> str | None:
+def _check_points(name, result, sizes, output, cost, layers, at, seed, decay) -> str | None:
     for point in range(POINTS):
-        values, reference = _points(sizes, output, cost, layers, seed, point)
+        values, reference = _points(sizes, output, cost, layers, seed, point, decay)
         failure = _compare(name, result, sizes, values, reference, at)
         if failure:
             return f"{failure} (point {point})"
@@ -99,8 +101,8 @@ def _check_points(name, result, sizes, output, cost, layers, at, seed) -> str | 
 
 
 @lru_cache(maxsize=64)
-def _points(sizes, output: str, cost: str, layers, seed: int, point: int):
-    return _reference(_model(sizes, output, cost, layers), np.random.default_rng([seed, point]))
+def _points(sizes, output: str, cost: str, layers, seed: int, point: int, decay=None):
+    return _reference(_model(sizes, output, cost, layers), np.random.default_rng([seed, point]), decay)
 
 
 def _only_bp2(found) -> bool:
@@ -223,7 +225,7 @@ def _matmul(left, right):
             for r in range(len(left))]
 
 
-def _reference(model: dict, rng) -> tuple[dict, dict]:
+def _reference(model: dict, rng, decay=None) -> tuple[dict, dict]:
     """A random rational point and SymPy's derivatives there: ∂C/∂z^t, ∂C/∂W^t, ∂C/∂b^t for every layer t."""
     sizes, depth = model["sizes"], len(model["sizes"]) - 1
     point = {}
@@ -260,7 +262,16 @@ def _reference(model: dict, rng) -> tuple[dict, dict]:
                         for t in dC_dz},
                  "db": {t: {r: _matmul([dC_dz[t]], column(d))[0][0] for r, d in model["dz_db"][t].items()}
                         for t in dC_dz}}
-    return _values(model, point, depth), reference
+    values = _values(model, point, depth)
+    if decay is not None:  # C_λ = C + (λ/2) Σ_t ‖W^t‖²: sympy.diff of the penalty, added to every ∂C/∂W^t
+        values[LAMBDA] = Fraction(str(decay))
+        point[LAMBDA] = values[LAMBDA]
+        for t in reference["dW"]:
+            W = model["W"][t]
+            penalty = LAMBDA / 2 * sum(v**2 for v in W)
+            for (r, c) in reference["dW"][t]:
+                reference["dW"][t][(r, c)] += _value(sp.diff(penalty, W[r, c]), point, {})
+    return values, reference
 
 
 def _values(model, point, depth) -> dict:

@@ -16,7 +16,7 @@ from derive.notation import C, i, j, k, y
 
 __all__ = [
     "l", "L", "m", "n", "p", "q", "r", "i", "j", "k", "C", "y",
-    "z", "a", "b", "w", "delta", "LayerBase", "LayerIndexed", "SigmaPrime", "ActivationPrime", "prime", "Indicator", "Statement",
+    "z", "a", "b", "w", "delta", "LayerBase", "LayerIndexed", "CL", "LAMBDA", "SquaredNorm", "SigmaPrime", "ActivationPrime", "prime", "Indicator", "Statement",
     "ElementwiseOf",
     "LayerMatrix", "Tr", "Had", "Ones", "matrix", "NEW_CLAIM", "EQUIVALENT", "layer_text",
 ]
@@ -92,6 +92,23 @@ class LayerBase(sp.IndexedBase):
         return LayerIndexed(self, *indices)
 
 
+class SquaredNorm(sp.Function):
+    """‖W^l‖² = Σ_p Σ_q (w^l_pq)²: the squared Frobenius norm of the weights of layer l (its one argument)."""
+
+    nargs = 1
+
+    def _derive_text(self, printer) -> str:
+        return f"‖W^{layer_text(self.args[0])}‖²"
+
+    def _latex(self, printer) -> str:
+        return rf"\left\|W^{{{_layer_latex(self.args[0])}}}\right\|^2"
+
+    def _sympystr(self, printer) -> str:
+        return self._derive_text(printer)
+
+
+CL = sp.Symbol("C_λ")  # the cost with the L2 penalty: C_λ = C + (λ/2) Σ_l ‖W^l‖²
+LAMBDA = sp.Symbol("λ", positive=True)  # the weight of the penalty (--weight-decay)
 n = _SizeBase("n")  # n[l]: the number of units of layer l; n[0] inputs, n[L] outputs
 z, a, b, w, delta = (LayerBase(name) for name in ("z", "a", "b", "w", "delta"))
 

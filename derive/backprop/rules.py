@@ -13,7 +13,7 @@ from typing import Callable
 import sympy as sp
 
 from derive import functions
-from derive.backprop.notation import C, Indicator, LayerIndexed, a, b, delta, n, p, q, r, w, y, z, prime
+from derive.backprop.notation import C, CL, LAMBDA, Indicator, SquaredNorm, LayerIndexed, a, b, delta, n, p, q, r, w, y, z, prime
 from derive.rules import REWRITE, Rule, bottom_up, linearity_for, on_derivatives, register
 
 __all__ = ["CLAIM", "MATRIX", "COLLECT", "fresh_index", "depends", "activation_rules", "derivative_at", "derivative_form", "indicators"]
@@ -259,6 +259,25 @@ def _quadratic(inner, variable):
     return _cost_gradient(lambda a_, y_: a_ - y_)(inner, variable)
 
 
+# ------------------------------------------------------------------------------------- the L2 penalty
+def _penalty_definition(inner, variable):
+    """∂C_λ/∂w^l_jk = ∂C/∂w^l_jk + (λ/2) ∂‖W^l‖²/∂w^l_jk   (C_λ = C + (λ/2) Σ_t ‖W^t‖²: of the penalty only
+    ‖W^l‖² contains w^l)"""
+    if inner != CL or not _layered(variable, w):
+        return None
+    return _d(C, variable) + LAMBDA / 2 * _d(SquaredNorm(variable.layer), variable)
+
+
+def _penalty_gradient(inner, variable):
+    """∂‖W^l‖²/∂w^l_jk = 2 w^l_jk   (‖W^l‖² = Σ_p Σ_q (w^l_pq)²: one term has w^l_jk)"""
+    if isinstance(inner, SquaredNorm) and _layered(variable, w) and inner.args[0] == variable.layer:
+        return 2 * variable
+    return None
+
+
+penalty_definition, penalty_gradient = on_derivatives(_penalty_definition), on_derivatives(_penalty_gradient)
+
+
 COST_GRADIENT_RULES = {"cross-entropy": "cross-entropy-gradient",
                        "binary-cross-entropy": "binary-cross-entropy-gradient", "quadratic": "quadratic-cost-gradient"}
 
@@ -281,6 +300,8 @@ _TABLE = [
     ("cross-entropy-gradient",      "gradient of the cross-entropy cost",                      cross_entropy_gradient),
     ("binary-cross-entropy-gradient", "gradient of the binary cross-entropy cost",            binary_cross_entropy_gradient),
     ("quadratic-cost-gradient",     "gradient of the quadratic cost",                          quadratic_gradient),
+    ("penalty-definition",          "definition of C_λ (L2 weight decay)",                     penalty_definition),
+    ("penalty-gradient",            "gradient of ‖W^l‖² (power rule, one term survives)",      penalty_gradient),
 ]
 for _name, _title, _fn in _TABLE:
     register(Rule(_name, _title, REWRITE, _fn))

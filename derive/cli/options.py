@@ -39,6 +39,16 @@ def parse_sizes(text: str) -> tuple[int, ...]:
     return tuple(sizes)
 
 
+def parse_weight_decay(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, like 0.01; got {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
+    return value
+
+
 def parse_seed(text: str) -> int:
     if not (text.isascii() and text.isdigit()):
         raise argparse.ArgumentTypeError(f"must be a whole number from 0 to 2**32 - 1, got {text!r}")
@@ -60,6 +70,8 @@ def add_network_options(parser: argparse.ArgumentParser) -> None:
                         help="layer sizes of a concrete network (backprop derivations); symbolic by default")
     parser.add_argument("--output", choices=OUTPUTS, help="output layer of bp1 and backprop (default softmax)")
     parser.add_argument("--cost", choices=COSTS, help="cost of bp1 and backprop (default cross-entropy)")
+    parser.add_argument("--weight-decay", type=parse_weight_decay, metavar="LAMBDA", dest="weight_decay",
+                        help="L2 penalty (λ/2) Σ ‖W^l‖² added to the cost: BP4 gains λ W^l (bp4 and backprop)")
     parser.add_argument("--hidden", action="append", metavar="ACTIVATION",
                         help="hidden activation of bp2 and backprop (default sigmoid): a name of the table or an "
                              "expression in z; repeat once per hidden layer to give each its own")
@@ -71,7 +83,7 @@ def add_seed_option(parser: argparse.ArgumentParser) -> None:
 
 def network_options(args) -> dict:
     hidden = getattr(args, "hidden", None)
-    return {name: getattr(args, name, None) for name in ("sizes", "output", "cost")} | {
+    return {name: getattr(args, name, None) for name in ("sizes", "output", "cost", "weight_decay")} | {
         "hidden": tuple(hidden) if hidden else None}
 
 
