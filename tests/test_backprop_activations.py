@@ -110,3 +110,22 @@ def test_bp1_for_an_identity_output_with_the_quadratic_cost_is_a_minus_y():
     derivation = bp1(output="identity", cost="quadratic")
     assert prove(derivation).passed and to_text(derivation.result) == "a^L_i − y_i"
     assert backprop_check.check_derivation(backprop(output="identity", cost="quadratic", hidden="tanh")).passed
+
+
+def test_bp4_with_weight_decay_is_proven_and_checked_and_the_plain_bp4_is_refused_for_it():
+    from derive.backprop import bp4
+    from derive.printing import to_text
+
+    derivation = bp4(weight_decay=0.01)
+    assert prove(derivation).passed and to_text(derivation.result) == "λ·w^l_jk + a^(l−1)_k·δ^l_j"
+    assert network._check("bp4", bp4().result, (3, 4, 3), "softmax", "cross-entropy", ("sigmoid",), (), 0, 0.25)
+    assert backprop_check.check_derivation(backprop(weight_decay=0.5, hidden="relu")).passed
+    programs = backprop_check._programs(backprop())  # BP4 without λ W against the penalized cost
+    errors, _, _ = backprop_check._errors(programs.forms, (5, 4, 3), "softmax", "cross-entropy", 0, ("sigmoid",), 0.5)
+    assert max(error for name, error in errors if name.startswith("W")) > 1e-3
+
+
+@pytest.mark.parametrize("value", [-0.1, float("nan"), True])
+def test_a_bad_weight_decay_is_a_one_line_error(value):
+    with pytest.raises(UsageError, match="weight decay must be a finite number >= 0"):
+        backprop(weight_decay=value)

@@ -63,3 +63,18 @@ def test_a_wrong_bp2_line_fails_the_check():
     wrong = load_module(source.replace(right, "*a[l]*(1 - a[l])  # BP2"))
     (failed,) = [c for c in check_network(wrong, "backprop", hidden=("tanh",)) if c.function == "backprop"]
     assert failed.max_rel_error > 1e-3
+
+
+def test_weight_decay_adds_lambda_w_and_the_penalty_and_a_module_without_it_fails():
+    source = generate_module("backprop", hidden=("tanh",), weight_decay=0.01)
+    assert "WEIGHT_DECAY = 0.01" in source and "+ WEIGHT_DECAY * weights[l - 1]" in source
+    checks = check_network(load_module(source), "backprop", hidden=("tanh",), weight_decay=0.01)
+    assert max(c.max_rel_error for c in checks) <= AGREE
+    silent = load_module(source.replace("WEIGHT_DECAY = 0.01", "WEIGHT_DECAY = 0.0"))
+    failed = {c.function: c.max_rel_error for c in check_network(silent, "backprop", hidden=("tanh",),
+                                                                 weight_decay=0.01)}
+    assert failed["WEIGHT_DECAY"] > 1e-3
+    no_lambda_w = load_module(source.replace(" + WEIGHT_DECAY * weights[l - 1]", ""))
+    failed = {c.function: c.max_rel_error for c in check_network(no_lambda_w, "backprop", hidden=("tanh",),
+                                                                 weight_decay=0.01)}
+    assert failed["backprop"] > 1e-6

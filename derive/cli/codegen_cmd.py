@@ -34,7 +34,7 @@ def run(args, out) -> int:
     if args.id not in SUPPORTED:
         raise UsageError(f"codegen does not support {args.id}; it supports: {', '.join(SUPPORTED)}")
     target = _target(args.file)
-    names = ("sizes", "output", "cost", "hidden")
+    names = ("sizes", "output", "cost", "hidden", "weight_decay")
     options = {name: getattr(args, name, None) for name in names if name in found.options}
     if options.get("hidden"):
         options["hidden"] = tuple(options["hidden"])
@@ -100,6 +100,7 @@ def _generate(id_: str, classes, options) -> str:
 def _flag(name: str, value) -> str:
     if name == "hidden":  # repeated once per hidden layer
         return " ".join(f"--hidden {shlex.quote(v)}" for v in value)
+    name = name.replace("_", "-")
     return f"--{name} {','.join(map(str, value)) if isinstance(value, tuple) else value}"
 
 

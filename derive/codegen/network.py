@@ -25,10 +25,11 @@ CHECK_SIZES = (4, 5, 3)  # the network a module is checked on when no --sizes fi
 _BATCH = 3
 
 
-def _derivation(id_, sizes, output, cost, hidden=None):
+def _derivation(id_, sizes, output, cost, hidden=None, weight_decay=None):
     from derive.catalogue import build
 
-    return build(id_, None, sizes=sizes, output=output, cost=cost, **({"hidden": hidden} if hidden else {}))
+    extra = {name: value for name, value in (("hidden", hidden), ("weight_decay", weight_decay)) if value is not None}
+    return build(id_, None, sizes=sizes, output=output, cost=cost, **extra)
 
 
 def _equations(derivation) -> dict:
@@ -111,16 +112,19 @@ def _context(derivation, lhs=None, result=None) -> Context:
     return Context(derivation.id, derivation.sizes[-1] if derivation.sizes else None, definitions, (), lhs, result)
 
 
-def generate_network(id_: str, sizes=None, output=None, cost=None, command=None, hidden=None) -> str:
+def generate_network(id_: str, sizes=None, output=None, cost=None, command=None, hidden=None,
+                     weight_decay=None) -> str:
     """The module for bp1 (the output layer's delta) or backprop (the whole network, `hidden` its activations)."""
     if output not in (None, "softmax", "sigmoid"):  # the output layer's functions are planned for these two
         raise UsageError(f"codegen of {id_} has no {output} output layer yet; it has: softmax, sigmoid")
-    if hidden and id_ != "backprop":
-        raise UsageError(f"--hidden does not apply to {id_}: it has no hidden layer")
-    derivation = _derivation(id_, sizes, output, cost, hidden)
+    for name, value in (("hidden", hidden), ("weight-decay", weight_decay)):
+        if value is not None and id_ != "backprop":
+            raise UsageError(f"--{name} does not apply to {id_}: it is the output layer's delta alone")
+    derivation = _derivation(id_, sizes, output, cost, hidden, weight_decay)
     flags = [f"--sizes {','.join(map(str, sizes))}" if sizes else ""]
     flags += [f"--{name} {value}" for name, value in (("output", output), ("cost", cost)) if value]
     flags += [f"--hidden {shlex.quote(name)}" for name in (hidden or ())]
+    flags += [f"--weight-decay {weight_decay:g}"] if weight_decay is not None else []
     command = command or " ".join([f"derive codegen {id_}", *filter(None, flags)])
     if id_ == "bp1":
         bp1 = _equations(derivation)["bp1"]
@@ -142,7 +146,9 @@ def _generate_backprop(derivation, command) -> str:
                  f"COST = {derivation.definitions['cost']!r}\n"
                  f"SIZES = {derivation.sizes!r}  # {sizes_note}\n"
                  f"K = {context.classes!r}  # the output layer's size n_L\n"
-                 f"HIDDEN = {hidden!r}  # hidden layer l's activation: HIDDEN[l - 1], or HIDDEN[0] for every layer\n")
+                 f"HIDDEN = {hidden!r}  # hidden layer l's activation: HIDDEN[l - 1], or HIDDEN[0] for every layer\n"
+                 f"WEIGHT_DECAY = {float(derivation.definitions['weight_decay'] or 0.0)!r}  # λ of the L2 penalty "
+                 "(λ/2) Σ ‖W^l‖² in the cost\n")
     network = [_forward_source(derivation), _cost_source(derivation), _backprop_source(derivation, found)]
     helpers = helper_sources(context, functions) + [_CHECK_NETWORK, _HIDDEN_OF]
     helpers += [source for helper, source in _helpers_needed(activations, helpers)]
@@ -155,6 +161,21 @@ def _generate_backprop(derivation, command) -> str:
              *(function_source(context, f) for f in functions), *(source for _, source in activations),
              _activation_table(hidden)]
     return "\n\n\n".join(parts) + "\n"
+
+
+def _bp4_text(result: sp.Expr, body) -> str:
+    """The batch mean of a^(l−1)_k δ^l_j, plus λ w^l_jk (as WEIGHT_DECAY * weights[l - 1]) when decayed."""
+    from derive.backprop.notation import LAMBDA
+
+    batch = sp.Add(*[t for t in sp.Add.make_args(result) if not t.has(LAMBDA)])
+    text = print_array(BatchMean(batch), (j, k), body)
+    if result.has(LAMBDA):
+        bp = _layer_symbols()
+        decay = sp.Add(*[t for t in sp.Add.make_args(result) if t.has(LAMBDA)])
+        if decay != LAMBDA * bp.w[bp.l, j, k]:
+            raise NotImplementedError(f"a weight-decay term {decay} other than λ w^l_jk is not laid out yet")
+        text += " + WEIGHT_DECAY * weights[l - 1]"  # λ w^l_jk: the whole matrix W^l
+    return text
 
 
 def _lines(found) -> str:
@@ -305,7 +326,8 @@ def _cost_source(derivation) -> str:
     """
     a, z = forward(weights, biases, x)
     y = numpy.asarray(y).reshape(a[-1].shape)
-    return output_cost(z[-1], y).mean()'''
+    penalty = sum((w * w).sum() for w in weights) * (WEIGHT_DECAY / 2) if WEIGHT_DECAY else 0.0  # (λ/2) Σ ‖W^l‖²
+    return output_cost(z[-1], y).mean() + penalty'''
 
 
 def _backprop_source(derivation, found) -> str:
@@ -313,7 +335,7 @@ def _backprop_source(derivation, found) -> str:
     body = Body(reserved={"a", "z", "x", "y", "l", "L", "weights", "biases", "delta", "examples"})
     bp2 = {name: print_array(_printable(e.result), (j,), body) for name, e in _bp2_equations(derivation).items()}
     bp3 = print_array(BatchMean(found["bp3"].result), (j,), body)
-    bp4 = print_array(BatchMean(found["bp4"].result), (j, k), body)
+    bp4 = _bp4_text(found["bp4"].result, body)
     if body.lines:
         raise NotImplementedError("backprop statements with shared subexpressions are not laid out yet")
     definitions = derivation.definitions
@@ -347,10 +369,10 @@ def _backprop_source(derivation, found) -> str:
 
 # ------------------------------------------------------------------------------------------------ check
 def check_network(module, id_: str, sizes=None, output=None, cost=None, seed: int = 0,
-                  hidden=None) -> tuple[CodeCheck, ...]:
+                  hidden=None, weight_decay=None) -> tuple[CodeCheck, ...]:
     """The output layer's functions against the derived expressions; backprop against complex steps of its cost
     (whose forward pass runs the hidden activations' table forms, so a wrong BP2 shows)."""
-    derivation = _derivation(id_, sizes, output, cost, hidden)
+    derivation = _derivation(id_, sizes, output, cost, hidden, weight_decay)
     shapes = tuple(sizes) if sizes else CHECK_SIZES
     if not sizes and hidden and len(hidden) > 1:  # one activation per hidden layer fixes the depth
         shapes = (CHECK_SIZES[0],) + (CHECK_SIZES[1],) * len(hidden) + (CHECK_SIZES[-1],)
@@ -359,6 +381,10 @@ def check_network(module, id_: str, sizes=None, output=None, cost=None, seed: in
     checks = [_check_plain(module, context, f, shapes[-1], rng) for f in plan_output(derivation)]
     if id_ == "backprop":
         checks.append(_check_gradients(module, shapes, rng))
+        # the gradient check runs the module's own cost: its λ must be the derivation's
+        derived = float(derivation.definitions.get("weight_decay") or 0.0)
+        written = float(getattr(module, "WEIGHT_DECAY", float("nan")))
+        checks.append(CodeCheck("WEIGHT_DECAY", abs(written - derived) / max(derived, 1.0), True))
     return tuple(checks)
 
 
