@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import Callable
 
@@ -10,6 +9,7 @@ import numpy as np
 import sympy as sp
 
 from checks.numeric import TOLERANCES, central_jacobian, complex_jacobian, normwise_relative_error
+from derive.families import OUTPUT, family_of
 from derive.notation import C, E, K, a, cross_entropy, free_indices, softmax_of, t, y, z
 from derive.numeric import numpy_function, padded
 from derive.steps import Derivation
@@ -46,7 +46,6 @@ class NumericCheck:
 
 
 # Families of derivations with a numeric checker of their own: family -> module defining check_derivation.
-CHECKERS = {"backprop": "checks.backprop_check", "scalar": "checks.scalar_check"}
 
 
 def check_derivation(derivation: Derivation, seed: int = 0, classes: int | None = None) -> NumericCheck:
@@ -54,8 +53,8 @@ def check_derivation(derivation: Derivation, seed: int = 0, classes: int | None 
 
     A general-K derivation is checked at `classes` classes if given, else at each of GENERAL_NUMERIC_CLASSES.
     """
-    if derivation.family in CHECKERS:
-        return importlib.import_module(CHECKERS[derivation.family]).check_derivation(derivation, seed=seed)
+    if family_of(derivation) is not OUTPUT:  # the family's own numeric checker (derive.families)
+        return family_of(derivation).check(derivation, seed=seed)
     sizes = _sizes(derivation, classes)
     compared = [_compare(item) for _, item in problems(derivation, seed, classes)]
     errors = [error for error, _ in compared]

@@ -10,6 +10,8 @@ from typing import Callable
 
 import numpy as np
 
+from derive import functions
+
 __all__ = ["output_delta", "PAIRS"]
 
 # (output, cost) -> (derivation id, its options, the generated function that is the general delta)
@@ -18,8 +20,9 @@ PAIRS = {
     ("sigmoid", "binary-cross-entropy"): ("bp1", {"output": "sigmoid", "cost": "cross-entropy"}, None),
     ("sigmoid", "quadratic"): ("bp1", {"output": "sigmoid", "cost": "quadratic"}, None),
 }
-# With a sigmoid output, "cross-entropy" means the binary cross-entropy (as on the command line).
-ALIASES = {("sigmoid", "cross-entropy"): ("sigmoid", "binary-cross-entropy")}
+# With a sigmoid output, "cross-entropy" means the binary cross-entropy: the table's convention (resolve_cost).
+ALIASES = {(o, c): (o, functions.resolve_cost(o, c)) for o in functions.OUTPUTS for c in functions.COSTS
+           if functions.resolve_cost(o, c) != c}
 
 
 def output_delta(output: str, cost: str) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:

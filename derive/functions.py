@@ -351,3 +351,37 @@ def _remains(out: Output, c: Cost) -> str:
     if out.activation == "identity":
         return "the cost's gradient itself: δ = ∂C/∂a (the identity's derivative is 1)"
     return f"the output derivative stays: δ = ∂C/∂a ⊙ {out.activation}'(z)"
+
+
+# ------------------------------------------------------------------------------------------- documentation
+def markdown() -> str:
+    """The README's function table, generated from this table (tests/test_functions.py keeps the README equal)."""
+    rows = [("kind", "id", "definition", "parameters", "derivative", "kinks")]
+    for e in ACTIVATIONS.values():
+        written = _text(e.derivative_in_a) if e.derivative_in_a is not None else "planned from the definition"
+        rows.append(("activation", f"`{e.id}`", e.notation, _parameters(e), written,
+                     ", ".join(f"z = {k:g}" for k in e.kinks) or "–"))
+    for o in OUTPUTS.values():
+        rows.append(("output", f"`{o.id}`", o.notation, "–", f"{o.activation}', unit by unit" if o.elementwise
+                     else "a_j(δ_ij − a_i)", "–"))
+    for c in COSTS.values():
+        rows.append(("cost", f"`{c.id}`", c.notation, _parameters(c), f"∂c/∂a = {_text(c.gradient)}",
+                     "; ".join(c.kinks) or "–"))
+    lines = ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return "\n".join([lines[0], "|---" * len(rows[0]) + "|", *lines[1:]])
+
+
+def _text(expr: sp.Expr) -> str:
+    """Unicode, with a piecewise as 'u if c, else v' and |x| for Abs(x)."""
+    import re
+
+    from derive.printing import to_text  # presentation, loaded only to write the README's table
+
+    if isinstance(expr, sp.Piecewise):
+        (value, condition), (otherwise, _) = expr.args
+        return f"{_text(value)} if {_text(condition)}, else {_text(otherwise)}"
+    return re.sub(r"Abs\(([^()]*)\)", r"|\1|", to_text(expr)).replace(">=", "≥")
+
+
+def _parameters(entry) -> str:
+    return ", ".join(f"{p.name} = {p.default:g}" for p in entry.parameters) or "–"

@@ -16,13 +16,13 @@ assignment. An expression with a fixed index (such as z_1) is checked on every a
 
 from __future__ import annotations
 
-import importlib
 import itertools
 from dataclasses import dataclass
 from functools import lru_cache
 
 import sympy as sp
 
+from derive.families import OUTPUT, family_of
 from derive.notation import C, E, EXPAND_LIMIT, K, a, cross_entropy, free_indices, softmax_of, t, y, z
 from derive.rules import ALGEBRA, ASSUMPTION, COUNTEREXAMPLE, REWRITE, delta, kronecker_contraction, rule, sum_linearity
 from derive.steps import NOT_EQUAL, Derivation, Step
@@ -31,7 +31,6 @@ __all__ = ["StepCheck", "Proof", "prove", "GENERAL_CHECK_CLASSES", "set_partitio
 
 GENERAL_CHECK_CLASSES = (2, 3, 4, 5, 6)  # the K at which a general-K step is grounded and checked
 # Families of derivations with a prover of their own: family -> module defining prove(derivation) -> Proof.
-PROVERS = {"backprop": "derive.backprop.verify", "scalar": "derive.pointwise"}
 
 
 @dataclass(frozen=True)
@@ -57,8 +56,8 @@ class Proof:
 
 def prove(derivation: Derivation) -> Proof:
     """Verify every step of `derivation` and compare its result with SymPy's own derivative."""
-    if derivation.family in PROVERS:
-        return importlib.import_module(PROVERS[derivation.family]).prove(derivation)
+    if family_of(derivation) is not OUTPUT:  # backprop and planned derivations have provers of their own
+        return family_of(derivation).prove(derivation)
     if derivation.classes is not None and derivation.classes > EXPAND_LIMIT:
         return _instantiated(derivation)
     checks, assumed = [], []

@@ -114,3 +114,11 @@ def test_unknown_names_are_one_line_errors():
 def test_register_refuses_a_different_entry_under_a_taken_id():
     with pytest.raises(ValueError, match="already in the table"):
         functions.register(functions.Activation("tanh", "t", "t", definition=Z))
+
+
+def test_the_readme_table_is_generated_from_the_table():
+    from pathlib import Path
+
+    text = Path(__file__).resolve().parents[1].joinpath("README.md").read_text(encoding="utf-8")
+    start, end = "<!-- functions: table -->\n", "\n<!-- functions: end -->"
+    assert text[text.index(start) + len(start):text.index(end)] == functions.markdown()

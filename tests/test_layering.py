@@ -7,7 +7,8 @@ import pytest
 
 CORE = ["derive", "derive.notation", "derive.steps", "derive.rules", "derive.verify", "derive.derivations",
         "derive.printing", "derive.numeric", "derive.backprop", "derive.backprop.verify", "derive.codegen",
-        "derive.codegen.module", "derive.codegen.check", "derive.codegen.network"]
+        "derive.codegen.module", "derive.codegen.check", "derive.codegen.network", "derive.functions", "derive.catalogue",
+        "derive.families", "derive.codegen.activation"]
 
 
 def imported_after(statement: str) -> set[str]:

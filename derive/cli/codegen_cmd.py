@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import shlex
 from pathlib import Path
@@ -28,7 +29,8 @@ def run(args, out) -> int:
     from derive.codegen import SUPPORTED
     from derive.derivations import entry
 
-    found = entry(args.id)  # an id, an activation of the table or an expression in z; else one line, exit 2
+    _known(args.id, SUPPORTED)
+    found = entry(args.id)  # an id, an activation of the table or an expression in z
     if found.function is not None:
         return _activation(found, args, out)
     if args.id not in SUPPORTED:
@@ -53,6 +55,20 @@ def run(args, out) -> int:
     else:
         _write_atomically(target, source)
     return 0
+
+
+def _known(id_: str, supported) -> None:
+    """An unknown id that is not an expression: one line naming what codegen takes (did you mean ...?)."""
+    from derive.derivations import CATALOGUE
+    from derive.expressions import looks_like_expression
+
+    if id_ not in CATALOGUE and not looks_like_expression(id_):
+        from derive import functions
+
+        choices = [*supported, *(name for name in functions.ACTIVATIONS if name not in supported)]
+        close = difflib.get_close_matches(id_, choices, n=1)
+        raise UsageError(f"unknown derivation {id_!r}; " + (f"did you mean {close[0]}?" if close else
+                         f"codegen supports: {', '.join(choices)}, or an expression in z"))
 
 
 def _activation(found, args, out) -> int:

@@ -20,7 +20,7 @@ def _classes(text):
 def run(args, out) -> int:
     from pathlib import Path
 
-    from derive.derivations import seed_ids as ids  # the default run stays the seeds' network
+    from derive.derivations import ids
     from derive.errors import UsageError
     from derive.render.export import export
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import re
 
+from derive import functions
 from derive.notation import MAX_CLASSES
 
 __all__ = ["add_scale_options", "add_network_options", "add_seed_option", "parse_classes", "parse_sizes",
            "OUTPUTS", "COSTS", "network_options", "classes_of"]
 
-OUTPUTS = ("softmax", "sigmoid", "identity")  # those BP1 has a route for (derive.backprop.derivations.ROUTES)
-COSTS = ("cross-entropy", "quadratic")
+OUTPUTS = tuple(functions.OUTPUTS)  # the table's names; which pairs BP1 has a route for, the library says
+COSTS = tuple(functions.COSTS)
 MAX_LAYER_SIZE = 100_000
 
 
@@ -96,6 +97,8 @@ def classes_of(args, entry, default: int | None, strict: bool = True) -> int | N
 
     if "classes" not in entry.options:
         if strict and (getattr(args, "classes", None) is not None or getattr(args, "general", False)):
+            if getattr(entry, "function", None) is not None:
+                raise UsageError(f"--classes does not apply to the activation {entry.id}: it acts on one unit")
             raise UsageError(f"--classes does not apply to {entry.id}: its output size is the last of --sizes")
         return None
     if getattr(args, "general", False):

@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 
 from derive.derivations import build, entry
+from derive.families import family_of
 from derive.render.report import Report, run
 from derive.verify import Proof
 
@@ -32,8 +33,8 @@ def run_all(requests: list[Request]) -> list[Report]:
     """
     groups: dict[object, list[Request]] = {}
     for request in requests:
-        family = entry(request.id).family
-        groups.setdefault(request if family == "output" else family, []).append(request)
+        family = family_of(entry(request.id).family)
+        groups.setdefault(family if family.shares_lemmas else request, []).append(request)
     workers = min(len(groups), os.cpu_count() or 1)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [_run(request) for request in requests]

@@ -76,9 +76,9 @@ def check_json(reports) -> dict:
 
 
 def _scale(derivation) -> str:
-    if derivation.family != "output":
-        return "sizes " + ("-".join(map(str, derivation.sizes)) if derivation.sizes else "symbolic")
-    return "symbolic K" if derivation.classes is None else f"K = {derivation.classes}"
+    from derive.families import family_of
+
+    return family_of(derivation).scale(derivation)
 
 
 def markdown(report) -> str:

@@ -7,6 +7,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from derive.families import family_of
 from derive.printing import to_text
 from derive.rules import rule
 from derive.steps import EQUAL
@@ -20,9 +21,7 @@ _STYLE = {True: "green", False: "bold red"}
 def derivation_renderable(report) -> Group:
     """Title, claim, assumptions, then each step: its relation and expression, its rule and note, its verdict."""
     derivation, proof = report.derivation, report.proof
-    scale = "symbolic K" if derivation.classes is None else f"K = {derivation.classes}"
-    if derivation.sizes is not None or derivation.family != "output":
-        scale = "sizes " + ("-".join(map(str, derivation.sizes)) if derivation.sizes else "symbolic")
+    scale = family_of(derivation).scale(derivation)
     parts = [Rule(Text(f"{derivation.id} ({scale})", style="bold"), align="left"),
              Text(derivation.title, style="bold"),
              Text.assemble(("claim     ", "dim"), to_text(derivation.lhs), " = ", to_text(derivation.result))]
