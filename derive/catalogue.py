@@ -98,7 +98,9 @@ def _activation_entry(found: functions.Activation) -> Entry:
 
 def planned_activation(found: functions.Activation) -> Derivation:
     """da/dz for a table activation, planned rule by rule and rewritten in terms of a where that is simpler."""
-    return _planned(found.id, found.expr(), f"{found.title}: da/dz, a = {found.notation}")
+    if found.title == "your activation":  # a user's expression: its text is its notation
+        return _planned(found.id, found.expr(), f"Your activation a = {found.notation}: da/dz")
+    return _planned(found.id, found.expr(), f"{found.title[:1].upper()}{found.title[1:]}: da/dz, a = {found.notation}")
 
 
 @lru_cache(maxsize=64)

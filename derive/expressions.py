@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from fractions import Fraction
 from functools import lru_cache
 from typing import Callable, Mapping
 
@@ -138,12 +139,11 @@ def _refuse_before_parsing(text) -> None:
         raise ExpressionError("column 1: empty expression; expected a number, a name or '('")
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"expression too long: {len(text)} characters (at most {MAX_LENGTH})")
-    depth = deepest = 0
+    depth = 0
     for column, char in enumerate(text, start=1):
         depth += (char == "(") - (char == ")")
         if depth > MAX_DEPTH:
             raise ExpressionError(f"column {column}: nested too deeply (more than {MAX_DEPTH} parentheses)")
-        deepest = max(deepest, depth)
 
 
 def _names(variables, parameters) -> dict[str, sp.Expr]:
@@ -225,7 +225,8 @@ class _Build(Transformer_NonRecursive):
         exponent = token.value.lower().partition("e")[2]
         if abs(int(exponent or 0)) > 2 * _MAX_MAGNITUDE:  # checked before Rational builds a huge integer
             _fail(token, f"number {token.value} out of range")
-        value = sp.Rational(token.value)
+        exact = Fraction(token.value)  # the token matched NUMBER: digits, a point, an exponent
+        value = sp.Rational(exact.numerator, exact.denominator)
         if value != 0 and not sp.Rational(1, 10**_MAX_MAGNITUDE) <= abs(value) <= 10**_MAX_MAGNITUDE:
             _fail(token, f"number {token.value} out of range (1e-{_MAX_MAGNITUDE} to 1e{_MAX_MAGNITUDE} in size)")
         return value

@@ -16,11 +16,12 @@ __all__ = ["plan_derivation", "PlanError", "PRIORITY", "SCALAR_FAMILY", "MAX_STE
 
 SCALAR_FAMILY = "scalar"  # a function of one real variable: proven by derive.pointwise
 MAX_STEPS = 100
-# The planner's choice for a derivative node: the first rule of this list that rewrites it. The rules' guards are
-# exclusive (see derive.rules), so the order only says which to try first.
+# The planner's choice for a derivative node: the first rule of this list that rewrites it; each step applies the
+# earliest rule any node needs to every node it fits. The order matters where rules overlap: constants before
+# everything, σ and products before the quotient rule, (1 + z²)^(−2) to the power rule before the reciprocal rule.
 PRIORITY = ("constant-rule", "variable-rule", "sum-terms", "constant-multiple", "sigmoid-rule", "product-rule",
-            "planned-quotient", "planned-reciprocal", "sqrt-rule", "power-rule", "exponential-rule",
-            "general-power-rule", "exp-rule", "log-rule", "tanh-rule", "erf-rule", "max-rule", "min-rule",
+            "sqrt-rule", "power-rule", "exponential-rule", "general-power-rule", "quotient-rule", "reciprocal-rule",
+            "exp-rule", "log-rule", "tanh-rule", "erf-rule", "max-rule", "min-rule",
             "abs-rule", "piecewise-rule")
 _NOTES = {
     "constant-rule": "terms free of {z} have derivative 0",
@@ -29,8 +30,8 @@ _NOTES = {
     "constant-multiple": "take the constant factors out",
     "sigmoid-rule": "σ' = σ(1 − σ), times the inner derivative",
     "product-rule": "(uv)' = u'v + uv'",
-    "planned-quotient": "(u/v)' = (u'v − uv')/v²",
-    "planned-reciprocal": "(1/v)' = −v'/v²",
+    "quotient-rule": "(u/v)' = (u'v − uv')/v²",
+    "reciprocal-rule": "(1/v)' = −v'/v²",
     "sqrt-rule": "(√u)' = u'/(2√u)",
     "power-rule": "(u^n)' = n u^(n−1) u'",
     "exponential-rule": "(c^u)' = c^u ln c · u'",

@@ -26,6 +26,8 @@ PARAMETER_VALUES = (sp.Rational(37, 100), sp.Rational(13, 10), sp.Rational(29, 5
 KINK_DISTANCE = sp.Rational(1, 100)  # the smallest |u − v| (max, min), |u| (abs) or |lhs − rhs| (a branch) at a point
 DIGITS = 30
 MIN_POINTS = 4
+_TOLERANCE = sp.Float(10) ** (5 - DIGITS)  # relative: evalf's values are right to DIGITS digits, whatever their size
+_ZERO = sp.Float(10) ** -120  # what evalf gives for an exact 0 written as a difference is about 1e-165
 _MODULES = [{"erf": np.vectorize(math.erf, otypes=[float])}, "numpy"]  # only expressions derive built reach lambdify
 MAX_EXPONENT = 10_000  # a point where some exp has a larger argument is skipped (see _tame)
 SCAN = tuple(sp.Rational(n, 16) for n in range(-163, 164, 2))  # where kinks are looked for: z in [-10.2, 10.2]
@@ -109,18 +111,23 @@ class _Grounding:
         self.points = tuple(p for p in candidates if all(_far(kink, self.z, p) for kink in kinks)
                             and _tame(exponents, p))
         self.skipped = len(candidates) - len(self.points)
+        self._at: dict = {}  # expression -> its values at the points: a step's expression is the next one's previous
 
     def _grounded(self, expr: sp.Expr) -> sp.Expr:
         return expr.xreplace(self.definitions).xreplace(self.values).doit()
+
+    def _values(self, expr: sp.Expr) -> list:
+        if expr not in self._at:
+            grounded = self._grounded(expr)
+            self._at[expr] = [_value(grounded.xreplace({self.z: point})) for point in self.points]
+        return self._at[expr]
 
     def equal(self, left: sp.Expr, right: sp.Expr) -> tuple[bool, str]:
         if len(self.points) < MIN_POINTS:
             return False, (f"(only {len(self.points)} points at least {KINK_DISTANCE} from every kink with every "
                            f"exponent below {MAX_EXPONENT})")
-        left, right = self._grounded(left), self._grounded(right)
-        for point in self.points:
-            l, r = (_value(side.xreplace({self.z: point})) for side in (left, right))
-            if l is None or r is None or abs(l - r) > sp.Float(10) ** (5 - DIGITS) * max(1, abs(l), abs(r)):
+        for point, l, r in zip(self.points, self._values(left), self._values(right)):
+            if l is None or r is None or abs(l - r) > _TOLERANCE * max(abs(l), abs(r)) + _ZERO:
                 return False, f"at {self.z} = {point}: {l} vs {r}"
         return True, f"at {len(self.points)} points to {DIGITS} digits{self._where()}"
 

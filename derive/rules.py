@@ -162,8 +162,8 @@ def _softmax_jacobian(inner, variable):
 
 
 # --------------------------------------------------------- calculus of one real variable (the planner's)
-# Each visit returns None where its rule does not apply; the guards are exclusive, so that a rule applied to
-# every derivative in an expression rewrites exactly the nodes the planner chose it for.
+# Each visit returns None where its rule does not apply. The planner (derive.plan) also uses the quotient,
+# reciprocal, exp and log rules above; the guards here keep each rule to the nodes the planner's order gives it.
 def _constant(inner, variable):
     """∂c/∂x = 0   for c free of x"""
     return sp.Integer(0) if not _depends(inner, variable) else None
@@ -222,31 +222,9 @@ def _product(inner, variable):
     return _d(u, variable) * v + u * _d(v, variable)
 
 
-def _fraction_of_sums(inner, variable, want_reciprocal: bool):
-    if _split_constant(inner, variable)[0] != 1 or not _has_denominator(sp.Mul.make_args(inner)):
-        return None
-    if isinstance(inner, sp.Pow) and inner.exp != -1:
-        return None  # (1 + z²)^(−3/2) goes to the power rule
-    numer, _ = _numerator_denominator(inner)
-    if (numer == 1) != want_reciprocal:
-        return None
-    return (_reciprocal if want_reciprocal else _quotient)(inner, variable)
-
-
-def _planned_quotient(inner, variable):
-    """∂(u/v)/∂x = (∂u/∂x · v − u · ∂v/∂x) / v²"""
-    return _fraction_of_sums(inner, variable, want_reciprocal=False)
-
-
-def _planned_reciprocal(inner, variable):
-    """∂(1/v)/∂x = −(∂v/∂x) / v²"""
-    return _fraction_of_sums(inner, variable, want_reciprocal=True)
-
-
 def _is_power(inner, variable) -> bool:
-    """A power the power rules take: not a reciprocal of a sum (the reciprocal rule's) nor σ(u) (the sigmoid rule's)."""
-    return (inner.is_Pow and sigmoid_argument(inner) is None
-            and not (inner.exp == -1 and isinstance(inner.base, sp.Add) and _depends(inner.base, variable)))
+    """A power the power rules take: not 1/v for a sum v (the reciprocal rule's) nor σ(u) (the sigmoid rule's)."""
+    return inner.is_Pow and not (inner.exp == -1 and isinstance(inner.base, sp.Add))
 
 
 def _sqrt(inner, variable):
@@ -541,8 +519,6 @@ _TABLE = [
     ("sum-terms",               "sum rule",                             REWRITE,     on_derivatives(_sum_terms)),
     ("constant-multiple",       "constant multiple rule",               REWRITE,     on_derivatives(_constant_multiple)),
     ("product-rule",            "product rule",                         REWRITE,     on_derivatives(_product)),
-    ("planned-quotient",        "quotient rule",                        REWRITE,     on_derivatives(_planned_quotient)),
-    ("planned-reciprocal",      "reciprocal rule",                      REWRITE,     on_derivatives(_planned_reciprocal)),
     ("power-rule",              "power rule",                           REWRITE,     on_derivatives(_power)),
     ("sqrt-rule",               "derivative of √ (chain rule)",         REWRITE,     on_derivatives(_sqrt)),
     ("exponential-rule",        "derivative of c^u (chain rule)",       REWRITE,     on_derivatives(_exponential)),

@@ -27,7 +27,8 @@ from derive.notation import C, E, EXPAND_LIMIT, K, a, cross_entropy, free_indice
 from derive.rules import ALGEBRA, ASSUMPTION, COUNTEREXAMPLE, REWRITE, delta, kronecker_contraction, rule, sum_linearity
 from derive.steps import NOT_EQUAL, Derivation, Step
 
-__all__ = ["StepCheck", "Proof", "prove", "GENERAL_CHECK_CLASSES", "set_partitions", "pattern_values"]
+__all__ = ["StepCheck", "Proof", "prove", "GENERAL_CHECK_CLASSES", "set_partitions", "pattern_values", "atomize",
+           "expand_sums", "is_zero", "ATOMS"]
 
 GENERAL_CHECK_CLASSES = (2, 3, 4, 5, 6)  # the K at which a general-K step is grounded and checked
 # Families of derivations with a prover of their own: family -> module defining prove(derivation) -> Proof.
@@ -106,19 +107,28 @@ def _check_step(derivation: Derivation, previous: sp.Expr, step: Step, assumed: 
 
 def _check_identity(previous: sp.Expr, current: sp.Expr) -> StepCheck:
     atoms: dict = {}
-    difference = _atomize(previous, atoms) - _atomize(current, atoms)
+    difference = atomize(previous, atoms) - atomize(current, atoms)
     if _equal(difference, sp.Integer(0)):
         return StepCheck(True, "rational identity (sums, deltas, derivatives as atoms)")
     return StepCheck(False, "not a rational identity")
 
 
-def _atomize(expr: sp.Expr, atoms: dict) -> sp.Expr:
-    """Replace every sum, Kronecker delta and derivative by a symbol, one symbol per distinct node."""
-    if isinstance(expr, (sp.Sum, sp.KroneckerDelta, sp.Derivative)):
+ATOMS = (sp.Sum, sp.KroneckerDelta, sp.Derivative)  # what an algebra step holds opaque (a family may add kinds)
+
+
+def atomize(expr: sp.Expr, atoms: dict, kinds: tuple = ATOMS) -> sp.Expr:
+    """Replace every node of the given kinds (sums, Kronecker deltas, derivatives) by a symbol, one per distinct
+    node: shared by the provers of every family (backprop adds its own kinds)."""
+    if isinstance(expr, kinds):
         return atoms.setdefault(expr, sp.Dummy(f"atom{len(atoms)}"))
     if not expr.args or isinstance(expr, sp.Indexed):
         return expr
-    return expr.func(*[_atomize(arg, atoms) for arg in expr.args])
+    return expr.func(*[atomize(arg, atoms, kinds) for arg in expr.args])
+
+
+def is_zero(expr: sp.Expr) -> bool:
+    """Exact: the canonical form of a rational function is 0."""
+    return sp.cancel(sp.together(expr)) == 0
 
 
 def _check_instances(derivation, previous, current, assumed, replayed) -> StepCheck:
@@ -206,7 +216,7 @@ def _ground(expr, derivation: Derivation, n: int, values: dict, assumed) -> sp.E
 def _ground_cached(expr, n, values, define_a, one_hot):
     # Keyed on the expression with K already set, so the concrete K = n derivation reuses the general one's work.
     expr = _unfold(expr, define_a).xreplace({K: n})
-    expr = _expand_sums(expr).xreplace(dict(values))
+    expr = expand_sums(expr).xreplace(dict(values))
     expr = _differentiate(expr)
     if one_hot:  # Σ y = 1: eliminate the last target
         expr = expr.xreplace({y[n]: 1 - sum(y[m] for m in range(1, n))})
@@ -277,14 +287,17 @@ def _softmax(index):
     return softmax_of(index, None)
 
 
-def _expand_sums(expr: sp.Expr) -> sp.Expr:
-    if isinstance(expr, sp.Sum):
-        (index, low, high), = expr.limits
-        body = _expand_sums(expr.function)
-        return sp.Add(*[body.xreplace({index: m}) for m in range(int(low), int(high) + 1)])
-    if not expr.args or isinstance(expr, sp.Indexed):
+def expand_sums(expr: sp.Expr) -> sp.Expr:
+    """Every Sum with integer limits written out term by term (inner sums first); matrices are left whole."""
+    if isinstance(expr, sp.Sum):  # Σ_p Σ_q f: SymPy keeps one Sum with two limits, the inner one first
+        body = expand_sums(expr.function)
+        for index, low, high in expr.limits:
+            body = sp.Add(*[body.xreplace({index: value}) for value in range(int(low), int(high) + 1)])
+        return body
+    if not expr.args or isinstance(expr, (sp.Indexed, sp.MatrixExpr)):
         return expr
-    return expr.func(*[_expand_sums(arg) for arg in expr.args])
+    args = [expand_sums(arg) for arg in expr.args]
+    return expr if all(new is old for new, old in zip(args, expr.args)) else expr.func(*args)
 
 
 def _equal(left: sp.Expr, right: sp.Expr) -> bool:
@@ -296,7 +309,7 @@ def _equal(left: sp.Expr, right: sp.Expr) -> bool:
     try:
         (n1, d1, n2, d2), _ = sp.parallel_poly_from_expr([p1, q1, p2, q2])
     except sp.PolynomialError:  # generators that are not independent (z_i beside exp(z_i)): the slow exact route
-        return sp.cancel(sp.together(left - right)) == 0
+        return is_zero(left - right)
     return (n1 * d2 - n2 * d1).is_zero
 
 
@@ -325,7 +338,7 @@ def _independent_general(derivation: Derivation, assumed) -> StepCheck:
     for name in assumed:  # the steps used these assumptions; the reference gets them the same way
         reference = rule(name).apply(reference, None)
     atoms: dict = {}
-    if sp.cancel(sp.together(_atomize(reference, atoms) - _atomize(result, atoms))) == 0:
+    if is_zero(atomize(reference, atoms) - atomize(result, atoms)):
         return StepCheck(True, "equals sympy.diff of the definition for symbolic K (range guards resolved, "
                                "delta sums contracted)")
     return StepCheck(False, f"differs from sympy.diff of the definition: {reference}")

@@ -113,3 +113,63 @@ def test_codegen_of_an_expression_is_a_working_module(cli, tmp_path):
     z = np.array([-2.0, -0.5, 0.5, 2.0])
     assert np.allclose(namespace["activation"](z), np.maximum(0, z) + 0.1 * np.minimum(0, z))
     assert np.allclose(namespace["activation_derivative"](z), [0.1, 0.1, 1.0, 1.0])
+
+
+@pytest.mark.parametrize("output", list(functions.OUTPUTS))
+@pytest.mark.parametrize("cost", list(functions.COSTS))
+def test_every_output_cost_pair_has_a_route_or_says_it_has_none(output, cost):
+    from derive.backprop.derivations import ROUTES
+    from derive.errors import UsageError
+
+    option = "cross-entropy" if (output, cost) == ("sigmoid", "binary-cross-entropy") else cost
+    if (output, functions.resolve_cost(output, cost)) in ROUTES:
+        derivation = build("bp1", None, output=output, cost=option)
+        assert derivation.definitions["cost"] == functions.resolve_cost(output, cost)
+    else:
+        with pytest.raises(UsageError, match=f"bp1 has no route yet for the {output} output with the {option} cost"):
+            build("bp1", None, output=output, cost=option)
+
+
+def test_bp1_pair_without_a_route_is_one_line_exit_2(cli):
+    result = cli("show", "bp1", "--output", "identity", "--cost", "huber")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("derive: error: bp1 has no route yet for the identity output with the huber cost")
+    assert result.stderr.count("\n") == 1
+
+
+def test_bp1_identity_quadratic_cancels_and_is_proven():
+    from derive.backprop.derivations import bp1
+    from derive.backprop.notation import L, a, i, y
+
+    derivation = bp1(output="identity", cost="quadratic")
+    assert derivation.result == a[L, i] - y[i] and functions.pair("identity", "quadratic").cancels
+    assert prove(derivation).passed and check_derivation(derivation).passed
+
+
+def test_the_identity_outputs_derivative_is_grounded_not_assumed(monkeypatch):
+    """A rule that claims σ' = 2 for the identity output replays, but its step fails when grounded."""
+    import derive.backprop.verify as backprop_verify
+    from derive.backprop.derivations import bp1
+    from derive.backprop.notation import SigmaPrime
+    from derive.rules import REWRITE, RULES, Rule
+    from derive.steps import Derivation, Step
+
+    def claims_two(expr, classes=None):
+        """σ'(z^L_j) = 2   (wrong on purpose)"""
+        return expr.replace(lambda e: isinstance(e, SigmaPrime), lambda e: sp.Integer(2))
+
+    monkeypatch.setitem(RULES, "identity-derivative", Rule("identity-derivative", "wrong", REWRITE, claims_two))
+    derivation = bp1(output="identity", cost="quadratic")
+    position = next(p for p, s in enumerate(derivation.steps) if s.rule == "identity-derivative")
+    step = derivation.steps[position]
+    wrong = Step(step.rule, claims_two(derivation.previous(position)), step.note)
+    steps = derivation.steps[:position] + (wrong,)
+    proof = backprop_verify.prove(Derivation(**{**derivation.__dict__, "steps": steps}))
+    assert "replayed" in proof.steps[position].method and not proof.steps[position].verified
+
+
+def test_codegen_refuses_an_output_it_has_no_stable_form_for(cli):
+    result = cli("codegen", "bp1", "--output", "identity", "--cost", "quadratic")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == "derive: error: codegen writes softmax and sigmoid output layers, not identity " \
+                            "(derive show/check cover it)\n"

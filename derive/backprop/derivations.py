@@ -380,7 +380,7 @@ def validate(sizes, output, cost, needs_hidden: bool = False, hidden=None, weigh
     if cost not in functions.COSTS:
         raise UsageError(f"unknown cost {cost!r}; choose one of: {', '.join(functions.COSTS)}")
     if (output, _cost_name(output, cost)) not in ROUTES:
-        raise UsageError(f"bp1 has no route yet for a {output} output with the {cost} cost; it has: "
+        raise UsageError(f"bp1 has no route yet for the {output} output with the {cost} cost; it has: "
                          + ", ".join(f"{o} + {c}" for o, c in sorted(ROUTES)))
     if sizes is not None:
         sizes = tuple(sizes)

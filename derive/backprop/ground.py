@@ -22,8 +22,12 @@ import numpy as np
 import sympy as sp
 
 from derive import functions
-from derive.backprop.notation import C, CL, LAMBDA, SquaredNorm, L, ActivationPrime, Indicator, LayerIndexed, SizeIndexed, a, b, delta, l, w, y, z
-from derive.verify import pattern_values, set_partitions
+from derive.backprop.notation import (
+    C, CL, LAMBDA, ActivationPrime, Indicator, L, LayerIndexed, SizeIndexed, SquaredNorm, a, b, delta, l, w, y, z,
+)
+from derive.verify import ATOMS, expand_sums, pattern_values, set_partitions
+from derive.verify import atomize as shared_atomize
+from derive.verify import is_zero as rational_zero
 
 __all__ = ["Frame", "frame_for", "ground", "is_zero", "index_ranges", "assignments", "expand_sums", "atomize",
            "numeric_point", "SIZES"]
@@ -140,21 +144,6 @@ def _ground(expr, frame: Frame, values, assumed):
     return result
 
 
-def expand_sums(expr: sp.Expr) -> sp.Expr:
-    """Every Sum with integer limits written out term by term (inner sums first)."""
-    if isinstance(expr, sp.Sum) and len(expr.limits) > 1:  # Σ_p Σ_q: the inner limit (the first) written out
-        index, low, high = expr.limits[0]
-        body = expand_sums(expr.function)
-        inner = sp.Add(*[body.xreplace({index: value}) for value in range(int(low), int(high) + 1)])
-        return expand_sums(sp.Sum(inner, *expr.limits[1:]))
-    if isinstance(expr, sp.Sum):
-        (index, low, high), = expr.limits
-        body = expand_sums(expr.function)
-        return sp.Add(*[body.xreplace({index: value}) for value in range(int(low), int(high) + 1)])
-    if not expr.args or isinstance(expr, (sp.Indexed, sp.MatrixExpr)):
-        return expr
-    args = [expand_sums(arg) for arg in expr.args]
-    return expr if all(new is old for new, old in zip(args, expr.args)) else expr.func(*args)
 
 
 class _Grounder:
@@ -249,13 +238,13 @@ def is_zero(expr: sp.Expr) -> bool:
     side of it: every pre-activation inside a kinked function is taken positive, then negative, in every
     combination, and the branches that remain must cancel (the value at the kink itself is a convention)."""
     if not expr.has(*_KINKED):
-        return sp.cancel(sp.together(expr)) == 0
+        return rational_zero(expr)
     kinked = sorted({s for node in sp.preorder_traversal(expr) if isinstance(node, _KINKED)
                      for s in node.free_symbols if str(s).startswith("z")}, key=str)
     for signs in itertools.product((1, -1), repeat=len(kinked)):
         side = {s: sign * sp.Symbol(s.name, positive=True) for s, sign in zip(kinked, signs)}
         branch = sp.piecewise_fold(expr.xreplace(side)).rewrite(sp.Piecewise)
-        if branch.has(*_KINKED) or sp.cancel(sp.together(branch)) != 0:
+        if branch.has(*_KINKED) or not rational_zero(branch):
             return False
     return True
 
@@ -291,14 +280,12 @@ def assignments(exprs, ranges: dict, frame: Frame):
 
 
 # ------------------------------------------------------------------------------------------------- atoms
+_LAYER_ATOMS = ATOMS + (sp.Subs, sp.core.function.AppliedUndef, ActivationPrime)
+
+
 def atomize(expr: sp.Expr, atoms: dict) -> sp.Expr:
-    """Sums, Kronecker deltas, derivatives and applied functions as opaque symbols (one per distinct node)."""
-    if isinstance(expr, (sp.Sum, sp.KroneckerDelta, sp.Derivative, sp.Subs, sp.core.function.AppliedUndef,
-                         ActivationPrime)):
-        return atoms.setdefault(expr, sp.Dummy(f"atom{len(atoms)}"))
-    if not expr.args or isinstance(expr, sp.Indexed):
-        return expr
-    return expr.func(*[atomize(arg, atoms) for arg in expr.args])
+    """The core's atomize, with the layers' own opaque kinds too: F's derivatives (Subs, F(...)) and f'."""
+    return shared_atomize(expr, atoms, _LAYER_ATOMS)
 
 
 def numeric_point(exprs, frame: Frame, rng: np.random.Generator, one_hot: bool) -> dict:

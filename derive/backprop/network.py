@@ -148,7 +148,8 @@ def _model(sizes: tuple[int, ...], output: str, cost: str, layers=None) -> dict:
         act[depth] = [_applied(functions.output(output).activation, v) for v in Z[depth]]
     aL = A[depth]
     cost_expr = functions.cost(cost).per_example(aL, Y)
-    exact = all(_rational_in(rational(v), E) for t in act for v in act[t])
+    free = set(Z[depth]) if output == "identity" else set()  # an identity output's z are rational variables
+    exact = all(_rational_in(rational(v), E, free) for t in act for v in act[t])
     if not exact:
         rational = lambda expr: expr  # noqa: E731  (z stays: evaluated numerically)
     return {
@@ -165,9 +166,9 @@ def _model(sizes: tuple[int, ...], output: str, cost: str, layers=None) -> dict:
     }
 
 
-def _rational_in(expr: sp.Expr, E: dict) -> bool:
-    """Whether expr is a rational function of the E symbols alone (no z, no exp, no max left)."""
-    allowed = {e for row in E.values() for e in row}
+def _rational_in(expr: sp.Expr, E: dict, free=frozenset()) -> bool:
+    """Whether expr is a rational function of the E symbols (and `free`) alone (no other z, no exp, no max)."""
+    allowed = {e for row in E.values() for e in row} | set(free)
     return expr.free_symbols <= allowed and not expr.atoms(sp.Function) and not expr.has(sp.Piecewise)
 
 
@@ -239,6 +240,8 @@ def _reference(model: dict, rng, decay=None) -> tuple[dict, dict]:
             point[v] = _random(rng, -1, 1)
     for v in model["A"][0]:
         point[v] = _random(rng, 0, 1)
+    if model["output"] == "identity":  # no exponential in the output layer: its z are the rational variables
+        point.update({v: _random(rng, -2, 2) for v in model["Z"][depth]})
     targets = [Fraction(int(rng.integers(1, _SCALE)), _SCALE) for _ in range(sizes[-1])]
     if (model["output"], model["cost"]) == ("softmax", "cross-entropy"):  # the one-hot assumption: Σ_j y_j = 1
         targets = [t / sum(targets) for t in targets]

@@ -10,6 +10,7 @@ import sympy as sp
 from derive.codegen.printer import Body, print_array
 from derive.codegen.stable import SHIFT, STABLE_RULES, Softplus, StableSigmoid, stabilize
 from derive.errors import UsageError
+from derive.functions import HELPERS
 from derive.notation import K, a, cross_entropy, j, sigmoid_of, softmax_of, t, y, z
 from derive.printing import to_text
 from derive.rules import ASSUMPTION, rule
@@ -234,12 +235,7 @@ _ONE_HOT = '''def _one_hot(t, z):
     classes = numpy.arange(z.shape[0]).reshape((-1,) + (1,) * (z.ndim - 1))
     return (classes == t).astype(float)'''
 
-_SIGMOID = '''def _sigmoid(x):
-    """σ(x) = 1/(1 + e^{-x}) from e^{-|Re x|} <= 1: no exponential overflows, for any x (complex included)."""
-    x = numpy.asarray(x)
-    positive = x.real >= 0
-    e = numpy.exp(numpy.where(positive, -x, x))
-    return numpy.where(positive, 1 / (1 + e), e / (1 + e))'''
+_SIGMOID = HELPERS["_sigmoid"]  # the table's stable sigmoid (derive.functions)
 
 
 _SOFTPLUS = '''def _softplus(x):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 import shlex
 
@@ -16,7 +17,8 @@ from derive.codegen.module import (
 from derive.codegen.printer import BatchMean, Body, print_array
 from derive.codegen.stable import STABLE_RULES
 from derive.errors import UsageError
-from derive.notation import C, K, a as plain_a, i, j, k, sigmoid_of, softmax_of, y, z as plain_z
+from derive.functions import output as output_entry
+from derive.notation import C, K, a as plain_a, activation_of, i, j, k, sigmoid_of, softmax_of, y, z as plain_z
 from derive.rules import ASSUMPTION, rule
 
 __all__ = ["generate_network", "check_network", "CHECK_SIZES"]
@@ -25,9 +27,15 @@ CHECK_SIZES = (4, 5, 3)  # the network a module is checked on when no --sizes fi
 _BATCH = 3
 
 
+_GENERATED_OUTPUTS = ("softmax", "sigmoid")  # the output layers the module generator has stable forms for
+
+
 def _derivation(id_, sizes, output, cost, hidden=None, weight_decay=None):
     from derive.catalogue import build
 
+    if output not in (None, *_GENERATED_OUTPUTS):
+        raise UsageError(f"codegen writes {' and '.join(_GENERATED_OUTPUTS)} output layers, not {output} "
+                         "(derive show/check cover it)")
     extra = {name: value for name, value in (("hidden", hidden), ("weight_decay", weight_decay)) if value is not None}
     return build(id_, None, sizes=sizes, output=output, cost=cost, **extra)
 
@@ -71,7 +79,10 @@ def _at_output(expr: sp.Expr) -> sp.Expr:
 
 
 def _output_definition(output: str):
-    return (lambda index: softmax_of(index, None)) if output == "softmax" else sigmoid_of
+    """a_index for the output layer: the softmax, or the table's element-wise activation of the output."""
+    if output == "softmax":
+        return lambda index: softmax_of(index, None)
+    return partial(activation_of, output_entry(output).activation)
 
 
 # The names of the output layer's functions: bp1 is the K-class delta(z, y) contract; backprop keeps them apart.
@@ -115,8 +126,6 @@ def _context(derivation, lhs=None, result=None) -> Context:
 def generate_network(id_: str, sizes=None, output=None, cost=None, command=None, hidden=None,
                      weight_decay=None) -> str:
     """The module for bp1 (the output layer's delta) or backprop (the whole network, `hidden` its activations)."""
-    if output not in (None, "softmax", "sigmoid"):  # the output layer's functions are planned for these two
-        raise UsageError(f"codegen of {id_} has no {output} output layer yet; it has: softmax, sigmoid")
     for name, value in (("hidden", hidden), ("weight-decay", weight_decay)):
         if value is not None and id_ != "backprop":
             raise UsageError(f"--{name} does not apply to {id_}: it is the output layer's delta alone")

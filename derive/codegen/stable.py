@@ -13,6 +13,7 @@ from typing import Callable
 
 import sympy as sp
 
+from derive.functions import Z, activation
 from derive.notation import a, sigmoid_of, z
 
 __all__ = ["StableRule", "STABLE_RULES", "SHIFT", "StableSigmoid", "Softplus", "stabilize"]
@@ -27,7 +28,7 @@ class StableSigmoid(sp.Function):
     nargs = 1
 
     def _eval_rewrite_as_exp(self, x, **kwargs):
-        return 1 / (1 + sp.exp(-x))
+        return activation("sigmoid").expr().xreplace({Z: x})  # the table's definition
 
     def fdiff(self, argindex=1):
         return StableSigmoid(self.args[0]) * StableSigmoid(-self.args[0])
