@@ -81,11 +81,15 @@ def test_bad_hidden_options_are_one_line_errors(options, message):
 
 def test_a_user_expression_in_z_is_a_hidden_activation():
     try:
-        derivation = bp2(hidden="log(1 + exp(z))")
+        derivation = bp2(hidden="z*tanh(z)")
         assert prove(derivation).passed
-        assert "log(1 + exp(z))" in functions.ACTIVATIONS  # registered as a table entry (for this process)
+        assert "z*tanh(z)" in functions.ACTIVATIONS  # registered as a table entry (for this process)
     finally:
-        functions.ACTIVATIONS.pop("log(1 + exp(z))", None)
+        functions.ACTIVATIONS.pop("z*tanh(z)", None)
+
+
+def test_an_expression_of_a_table_entry_is_that_entry():
+    assert activation_of(bp2(hidden="log(1 + exp(z))"), equations(bp2(hidden="log(1 + exp(z))"))[0]) == "softplus"
 
 
 def test_the_numeric_check_runs_each_layer_with_its_own_activation():

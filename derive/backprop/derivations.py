@@ -306,6 +306,9 @@ def hidden_activation(text: str) -> str:
     definition = parse_expression(name, variables=("z",))
     if not definition.has(functions.Z):
         raise UsageError(f"the hidden activation {name!r} does not depend on z")
+    same = [entry.id for entry in functions.ACTIVATIONS.values() if entry.expr() == definition]
+    if same:  # the table's own entry (its stable form, its derivative in a), never a second copy of it
+        return same[0]
     # numpy="": code generation prints the definition itself (derive.codegen.activation.numpy_form)
     functions.register(functions.Activation(name, f"a = {name}", name, definition=definition, numpy="",
                                             kinks=_kinks(definition)))

@@ -109,7 +109,8 @@ def _logistic(node: sp.Expr) -> sp.Expr:
         if power.is_Pow and power.exp == -1 and isinstance(base, sp.Add) and len(base.args) == 2 and 1 in base.args:
             other = next(arg for arg in base.args if arg != 1)
             if isinstance(other, sp.exp) and other in factors:
-                rest = [f for f in factors if f is not power and f is not other]
+                # by equality, not identity: an equal exp(u) need not be the same object once SymPy's cache evicts it
+                rest = [f for f in factors if f != power and f != other]
                 return sp.Mul(*rest, _Sigmoid(other.args[0]))
     return node
 
