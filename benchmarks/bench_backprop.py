@@ -5,6 +5,8 @@ Every time is a median of whole-command runs of the installed `derive`, measured
 baseline `python -c "import sympy, numpy, rich"` (the machine is shared and noisy, so only ratios mean much).
 Targets from the issue: `derive check backprop` (symbolic proofs, the exact whole-network comparison and the
 784-30-10 finite-difference check of all 23,860 parameters) within 10x; `derive` (every derivation) within 8x.
+Issue 10: `derive check backprop --hidden tanh --hidden relu` (symbolic sizes; its numeric check at
+784-100-30-10) within 6x.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ def main() -> None:
         ("derive check bp1 --output sigmoid --cost quadratic", [derive, "check", "bp1", "--output", "sigmoid",
                                                                 "--cost", "quadratic"], None),
         ("derive show backprop", [derive, "show", "backprop"], None),
+        ("derive check backprop --hidden tanh --hidden relu (issue 10)",
+         [derive, "check", "backprop", "--hidden", "tanh", "--hidden", "relu"], 6),
     ]:
         seconds = time_command(argv, args.repeat)
         rows.append((label, seconds, seconds / base, target))

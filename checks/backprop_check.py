@@ -23,8 +23,8 @@ import sympy as sp
 from checks.derivation_check import NumericCheck
 from checks.network import init_params, make_batch, tensor_names
 from checks.numeric import COMPLEX_STEP, TOLERANCES, normwise_relative_error
-from derive.backprop.derivations import bp1, bp2, bp3, bp4, equations
-from derive.backprop.notation import L, Had, LayerMatrix, Tr, l, m, n
+from derive.backprop.derivations import activation_of, bp1, bp2, bp3, bp4, equations, layer_activations
+from derive.backprop.notation import LAMBDA, L, ElementwiseOf, Had, LayerMatrix, Tr, l, m, n
 from derive.steps import Derivation
 
 __all__ = ["NetworkCheck", "check_derivation", "NETWORKS", "BATCH", "problem", "derived_gradients",
@@ -50,15 +50,20 @@ class NetworkCheck(NumericCheck):
 def check_derivation(derivation: Derivation, seed: int = 0) -> NetworkCheck:
     """The derivation's equations (and, for bp1..bp4 alone, the other three as derived) on whole networks."""
     output, cost = derivation.definitions["output"], derivation.definitions["cost"]
+    hidden = tuple(derivation.definitions.get("hidden", ("sigmoid",)))
+    decay = derivation.definitions.get("weight_decay")
     programs = _programs(derivation)
     networks = NETWORKS if derivation.sizes is None else (tuple(derivation.sizes),)
+    if len(hidden) > 1 and derivation.sizes is None:  # one activation per hidden layer fixes the depth
+        networks = ((784, 100) + (30,) * (len(hidden) - 1) + (10,), (2,) + (3,) * len(hidden) + (2,))
     if programs.own == ("bp2",):  # BP2 alone needs a hidden layer (the builder refuses sizes without one)
         networks = tuple(s for s in networks if len(s) >= 3)
     if not networks:
         return NetworkCheck(float("nan"), 0, "no network to check", "")
     worst, where, compared, methods = 0.0, "", 0, []
     for sizes in networks:
-        errors, method, count = _errors(programs.forms, sizes, output, cost, seed)
+        errors, method, count = _errors(programs.forms, sizes, output, cost, seed,
+                                        layer_activations(hidden, len(sizes) - 1), decay)
         for name, error in errors:
             if not error <= worst:  # larger, or NaN (an equation that did not evaluate)
                 worst, where = error, f"{name} of {'-'.join(map(str, sizes))}"
@@ -72,16 +77,32 @@ def check_derivation(derivation: Derivation, seed: int = 0) -> NetworkCheck:
     shallow = [s for s in networks if len(s) < 3]
     unused = f" (BP2 is not used: {', '.join('-'.join(map(str, s)) for s in shallow)} has no hidden layer)" if shallow else ""
     method = (f"{used}{unused} (matrix forms, lambdified, layer by layer) against complex-step derivatives of "
-              f"the mean cost of {BATCH} examples {'; '.join(methods)}; worst tensor {where}")
+              f"the mean cost of {BATCH} examples{_decay_note(decay)} {'; '.join(methods)}; worst tensor {where}"
+              f"{_kink_note(hidden)}")
     return NetworkCheck(float(worst), compared, method, at)
 
 
+def _decay_note(decay) -> str:
+    return "" if decay is None else f" plus (λ/2) Σ_l ‖W^l‖², λ = {decay:g}"
+
+
+def _kink_note(hidden) -> str:
+    """Why a kink cannot fail the check: complex step moves z in the imaginary direction only."""
+    from derive import functions
+
+    kinked = [name for name in dict.fromkeys(hidden) if functions.activation(name).kinks]
+    if not kinked:
+        return ""
+    return (f"; {', '.join(kinked)}: complex step leaves the real part of every z unchanged, so no probe crosses a "
+            "kink (a z exactly at one would take the table's convention)")
+
+
 @lru_cache(maxsize=64)
-def _errors(forms, sizes, output: str, cost: str, seed: int):
+def _errors(forms, sizes, output: str, cost: str, seed: int, layers=None, decay=None):
     """(tensor name, normwise relative error) for each tensor, how the differences were taken, parameters compared."""
     params, x, y = _problem(sizes, output, cost, seed)
-    derived = _gradients(forms, sizes, params, x, y, output)
-    references, method = finite_differences(sizes, output, cost, seed)
+    derived = _gradients(forms, sizes, params, x, y, output, layers, decay)
+    references, method = finite_differences(sizes, output, cost, seed, layers, decay)
     errors = tuple((name, reference.error(got))
                    for name, got, reference in zip(tensor_names(sizes), derived, references))
     return errors, method, sum(p.size for p in params)
@@ -98,7 +119,8 @@ def problem(sizes, output: str = "softmax", cost: str = "cross-entropy", seed: i
 def derived_gradients(derivation: Derivation, params, x, y) -> list[np.ndarray]:
     """[∂C/∂W^1, ∂C/∂b^1, ...] of the mean cost, by the derivation's equations (and the others as derived)."""
     sizes = (params[0].shape[1],) + tuple(p.shape[0] for p in params[::2])
-    return network_gradients(_programs(derivation), sizes, params, x, y, derivation.definitions["output"])
+    layers = layer_activations(tuple(derivation.definitions.get("hidden", ("sigmoid",))), len(sizes) - 1)
+    return network_gradients(_programs(derivation), sizes, params, x, y, derivation.definitions["output"], layers)
 
 
 @lru_cache(maxsize=16)
@@ -113,15 +135,24 @@ def _problem(sizes, output: str, cost: str, seed: int):
     return params, x, y
 
 
-def _forward(params, x, output: str):
-    """z^t and a^t of every layer, from the definitions (a^0 = x)."""
+def _forward(params, x, output: str, layers=None):
+    """z^t and a^t of every layer, from the definitions (a^0 = x); `layers` names each hidden activation."""
     zs, acts = [None], [x]
     depth = len(params) // 2
     for t in range(1, depth + 1):
         z = params[2 * t - 2] @ acts[-1] + params[2 * t - 1]
         zs.append(z)
-        acts.append(_output(z, output) if t == depth else _sigmoid(z))
+        acts.append(_output(z, output) if t == depth else _hidden(layers, t)(z))
     return zs, acts
+
+
+def _hidden(layers, t: int):
+    """The activation of hidden layer t in its stable, complex-safe numpy form (the sigmoid by default)."""
+    if layers is None or layers[t - 1] == "sigmoid":
+        return _sigmoid
+    from derive.codegen.activation import compiled
+
+    return compiled(layers[t - 1])[0]
 
 
 def _sigmoid(z):
@@ -168,17 +199,19 @@ def _softplus(z):
 
 # ------------------------------------------------------------------------------------ finite differences
 @lru_cache(maxsize=16)
-def finite_differences(sizes, output: str, cost: str, seed: int = 0) -> tuple[list[np.ndarray], str]:
+def finite_differences(sizes, output: str, cost: str, seed: int = 0, layers=None,
+                       decay=None) -> tuple[list[np.ndarray], str]:
     """∂C/∂θ for every tensor by complex step, Im C(θ + ih e_k) / h; (gradients, how they were taken).
 
     All coordinates when the structured evaluation is affordable; else random directions and a sample.
     """
     params, x, y = _problem(sizes, output, cost, seed)
-    zs, acts = _forward(params, x, output)
+    zs, acts = _forward(params, x, output, layers)
     depth = len(sizes) - 1
     shown = "-".join(map(str, sizes))
     if _work(sizes) <= ALL_COORDINATES_FLOPS:
-        references = [_Full(_coordinates(t, kind, None, params, zs, acts, y, output, cost))
+        references = [_Full(_coordinates(t, kind, None, params, zs, acts, y, output, cost, layers)
+                            + _penalty(params, t, kind, None, decay))
                       for t in range(1, depth + 1) for kind in ("W", "b")]
         count = sum(p.size for p in params)
         return references, f"in all {count:,} parameters of {shown}"
@@ -190,12 +223,23 @@ def finite_differences(sizes, output: str, cost: str, seed: int = 0) -> tuple[li
             chosen = np.sort(rng.choice(tensor.size, size=min(SAMPLED, tensor.size), replace=False))
             directions = rng.normal(size=(PROJECTIONS, tensor.size))
             directions /= np.linalg.norm(directions, axis=1, keepdims=True)
-            along = [_directional(params, 2 * t - 2 + (kind == "b"), d.reshape(tensor.shape), x, y, output, cost)
+            along = [_directional(params, 2 * t - 2 + (kind == "b"), d.reshape(tensor.shape), x, y, output, cost,
+                                  layers) + float(np.sum(_penalty(params, t, kind, None, decay) * d))
                      for d in directions]
-            references.append(_Sampled(chosen, _coordinates(t, kind, chosen, params, zs, acts, y, output, cost),
+            references.append(_Sampled(chosen, _coordinates(t, kind, chosen, params, zs, acts, y, output, cost, layers)
+                                       + _penalty(params, t, kind, chosen, decay),
                                        directions, np.array(along)))
     return references, (f"along {PROJECTIONS} random directions and at {SAMPLED} random coordinates of every "
                         f"tensor of {shown}")
+
+
+def _penalty(params, t, kind, chosen, decay) -> np.ndarray | float:
+    """The L2 penalty's part of ∂C_λ/∂W^t, by the same complex step: Im (λ/2)(w + ih)² / h (0 for b, no decay)."""
+    if decay is None or kind == "b":
+        return 0.0
+    weights = params[2 * t - 2].reshape(-1)
+    weights = weights if chosen is None else weights[np.asarray(chosen)]
+    return (0.5 * decay * (weights + 1j * COMPLEX_STEP) ** 2).imag / COMPLEX_STEP
 
 
 def _work(sizes) -> float:
@@ -209,7 +253,7 @@ def _work(sizes) -> float:
     return total
 
 
-def _coordinates(t, kind, chosen, params, zs, acts, y, output, cost) -> np.ndarray:
+def _coordinates(t, kind, chosen, params, zs, acts, y, output, cost, layers=None) -> np.ndarray:
     """Complex-step derivatives of the mean cost in the coordinates `chosen` (flat indices; None: all) of W^t or b^t."""
     tensor = params[2 * t - 2] if kind == "W" else params[2 * t - 1]
     inputs = acts[t - 1] if kind == "W" else np.ones((1, acts[0].shape[1]))
@@ -221,29 +265,30 @@ def _coordinates(t, kind, chosen, params, zs, acts, y, output, cost) -> np.ndarr
     for start in range(0, flat.size, chunk):
         part = slice(start, start + chunk)
         change = 1j * COMPLEX_STEP * inputs[cols[part]]
-        result[part] = _perturbed_cost(t, rows[part], change, params, zs, acts, y, output, cost).imag / COMPLEX_STEP
+        result[part] = _perturbed_cost(t, rows[part], change, params, zs, acts, y, output, cost,
+                                       layers).imag / COMPLEX_STEP
     return result
 
 
-def _perturbed_cost(t, rows, change, params, zs, acts, y, output, cost) -> np.ndarray:
+def _perturbed_cost(t, rows, change, params, zs, acts, y, output, cost, layers=None) -> np.ndarray:
     """The mean cost after adding change[p] (per example) to z^t_rows[p], for every p at once."""
     depth = len(zs) - 1
     if t == depth:
         zL = np.repeat(zs[depth][None], len(rows), axis=0).astype(change.dtype)
         zL[np.arange(len(rows)), rows, :] += change
         return _mean_cost(zL, y, output, cost)
-    moved = _sigmoid(zs[t][rows] + change) - acts[t][rows]  # (P, m): only a^t_r moves
+    moved = _hidden(layers, t)(zs[t][rows] + change) - acts[t][rows]  # (P, m): only a^t_r moves
     z = zs[t + 1][None] + params[2 * t][:, rows].T[:, :, None] * moved[:, None, :]
     for u in range(t + 2, depth + 1):
-        z = np.matmul(params[2 * u - 2], _sigmoid(z)) + params[2 * u - 1]
+        z = np.matmul(params[2 * u - 2], _hidden(layers, u - 1)(z)) + params[2 * u - 1]
     return _mean_cost(z, y, output, cost)
 
 
-def _directional(params, position, direction, x, y, output, cost) -> float:
+def _directional(params, position, direction, x, y, output, cost, layers=None) -> float:
     """The derivative of the mean cost along a unit direction in one tensor, by complex step."""
     moved = list(params)
     moved[position] = params[position] + 1j * COMPLEX_STEP * direction
-    zs, _ = _forward(moved, x, output)
+    zs, _ = _forward(moved, x, output, layers)
     return float(_mean_cost(zs[-1], y, output, cost).imag) / COMPLEX_STEP
 
 
@@ -277,33 +322,42 @@ class _Sampled:
 class _Programs:
     """The matrix forms to evaluate: BP1 per example, BP2-BP4 for a mini-batch; `own` the derivation's equations."""
 
-    forms: tuple  # the right-hand sides of BP1 (matrix form) and BP2, BP3, BP4 (batch forms)
+    forms: tuple  # BP1 (matrix form), ((activation, BP2 batch form), ...), BP3 and BP4 (batch forms)
     own: tuple[str, ...]
 
 
 def _programs(derivation: Derivation) -> _Programs:
-    found = {e.name: e for e in equations(derivation)}
+    found = tuple(dict.fromkeys(e.name for e in equations(derivation)))
     output, cost = derivation.definitions["output"], derivation.definitions["cost"]
+    hidden = tuple(dict.fromkeys(derivation.definitions.get("hidden", ("sigmoid",))))
     cost_option = "cross-entropy" if cost == "binary-cross-entropy" else cost
-    builders = {"bp1": lambda: bp1(output=output, cost=cost_option), "bp2": bp2, "bp3": bp3, "bp4": bp4}
+    decay = derivation.definitions.get("weight_decay")
+    builders = {"bp1": lambda _: bp1(output=output, cost=cost_option), "bp2": lambda name: bp2(hidden=name),
+                "bp3": lambda _: bp3(), "bp4": lambda _: bp4(weight_decay=decay)}
     forms = []
     for name in ("bp1", "bp2", "bp3", "bp4"):
-        source = derivation if name in found else builders[name]()
-        equation = next(e for e in equations(source) if e.name == name)
         wanted = "matrix-form" if name == "bp1" else "batch-form"
-        forms.append([source.steps[p].expr for p in equation.positions if source.steps[p].rule == wanted][-1].rhs)
-    return _Programs(tuple(forms), tuple(found))
+        per = []
+        for activation in (hidden if name == "bp2" else hidden[:1]):
+            source = derivation if name in found else builders[name](activation)
+            equation = next(e for e in equations(source) if e.name == name
+                            and (name != "bp2" or activation_of(source, e) == activation))
+            per.append((activation, [source.steps[p].expr for p in equation.positions
+                                     if source.steps[p].rule == wanted][-1].rhs))
+        forms.append(tuple(per) if name == "bp2" else per[0][1])
+    return _Programs(tuple(forms), found)
 
 
 @lru_cache(maxsize=64)
 def _compile(rhs) -> tuple:
     """(numpy function, how to bind each argument): the right side of a matrix form, lambdified once."""
-    named = sorted({e for e in sp.preorder_traversal(rhs) if isinstance(e, (LayerMatrix, sp.OneMatrix))}, key=str)
+    named = sorted({e for e in sp.preorder_traversal(rhs) if isinstance(e, (LayerMatrix, sp.OneMatrix, ElementwiseOf))},
+                   key=str)
     arguments = [sp.MatrixSymbol(f"M{position}", *e.shape) for position, e in enumerate(named)]
     body = _plain(rhs).xreplace(dict(zip(named, arguments)))
     # The few numpy names the printed code uses, given directly: modules="numpy" would import all of numpy's
     # lazily loaded submodules first (0.2 s).
-    function = sp.lambdify(arguments + [m], body, modules=[_NAMESPACE], printer=_printer(), docstring_limit=0)
+    function = sp.lambdify(arguments + [m, LAMBDA], body, modules=[_NAMESPACE], printer=_printer(), docstring_limit=0)
     return function, tuple(_binding(e) for e in named)
 
 
@@ -324,7 +378,7 @@ def _plain(expr):
         return sp.Transpose(_plain(expr.arg))
     if isinstance(expr, Had):
         return sp.HadamardProduct(*[_plain(arg) for arg in expr.args])
-    if isinstance(expr, (LayerMatrix, sp.OneMatrix)) or not expr.args:
+    if isinstance(expr, (LayerMatrix, sp.OneMatrix, ElementwiseOf)) or not expr.args:
         return expr
     return expr.func(*[_plain(arg) for arg in expr.args])
 
@@ -335,30 +389,37 @@ def _binding(named) -> tuple:
         return "ones", tuple(_SIZES[dim] if dim in _SIZES else ("fixed", int(dim)) for dim in named.shape)
     layer = named.layer
     rule = ("output", 0) if layer == L else ("layer", int(sp.expand(layer - l)))
+    if isinstance(named, ElementwiseOf):  # f'(z) in the table's a and z, as generated numpy code
+        return ("elementwise", named.scalar), rule
     return named.kind, rule
 
 
-def network_gradients(programs: _Programs, sizes, params, x, y, output: str) -> list[np.ndarray]:
+def network_gradients(programs: _Programs, sizes, params, x, y, output: str, layers=None,
+                      decay=None) -> list[np.ndarray]:
     """[∂C/∂W^1, ∂C/∂b^1, ...] by the derived equations, from the output layer down (a forward pass gives a^t)."""
-    return _gradients(programs.forms, tuple(sizes), params, x, y, output)
+    return _gradients(programs.forms, tuple(sizes), params, x, y, output, layers, decay)
 
 
-def _gradients(forms, sizes, params, x, y, output) -> list[np.ndarray]:
+def _gradients(forms, sizes, params, x, y, output, layers=None, decay=None) -> list[np.ndarray]:
     depth = len(sizes) - 1
-    _, acts = _forward(params, x, output)
+    layers = layer_activations(("sigmoid",), depth) if layers is None else layers
+    zs, acts = _forward(params, x, output, layers)
     batch = x.shape[1]
-    compiled = [_compile(form) for form in forms]
-    context = {"sizes": sizes, "params": params, "acts": acts, "y": y, "batch": batch, "deltas": {}}
+    compiled = [_compile(form) if position != 1 else {name: _compile(f) for name, f in form}
+                for position, form in enumerate(forms)]
+    context = {"sizes": sizes, "params": params, "acts": acts, "zs": zs, "y": y, "batch": batch, "deltas": {}}
     function, bindings = compiled[0]
-    columns = [function(*[_bind(rule, depth, context, column) for rule in bindings], batch) for column in range(batch)]
+    lam = 0.0 if decay is None else decay
+    columns = [function(*[_bind(rule, depth, context, column) for rule in bindings], batch, lam)
+               for column in range(batch)]
     context["deltas"][depth] = np.hstack(columns)
     for t in range(depth - 1, 0, -1):
-        function, bindings = compiled[1]
-        context["deltas"][t] = function(*[_bind(rule, t, context) for rule in bindings], batch)
+        function, bindings = compiled[1][layers[t - 1]]
+        context["deltas"][t] = function(*[_bind(rule, t, context) for rule in bindings], batch, lam)
     grads = []
     for t in range(1, depth + 1):
         for function, bindings in (compiled[3], compiled[2]):  # BP4 for W^t, then BP3 for b^t
-            grads.append(np.asarray(function(*[_bind(rule, t, context) for rule in bindings], batch), dtype=float))
+            grads.append(np.asarray(function(*[_bind(rule, t, context) for rule in bindings], batch, lam), dtype=float))
     return grads
 
 
@@ -372,8 +433,19 @@ def _bind(binding, t, context, column=None):
         return np.ones(tuple(context["batch"] if how == "batch" else value if how == "fixed" else sizes[at[how](value)]
                              for how, value in rule))
     layer = at[rule[0]](rule[1])
+    if isinstance(kind, tuple):  # ("elementwise", g): g(z^t, a^t) entry by entry
+        return _elementwise(kind[1])(context["zs"][layer], context["acts"][layer])
     pick = (lambda array: array[:, column:column + 1]) if column is not None else (lambda array: array)
     params, acts, y = context["params"], context["acts"], context["y"]
     return {"W": lambda: params[2 * layer - 2], "b": lambda: params[2 * layer - 1], "a": lambda: pick(acts[layer]),
             "A": lambda: acts[layer], "y": lambda: pick(y), "Y": lambda: y,
             "Delta": lambda: context["deltas"][layer]}[kind]()
+
+
+@lru_cache(maxsize=64)
+def _elementwise(scalar):
+    """g(z, a) of a matrix form as numpy code, printed as `derive codegen` prints it."""
+    from derive.codegen import load_module
+    from derive.codegen.activation import printed_module
+
+    return load_module(printed_module(scalar), name="elementwise").form

@@ -309,11 +309,90 @@ def _derivative(activation: Callable[[Array], Array], z: Array) -> Array:
     return np.imag(activation(z + 1j * h)) / h
 
 
+def _numpy(expr, activation_id: str):
+    """g(z, a) for an expression of the table in z and a (an activation's derivative), from generated code: the same
+    stable printer as `derive codegen`, never eval of anyone's text."""
+    from derive.codegen import load_module
+    from derive.codegen.activation import printed_module
+
+    return load_module(printed_module(expr, activation_id), name="hidden_form").form
+
+
+def _in_a(entry):
+    """The entry's derivative as textbooks write it, in a (and z), parameters at their defaults; None if it has none."""
+    from derive.functions import A
+
+    if entry.derivative_in_a is None or not entry.derivative_in_a.has(A):
+        return None
+    return entry.derivative_in_a.xreplace(entry.values())
+
+
+def _hidden_forms(name: str) -> list[tuple[str, str, DeltaFunction]]:
+    """(mistake id, the wrong form as people write it, delta(z, u)) for a hidden layer of activation `name`.
+
+    Read from the table: f' at a = f(z) instead of at z; the form in a evaluated at z (1 − z² for tanh); no
+    derivative at all; the derivative of each other activation, at z and in its own form in a (a(1 − a) on a tanh
+    layer). Forms that give the right values (relu's mask taken from a) are dropped by the caller.
+    """
+    from derive import functions
+    from derive.codegen.activation import compiled
+    from derive.functions import A, Z
+
+    fn, derivative = compiled(name)
+    forms = [("activation-derivative-of-activation", f"upstream * {name}'(a), {name}' taken at a = {name}(z)",
+              lambda z, u: u * derivative(fn(z))),
+             ("missing-activation-derivative", f"upstream alone, without {name}'(z)", lambda z, u: u + 0 * z)]
+    own = _in_a(functions.activation(name))
+    if own is not None:
+        at_z = _numpy(own.xreplace({A: Z}), name)
+        forms.append(("derivative-form-at-z", f"upstream * ({_text(own.xreplace({A: Z}))}), {name}' written in a "
+                                              f"but given z", lambda z, u: u * at_z(z, z)))
+    for other in functions.ACTIVATIONS.values():
+        if other.id == name:
+            continue
+        _, other_derivative = compiled(other.id)
+        forms.append(("other-activation-derivative", f"upstream * {other.id}'(z), the derivative of {other.id}",
+                      lambda z, u, d=other_derivative: u * d(z)))
+        in_a = _in_a(other)
+        if in_a is not None:
+            form = _numpy(in_a, name)
+            forms.append(("other-activation-derivative",
+                          f"upstream * ({_text(in_a)}) with a = {name}(z): {other.id}'s derivative in a",
+                          lambda z, u, g=form: u * g(z, fn(z))))
+    return forms
+
+
+def _text(expr) -> str:
+    import sympy as sp
+
+    return sp.sstr(expr).replace("**", "^")
+
+
+def _hidden_findings(yours, derived, probes, units, name, tol) -> list[Finding]:
+    """The first matching wrong form per mistake id; a form with the values of the right one, or of a form before
+    it, names nothing (relu's mask from a instead of z is right; identity' = 1 is the missing derivative)."""
+    findings, named, seen = [], set(), [_stack(derived)]
+    for mistake_id, text, fn in _hidden_forms(name):
+        if mistake_id in named:
+            continue
+        values = _evaluate(fn, probes, units)
+        wrong = _stack(values)
+        if any(_matches(earlier, wrong, tol) for earlier in seen):
+            continue
+        seen.append(wrong)
+        found = _form_findings(yours, derived, {mistake_id: (text, values)}, len(probes["upstream"]), tol)
+        findings += found
+        named.update(f.id for f in found)
+    return findings
+
+
 def check_hidden_delta(delta: DeltaFunction, activation: str = "sigmoid", units: int = 10, *, seed: int = 0) -> Report:
     """Probe delta(z, upstream), a hidden layer's delta from its pre-activation z and upstream = W^T delta^{l+1}.
 
-    The right answer is upstream * sigma'(z) (BP2); names activation-derivative-of-activation when the delta is
-    upstream * sigma'(sigma(z)), and sign/scale when it is a constant multiple of the right one.
+    The right answer is upstream * f'(z) (BP2) for the table's activation f. Names the mistakes of
+    `_hidden_forms` (f'(a) instead of f'(z), the form in a given z, a missing derivative, another activation's
+    derivative) and sign/scale when the delta is a constant multiple of the right one. Probes stay at least
+    0.1 away from the activation's kinks, where f' jumps.
     """
     from derive import functions
     from derive.codegen.activation import compiled
@@ -323,13 +402,22 @@ def check_hidden_delta(delta: DeltaFunction, activation: str = "sigmoid", units:
         raise ValueError(f"unknown activation {activation!r}; choose one of: {', '.join(functions.ACTIVATIONS)}")
     fn, _ = compiled(name)
     rng = np.random.default_rng(seed)
-    probes = {"upstream": [(2.0 * rng.standard_normal(units), rng.standard_normal(units)) for _ in range(8)]}
+    probes = {"upstream": [(_away_from(functions.activation(name).kinks, 2.0 * rng.standard_normal(units)),
+                            rng.standard_normal(units)) for _ in range(8)]}
     yours = _evaluate(delta, probes, units)
     derived = _evaluate(lambda z, u: u * _derivative(fn, z), probes, units)
-    forms = {"activation-derivative-of-activation": (f"upstream * {name}'({name}(z))",
-                                                     lambda z, u: u * _derivative(fn, fn(z)))}
     tol = DELTA_TOLERANCE
-    findings = _form_findings(yours, derived, _wrong_values(forms, probes, units), len(probes["upstream"]), tol)
+    findings = _hidden_findings(yours, derived, probes, units, name, tol)
     findings += _scale_findings(_stack(yours), _stack(derived), tol, {"right": f"upstream * {name}'(z)"})
     return _report(f"hidden delta check ({name}, {units} units)", yours, derived, findings,
                    f"compared with upstream * {name}'(z) ({name}' by complex step)", "8 probes", tol)
+
+
+KINK_MARGIN = 0.1  # probes nearer a kink are moved this far from it: f' differs on its two sides
+
+
+def _away_from(kinks, z: Array) -> Array:
+    for kink in kinks:
+        near = np.abs(z - kink) < KINK_MARGIN
+        z = np.where(near, kink + np.where(z >= kink, KINK_MARGIN, -KINK_MARGIN), z)
+    return z

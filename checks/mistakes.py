@@ -49,6 +49,32 @@ _CATALOGUE = (
         "pass z to sigmoid_prime, or use a * (1 - a) when you hold the activation a",
     ),
     Mistake(
+        "derivative-form-at-z",
+        "a derivative written in a, given z",
+        "the activation's derivative in terms of its value (1 - a^2 for tanh, a(1 - a) for sigmoid) evaluated at "
+        "the pre-activation z: 1 - z^2 instead of 1 - a^2",
+        ("check_hidden_delta",),
+        "your delta matches upstream * f'-in-a(z) on every probe",
+        "pass the activation a = f(z) to the form in a, or use f'(z) itself",
+    ),
+    Mistake(
+        "other-activation-derivative",
+        "the derivative of another activation",
+        "the hidden delta uses the derivative of a different activation than the layer's (a(1 - a) copied from a "
+        "sigmoid network into a tanh one)",
+        ("check_hidden_delta",),
+        "your delta matches upstream * g'(z), or g's form in a at a = f(z), for another activation g of the table",
+        "use the derivative of the layer's own activation: derive show backprop --hidden NAME states it",
+    ),
+    Mistake(
+        "missing-activation-derivative",
+        "no activation derivative",
+        "the hidden delta is W^T delta^(l+1) alone, without the factor f'(z^l)",
+        ("check_hidden_delta",),
+        "your delta matches upstream on every probe",
+        "multiply by f'(z^l): delta^l = (W^(l+1))^T delta^(l+1) * f'(z^l)",
+    ),
+    Mistake(
         "scale",
         "off by a constant factor",
         "the gradient is c times the true one; c is named when it is the batch size, 2 or the number of classes K",

@@ -45,7 +45,7 @@ def _hand_written() -> dict[str, Entry]:
     from derive.derivations.qa_route import negative_log_likelihood_qa
     from derive.derivations.qa_update import gradient_descent_update
 
-    network = ("sizes", "output", "cost")
+    network = ("sizes", "output", "cost", "hidden", "weight_decay")
     entries = (
         Entry("sigmoid", "Sigmoid: da/dz = a(1 − a)", sigmoid),
         Entry("softmax-diagonal", "Softmax, diagonal: ∂a_i/∂z_i = a_i(1 − a_i)", softmax_diagonal),
@@ -63,10 +63,12 @@ def _hand_written() -> dict[str, Entry]:
               gradient_descent_update, ("classes",), "update"),
         Entry("cross-entropy-split", "Cross-entropy, the blog's route: split Σ_j at j = i, δ = a − y",
               cross_entropy_split),
-        Entry("bp1", "BP1: the output error δ^L = a^L − y, from δ^L = J^T ∇_a C", bp1, network, "backprop"),
-        Entry("bp2", "BP2: δ^l = ((W^(l+1))^T δ^(l+1)) ⊙ σ'(z^l)", bp2, ("sizes",), "backprop"),
+        Entry("bp1", "BP1: the output error δ^L = a^L − y, from δ^L = J^T ∇_a C", bp1, network[:3], "backprop"),
+        Entry("bp2", "BP2: δ^l = ((W^(l+1))^T δ^(l+1)) ⊙ f'(z^l), any activation f", bp2, ("sizes", "hidden"),
+              "backprop"),
         Entry("bp3", "BP3: ∂C/∂b^l = δ^l", bp3, ("sizes",), "backprop"),
-        Entry("bp4", "BP4: ∂C/∂W^l = δ^l (a^(l−1))^T", bp4, ("sizes",), "backprop"),
+        Entry("bp4", "BP4: ∂C/∂W^l = δ^l (a^(l−1))^T (+ λ W^l with L2 weight decay)", bp4, ("sizes", "weight_decay"),
+              "backprop"),
         Entry("backprop", "Backpropagation: BP1–BP4 for any depth and layer sizes", backprop, network, "backprop"),
     )
     return {e.id: e for e in entries}
@@ -154,7 +156,7 @@ def entry(id_: str) -> Entry:
 def build(id_: str, classes: int | None = DEFAULT_CLASSES, **options) -> Derivation:
     """The derivation `id_` for `classes` classes (None: symbolic K); above EXPAND_LIMIT it is instantiated.
 
-    Other options (sizes, output, cost) go to builders that take them; None means the builder's default.
+    Other options (sizes, output, cost, hidden) go to builders that take them; None means the builder's default.
     Derivations are immutable, so each is built once per process.
     """
     found = entry(id_)
@@ -167,7 +169,7 @@ def _build(found: Entry, classes: int | None, options: tuple) -> Derivation:
     for name in given:
         if name not in found.options:
             takers = ", ".join(e.id for e in CATALOGUE.values() if name in e.options) or "no derivation"
-            raise UsageError(f"--{name} does not apply to {found.id}; it applies to: {takers}")
+            raise UsageError(f"--{name.replace('_', '-')} does not apply to {found.id}; it applies to: {takers}")
     if "classes" not in found.options:
         return found.builder(**given)
     validate_classes(classes)

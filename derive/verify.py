@@ -289,10 +289,11 @@ def _softmax(index):
 
 def expand_sums(expr: sp.Expr) -> sp.Expr:
     """Every Sum with integer limits written out term by term (inner sums first); matrices are left whole."""
-    if isinstance(expr, sp.Sum):
-        (index, low, high), = expr.limits
+    if isinstance(expr, sp.Sum):  # Σ_p Σ_q f: SymPy keeps one Sum with two limits, the inner one first
         body = expand_sums(expr.function)
-        return sp.Add(*[body.xreplace({index: value}) for value in range(int(low), int(high) + 1)])
+        for index, low, high in expr.limits:
+            body = sp.Add(*[body.xreplace({index: value}) for value in range(int(low), int(high) + 1)])
+        return body
     if not expr.args or isinstance(expr, (sp.Indexed, sp.MatrixExpr)):
         return expr
     args = [expand_sums(arg) for arg in expr.args]

@@ -10,7 +10,7 @@ def test_show_backprop_prints_the_four_equations_each_step_verified(cli):
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "backprop (sizes symbolic)" in out and "✗" not in out
-    for title in ("BP1: the error of the output layer", "BP2: the error carried back through a sigmoid layer",
+    for title in ("BP1: the error of the output layer", "BP2: the error carried back through a hidden layer",
                   "BP3: the gradient of the biases", "BP4: the gradient of the weights"):
         assert title in out
     for equation in ("(⇔ δ^L = a^L − y)", "(⇔ δ^l = ((W^(l+1))^T·δ^(l+1)) ⊙ a^l ⊙ (1 − a^l))", "(⇔ ∂C/∂b^l = δ^l)",

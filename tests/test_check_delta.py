@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from checks.delta import WRONG_FORMS, check_delta, check_hidden_delta
+from derive.functions import ACTIVATIONS
 from checks.network import sigmoid, softmax
 
 CLASSES = [2, 3, 10]
@@ -117,7 +118,44 @@ def test_hidden_delta(activation, fn):
     wrong = check_hidden_delta(lambda z, u: u * derivative(fn(z)), activation, units=6)
     assert wrong.ids == ("activation-derivative-of-activation",)
     assert check_hidden_delta(lambda z, u: -u * derivative(z), activation).ids == ("sign",)
-    assert check_hidden_delta(lambda z, u: u, activation).ids == ()
+    assert check_hidden_delta(lambda z, u: u, activation).ids == ("missing-activation-derivative",)
+
+
+def _table_derivative(name):
+    from derive.codegen.activation import compiled
+
+    return compiled(name)
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_every_activation_of_the_table_passes_its_own_derivative_and_names_f_prime_of_a(name):
+    f, derivative = _table_derivative(name)
+    assert check_hidden_delta(lambda z, u: u * derivative(z), name).passed
+    at_a = check_hidden_delta(lambda z, u: u * derivative(f(z)), name)
+    z = np.linspace(-3, 3, 61)
+    if np.allclose(derivative(f(z)), derivative(z)):  # relu: the mask of a is the mask of z, a right answer
+        assert at_a.passed
+    else:
+        assert at_a.ids == ("activation-derivative-of-activation",)
+
+
+@pytest.mark.parametrize("name", [n for n in ACTIVATIONS if n != "identity"])
+def test_a_missing_derivative_is_named_for_every_activation(name):
+    assert check_hidden_delta(lambda z, u: u, name).ids == ("missing-activation-derivative",)
+
+
+def test_tanh_mistakes_are_named():
+    assert check_hidden_delta(lambda z, u: u * (1 - np.tanh(np.tanh(z)) ** 2), "tanh").ids == (
+        "activation-derivative-of-activation",)
+    assert check_hidden_delta(lambda z, u: u * (1 - z**2), "tanh").ids == ("derivative-form-at-z",)
+    copied = check_hidden_delta(lambda z, u: u * np.tanh(z) * (1 - np.tanh(z)), "tanh")
+    assert copied.ids == ("other-activation-derivative",) and "sigmoid's derivative in a" in copied.mistakes[0].message
+
+
+def test_relu_mask_from_the_activation_is_right_and_a_sigmoid_derivative_is_named():
+    assert check_hidden_delta(lambda z, u: u * (np.maximum(z, 0) > 0), "relu").passed
+    report = check_hidden_delta(lambda z, u: u * sigmoid(z) * (1 - sigmoid(z)), "relu")
+    assert report.ids == ("other-activation-derivative",) and "sigmoid'(z)" in report.mistakes[0].message
 
 
 def test_wrong_forms_are_keyed_by_catalogued_ids():

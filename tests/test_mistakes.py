@@ -34,15 +34,20 @@ DETECTIONS = {
     "double-softmax": _output("double-softmax"),
     "activation-derivative-of-activation": lambda: check_hidden_delta(
         lambda z, u: u * _sigmoid(_sigmoid(z)) * (1 - _sigmoid(_sigmoid(z)))),
+    "derivative-form-at-z": lambda: check_hidden_delta(lambda z, u: u * (1 - z**2), "tanh"),
+    "other-activation-derivative": lambda: check_hidden_delta(
+        lambda z, u: u * np.tanh(z) * (1 - np.tanh(z)), "tanh"),
+    "missing-activation-derivative": lambda: check_hidden_delta(lambda z, u: u, "relu"),
     "scale": lambda: _gradcheck(network.bug("scale", factor=float(BATCH))),
     "sign": lambda: _gradcheck(network.bug("sign")),
     "transpose": lambda: _gradcheck(network.bug("transpose", tensor=2)),
 }
 
 
-def test_catalogue_has_the_seven_stable_ids():
+def test_catalogue_has_the_ten_stable_ids():
     assert set(MISTAKES) == {"softmax-diagonal-only", "extra-activation-derivative",
-                             "activation-derivative-of-activation", "scale", "sign", "transpose", "double-softmax"}
+                             "activation-derivative-of-activation", "scale", "sign", "transpose", "double-softmax",
+                             "derivative-form-at-z", "other-activation-derivative", "missing-activation-derivative"}
     for key, mistake in MISTAKES.items():
         assert mistake.id == key and re.fullmatch(r"[a-z]+(-[a-z]+)*", key)
         assert mistake.title and mistake.description and mistake.detection and mistake.fix

@@ -150,16 +150,16 @@ def test_the_identity_outputs_derivative_is_grounded_not_assumed(monkeypatch):
     """A rule that claims σ' = 2 for the identity output replays, but its step fails when grounded."""
     import derive.backprop.verify as backprop_verify
     from derive.backprop.derivations import bp1
-    from derive.backprop.notation import SigmaPrime
+    from derive.backprop.notation import ActivationPrime
     from derive.rules import REWRITE, RULES, Rule
     from derive.steps import Derivation, Step
 
     def claims_two(expr, classes=None):
-        """σ'(z^L_j) = 2   (wrong on purpose)"""
-        return expr.replace(lambda e: isinstance(e, SigmaPrime), lambda e: sp.Integer(2))
+        """identity'(z^L_j) = 2   (wrong on purpose)"""
+        return expr.replace(lambda e: isinstance(e, ActivationPrime), lambda e: sp.Integer(2))
 
+    derivation = bp1(output="identity", cost="quadratic")  # built with the table's rule, then the rule is swapped
     monkeypatch.setitem(RULES, "identity-derivative", Rule("identity-derivative", "wrong", REWRITE, claims_two))
-    derivation = bp1(output="identity", cost="quadratic")
     position = next(p for p, s in enumerate(derivation.steps) if s.rule == "identity-derivative")
     step = derivation.steps[position]
     wrong = Step(step.rule, claims_two(derivation.previous(position)), step.note)

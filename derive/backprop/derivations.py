@@ -8,16 +8,17 @@ from typing import NamedTuple
 import sympy as sp
 
 from derive.backprop.notation import (
-    EQUIVALENT, NEW_CLAIM, C, Had, L, Ones, Statement, Tr, a, b, delta, i, j, k, l, m, matrix, n, w, y, z,
+    CL, EQUIVALENT, LAMBDA, NEW_CLAIM, C, ElementwiseOf, Had, L, Ones, Statement, Tr, a, b, delta, i, j, k, l, m, matrix, n, prime,
+    w, y, z,
 )
-from derive.backprop.rules import COST_GRADIENT_RULES  # importing the rules registers them
+from derive.backprop.rules import COST_GRADIENT_RULES, activation_rules, derivative_at  # importing registers them
 from derive import functions
 from derive.errors import UsageError
 from derive.rules import ALGEBRA, rule
 from derive.steps import NOT_EQUAL, Derivation, Step
 
 __all__ = ["OUTPUTS", "COSTS", "ROUTES", "MAX_PARAMETERS", "bp1", "bp2", "bp3", "bp4", "backprop", "network_cost", "validate",
-           "Equation", "equations"]
+           "Equation", "equations", "hidden_activation", "layer_activations", "activation_of"]
 
 # The output/cost pairs BP1 has a route for (the table, derive.functions, has more functions than routes).
 ROUTES = {("softmax", "cross-entropy"), ("softmax", "quadratic"), ("sigmoid", "binary-cross-entropy"),
@@ -74,8 +75,8 @@ def _bp1_chain(chain: _Chain, output: str, cost: str) -> _Chain:
     chain.apply("layer-delta-definition", "the error of output unit i: how fast the cost changes with its weighted "
                                           "input z^L_i")
     general_note = ("every a^L_j depends on every z^L_i (softmax normalizes over all units): keep the whole Jacobian"
-                    if output == "softmax" else f"the general form; an element-wise ({output}) a^L_j depends on z^L_j "
-                                                "alone, so only j = i will survive")
+                    if output == "softmax" else f"the general form; a {output} a^L_j depends on z^L_j alone, so only "
+                                                "j = i will survive")
     chain.apply("activation-chain-rule", general_note)
     general = Statement(_vector("delta", L), sp.MatMul(Tr(matrix("J", L, n[L], n[L])), _vector("grad", L)))
     chain.aside("matrix-form", general,
@@ -88,13 +89,13 @@ def _bp1_chain(chain: _Chain, output: str, cost: str) -> _Chain:
                     "off-diagonal terms ∂a^L_j/∂z^L_i = −a^L_j a^L_i ≠ 0", relation=NOT_EQUAL)
         chain.apply("output-softmax-jacobian", "∂a^L_j/∂z^L_i = a^L_j (δ_ij − a^L_i), the softmax Jacobian")
     else:
-        chain.apply("elementwise-activation", "∂a^L_j/∂z^L_i = δ_ij σ'(z^L_j): the Jacobian is diagonal")
-        chain.apply("kronecker-contraction", "only the j = i term survives: the element-wise form ∇_a C ⊙ σ'(z^L) "
-                                             f"is right for an element-wise ({output}) output")
-        if output == "identity":
-            chain.apply("identity-derivative", "σ' is the output's derivative: a^L = z^L, so σ'(z^L_i) = 1")
-        else:
-            chain.apply("sigmoid-derivative", "σ'(z^L_i) = a^L_i (1 − a^L_i)")
+        activation = functions.output(output).activation
+        elementwise, written_out = activation_rules(activation)
+        f = prime(activation).symbol_text()[0]
+        chain.apply(elementwise, f"∂a^L_j/∂z^L_i = δ_ij {f}(z^L_j): the Jacobian is diagonal")
+        chain.apply("kronecker-contraction", f"only the j = i term survives: the element-wise form ∇_a C ⊙ {f}(z^L) "
+                                             f"is right for a {output} output")
+        chain.apply(written_out, f"{f}(z^L_i) = {_text(derivative_at(activation, L, i))}")
     chain_cost = _cost_name(output, cost)
     getattr(_BP1_ENDINGS, chain_cost.replace("-", "_") + "_" + output)(chain)
     if output == "softmax":
@@ -152,8 +153,8 @@ class _BP1_ENDINGS:
 
     @staticmethod
     def quadratic_identity(chain):
-        chain.apply("quadratic-cost-gradient", "∂C/∂a^L_i = a^L_i − y_i: the output's derivative 1 leaves it as it is")
-        chain.aside("matrix-form", _A_MINUS_Y, "δ^L, a^L and y are n_L × 1; any real targets (regression)")
+        chain.apply("quadratic-cost-gradient", "∂C/∂a^L_i = a^L_i − y_i: the identity's derivative 1 leaves it as it is")
+        chain.aside("matrix-form", _A_MINUS_Y, "δ^L, a^L and y are n_L × 1: linear regression's error")
 
     @staticmethod
     def quadratic_sigmoid(chain):
@@ -170,30 +171,45 @@ def _cost_name(output: str, cost: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------ BP2 to BP4
-def _bp2_chain(chain: _Chain) -> _Chain:
+def _bp2_chain(chain: _Chain, activation: str = "sigmoid") -> _Chain:
+    elementwise, written_out = activation_rules(activation)
+    f = prime(activation).symbol_text()[0]
     chain.apply("layer-delta-definition", "the error of unit j of a hidden layer l < L")
     chain.apply("next-layer-chain-rule", "z^l reaches the cost only through the n_(l+1) weighted inputs of the next "
-                                         "layer: a^l = σ(z^l) feeds z^(l+1) = W^(l+1) a^l + b^(l+1)")
+                                         f"layer: a^l = {activation}(z^l) feeds z^(l+1) = W^(l+1) a^l + b^(l+1)")
     chain.apply("layer-delta-fold", "∂C/∂z^(l+1)_k is δ^(l+1)_k, known from the layer above")
     chain.apply("preactivation-definition", "z^(l+1)_k = Σ_p w^(l+1)_kp a^l_p + b^(l+1)_k")
     chain.apply("layer-linearity", "the weights w^(l+1) and the bias b^(l+1)_k do not depend on z^l")
-    chain.apply("elementwise-activation",
-                "a^l_p = σ(z^l_p) depends on z^l_p alone: ∂a^l_p/∂z^l_j = δ_jp σ'(z^l_p)")
-    chain.apply("kronecker-contraction", "only the p = j term survives: w^(l+1)_kj σ'(z^l_j)")
-    chain.apply("sum-linearity", "σ'(z^l_j) does not depend on k: take it out of the sum")
+    chain.apply(elementwise, f"a^l_p = {activation}(z^l_p) depends on z^l_p alone: ∂a^l_p/∂z^l_j = δ_jp {f}(z^l_p)")
+    chain.apply("kronecker-contraction", f"only the p = j term survives: w^(l+1)_kj {f}(z^l_j)")
+    chain.apply("sum-linearity", f"{f}(z^l_j) does not depend on k: take it out of the sum")
     back = sp.MatMul(Tr(matrix("W", l + 1, n[l + 1], n[l])), _vector("delta", l + 1))
-    chain.aside("matrix-form", Statement(_vector("delta", l), Had(back, _vector("sigma'", l))),
-                "W^(l+1) is n_(l+1) × n_l, δ^(l+1) is n_(l+1) × 1: (W^(l+1))^T δ^(l+1) and σ'(z^l) are n_l × 1")
-    chain.apply("sigmoid-derivative", "σ'(z^l_j) = a^l_j (1 − a^l_j)")
-    al = _vector("a", l)
-    chain.aside("matrix-form", Statement(_vector("delta", l), Had(back, al, sp.MatAdd(Ones(n[l], 1), -al))),
-                "with σ'(z^l) = a^l ⊙ (1 − a^l)")
-    A, back_batch = matrix("A", l, n[l], m), sp.MatMul(Tr(matrix("W", l + 1, n[l + 1], n[l])),
-                                                      matrix("Delta", l + 1, n[l + 1], m))
-    chain.aside("batch-form", Statement(matrix("Delta", l, n[l], m), Had(back_batch, A, sp.MatAdd(Ones(n[l], m), -A))),
+    chain.aside("matrix-form", Statement(_vector("delta", l), Had(back, _vector(f"prime:{activation}", l))),
+                f"W^(l+1) is n_(l+1) × n_l, δ^(l+1) is n_(l+1) × 1: (W^(l+1))^T δ^(l+1) and {f}(z^l) are n_l × 1")
+    form = _text(derivative_at(activation, l, j))
+    entry = functions.activation(activation)
+    chain.apply(written_out, f"{f}(z^l_j) = {form}" + (f"; {entry.convention}" if entry.convention else ""))
+    A_, back_batch = matrix("A", l, n[l], m), sp.MatMul(Tr(matrix("W", l + 1, n[l + 1], n[l])),
+                                                       matrix("Delta", l + 1, n[l + 1], m))
+    if activation == "sigmoid":
+        al = _vector("a", l)
+        column, batch = Had(back, al, sp.MatAdd(Ones(n[l], 1), -al)), Had(back_batch, A_, sp.MatAdd(Ones(n[l], m), -A_))
+    else:
+        scalar = _scalar_form(activation)
+        column = Had(back, ElementwiseOf(scalar, l, n[l], 1))
+        batch = Had(back_batch, ElementwiseOf(scalar, l, n[l], m, batch=True))
+    chain.aside("matrix-form", Statement(_vector("delta", l), column), f"with {f}(z^l) = {_text(column.args[-1]) if activation != 'sigmoid' else 'a^l ⊙ (1 − a^l)'}, element-wise")
+    chain.aside("batch-form", Statement(matrix("Delta", l, n[l], m), batch),
                 "for a mini-batch the m columns of Δ^l (n_l × m) and A^l are the examples: the same equation, "
                 "column by column")
     return chain
+
+
+def _scalar_form(activation: str) -> sp.Expr:
+    """f'(z) in the table's scalar a and z, kinks as indicators."""
+    from derive.backprop.rules import derivative_form, indicators
+
+    return indicators(derivative_form(activation))
 
 
 def _parameter_chain(chain: _Chain) -> _Chain:
@@ -217,16 +233,21 @@ def _bp3_chain(chain: _Chain) -> _Chain:
     return chain
 
 
-def _bp4_chain(chain: _Chain) -> _Chain:
+def _bp4_chain(chain: _Chain, decay: bool = False) -> _Chain:
+    if decay:
+        chain.apply("penalty-definition", "C_λ = C + (λ/2) Σ_t ‖W^t‖²: only the layer-l term contains w^l_jk")
+        chain.apply("penalty-gradient", "‖W^l‖² = Σ_p Σ_q (w^l_pq)²: of its terms only (w^l_jk)² has w^l_jk")
     _parameter_chain(chain)
     chain.apply("layer-linearity", "the inputs a^(l−1) and the biases do not depend on w^l")
     chain.apply("layer-kronecker", "∂w^l_ip/∂w^l_jk = δ_ji δ_kp")
     chain.apply("kronecker-contraction", "only i = j and p = k survive")
-    chain.aside("matrix-form", Statement(sp.Derivative(C, matrix("W", l, n[l], n[l - 1])),
-                                         sp.MatMul(matrix("delta", l, n[l]), Tr(matrix("a", l - 1, n[l - 1])))),
-                "(n_l × 1)(1 × n_(l−1)): n_l × n_(l−1), the shape of W^l")
+    cost, W_ = (CL if decay else C), matrix("W", l, n[l], n[l - 1])
+    single = sp.MatMul(matrix("delta", l, n[l]), Tr(matrix("a", l - 1, n[l - 1])))
+    chain.aside("matrix-form", Statement(sp.Derivative(cost, W_), sp.MatAdd(single, LAMBDA * W_) if decay else single),
+                "(n_l × 1)(1 × n_(l−1)): n_l × n_(l−1), the shape of W^l" + (", and λ W^l" if decay else ""))
     outer = sp.MatMul(1 / m, matrix("Delta", l, n[l], m), Tr(matrix("A", l - 1, n[l - 1], m)))
-    chain.aside("batch-form", Statement(sp.Derivative(C, matrix("W", l, n[l], n[l - 1])), outer),
+    outer = sp.MatAdd(outer, LAMBDA * W_) if decay else outer
+    chain.aside("batch-form", Statement(sp.Derivative(cost, W_), outer),
                 "for the mean cost C = (1/m) Σ_x C_x of m examples: (1/m) Σ_x δ^(l,x) (a^(l−1,x))^T; Δ^l is "
                 "n_l × m, A^(l−1) is n_(l−1) × m, the product sums over the batch")
     return chain
@@ -255,9 +276,57 @@ _CLAIM_NOTES = {
 }
 
 
-def _chain_for(id_: str, chain: _Chain, output: str, cost: str) -> _Chain:
-    return {"bp1": lambda: _bp1_chain(chain, output, cost), "bp2": lambda: _bp2_chain(chain),
-            "bp3": lambda: _bp3_chain(chain), "bp4": lambda: _bp4_chain(chain)}[id_]()
+def _chain_for(id_: str, chain: _Chain, output: str, cost: str, activation: str, decay: bool = False) -> _Chain:
+    return {"bp1": lambda: _bp1_chain(chain, output, cost), "bp2": lambda: _bp2_chain(chain, activation),
+            "bp3": lambda: _bp3_chain(chain), "bp4": lambda: _bp4_chain(chain, decay)}[id_]()
+
+
+def _lhs(part: str, decay) -> sp.Expr:
+    return sp.Derivative(CL, w[l, j, k]) if part == "bp4" and decay is not None else _LHS[part]
+
+
+def _bp2_title(activation: str) -> str:
+    f = prime(activation).symbol_text()[0]
+    return f"BP2: δ^l = ((W^(l+1))^T δ^(l+1)) ⊙ {f}(z^l), {f}(z^l) = " + (
+        "a^l (1 − a^l)" if activation == "sigmoid" else _text(ElementwiseOf(_scalar_form(activation), l, n[l], 1)))
+
+
+# ------------------------------------------------------------------------------------- hidden activations
+def hidden_activation(text: str) -> str:
+    """The table id of a hidden activation: a name of the table, or a user's expression in z (parsed by the
+    expression language, made a table entry and registered); a UsageError (one line) otherwise."""
+    name = str(text).strip()
+    if name in functions.ACTIVATIONS:
+        return name
+    from derive.expressions import looks_like_expression, parse_expression
+
+    if not looks_like_expression(name):
+        raise UsageError(f"unknown hidden activation {name!r}; choose one of: {', '.join(functions.ACTIVATIONS)}, "
+                         "or an expression in z such as 'log(1 + exp(z))'")
+    definition = parse_expression(name, variables=("z",))
+    if not definition.has(functions.Z):
+        raise UsageError(f"the hidden activation {name!r} does not depend on z")
+    same = [entry.id for entry in functions.ACTIVATIONS.values() if entry.expr() == definition]
+    if same:  # the table's own entry (its stable form, its derivative in a), never a second copy of it
+        return same[0]
+    # numpy="": code generation prints the definition itself (derive.codegen.activation.numpy_form)
+    functions.register(functions.Activation(name, f"a = {name}", name, definition=definition, numpy="",
+                                            kinks=_kinks(definition)))
+    return name
+
+
+def _kinks(definition: sp.Expr) -> tuple[float, ...]:
+    """0 where the expression passes through |z|, max, min or a sign: the only kinks the language can write."""
+    return (0.0,) if definition.has(sp.Abs, sp.Max, sp.Min, sp.sign, sp.Heaviside, sp.Piecewise) else ()
+
+
+def layer_activations(hidden: tuple[str, ...], depth: int) -> tuple[str, ...]:
+    """The activation of each hidden layer 1..depth−1: one for all of them, or one per layer."""
+    return tuple(hidden) * (depth - 1) if len(hidden) == 1 else tuple(hidden)
+
+
+def _distinct(hidden: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(hidden))
 
 
 # ----------------------------------------------------------------------------------------- the network
@@ -266,29 +335,49 @@ def network_cost(output: str, cost: str) -> sp.Expr:
     return functions.cost(_cost_name(output, cost)).summed(a[L, j], y[j], (j, 1, n[L]), n[L])
 
 
-def _assumptions(ids, output: str, cost: str, sizes) -> tuple[str, ...]:
+def _hidden_assumption(hidden: tuple[str, ...]) -> str:
+    if len(hidden) == 1:
+        return f"hidden layers l < L are {hidden[0]}: a^l = {hidden[0]}(z^l), element-wise"
+    layers = ", ".join(f"layer {t}: {name}" for t, name in enumerate(hidden, start=1))
+    return f"L = {len(hidden) + 1}; the hidden layers are element-wise, {layers}"
+
+
+def _assumptions(ids, output: str, cost: str, sizes, hidden=("sigmoid",), decay=None) -> tuple[str, ...]:
     cost = _cost_name(output, cost)
-    network = ("z^l = W^l a^(l−1) + b^l for l = 1..L, a^0 = x; W^l is n_l × n_(l−1)",
-               "hidden layers l < L are sigmoid: a^l = σ(z^l), element-wise")
-    found = list(network)
+    found = ["z^l = W^l a^(l−1) + b^l for l = 1..L, a^0 = x; W^l is n_l × n_(l−1)", _hidden_assumption(hidden)]
+    for name in _distinct(hidden):
+        convention = functions.activation(name).convention
+        if convention and "bp2" in ids:
+            found.append(f"{name}: {convention}")
     if "bp1" in ids:
-        found.append("output layer: " + {"softmax": "softmax, a^L_j = e^(z^L_j) / Σ_k e^(z^L_k)",
-                                         "sigmoid": "sigmoid, a^L = σ(z^L)",
-                                         "identity": "identity, a^L = z^L"}[output])
+        found.append("output layer: " + ("softmax, a^L_j = e^(z^L_j) / Σ_k e^(z^L_k)" if output == "softmax"
+                                         else "sigmoid, a^L = σ(z^L)" if output == "sigmoid" else
+                                         f"{output}, a^L = {output}(z^L)"))
         entry = functions.cost(cost)
         found.append(f"{entry.notation.replace('a_j', 'a^L_j')} ({entry.title})"
                      + (", y one-hot" if cost == "cross-entropy" else ""))
     found.append("C is the cost of one example; the mini-batch forms use the mean cost C = (1/m) Σ_x C_x")
+    if decay is not None and "bp4" in ids:
+        found.append(f"L2 weight decay λ = {decay:g}: BP4 is the gradient of C_λ = C + (λ/2) Σ_l ‖W^l‖² (Frobenius "
+                     "norms); δ, BP1–BP3 are unchanged (the penalty has neither z nor b)")
     if sizes is not None:
         shapes = ", ".join(f"W^{layer} is {sizes[layer]}×{sizes[layer - 1]}" for layer in range(1, len(sizes)))
         found.append(f"sizes {'-'.join(map(str, sizes))}: L = {len(sizes) - 1}, {shapes}")
     return tuple(found)
 
 
-def validate(sizes, output, cost, needs_hidden: bool = False) -> tuple:
-    """(sizes, output, cost) with defaults filled in; a UsageError (one line) for anything unusable."""
+def validate(sizes, output, cost, needs_hidden: bool = False, hidden=None, weight_decay=None) -> tuple:
+    """(sizes, output, cost, hidden, weight decay) with defaults filled in; a UsageError (one line) for anything
+    unusable."""
+    if weight_decay is not None:
+        if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)) \
+                or not 0 <= weight_decay < float("inf"):
+            raise UsageError(f"the weight decay must be a finite number >= 0, got {weight_decay!r}")
+        weight_decay = float(weight_decay)
     output = "softmax" if output is None else output
     cost = "cross-entropy" if cost is None else cost
+    hidden = ("sigmoid",) if not hidden else (hidden,) if isinstance(hidden, str) else tuple(hidden)
+    hidden = tuple(hidden_activation(name) for name in hidden)
     if output not in functions.OUTPUTS:
         raise UsageError(f"unknown output {output!r}; choose one of: {', '.join(functions.OUTPUTS)}")
     if cost not in functions.COSTS:
@@ -311,37 +400,51 @@ def validate(sizes, output, cost, needs_hidden: bool = False) -> tuple:
         if needs_hidden and len(sizes) < 3:
             raise UsageError(f"bp2 is about hidden layers and sizes {','.join(map(str, sizes))} have none; "
                              "give at least 3 sizes")
-    return sizes, output, cost
+        if len(hidden) > 1 and len(hidden) != len(sizes) - 2:
+            raise UsageError(f"{len(hidden)} --hidden activations for the {len(sizes) - 2} hidden layers of "
+                             f"{','.join(map(str, sizes))}: give one for all of them, or one per hidden layer")
+    return sizes, output, cost, hidden, weight_decay
 
 
-def _derivation(id_: str, ids: tuple[str, ...], sizes, output: str, cost: str) -> Derivation:
+def _derivation(id_: str, ids: tuple[str, ...], sizes, output: str, cost: str, hidden=("sigmoid",),
+                decay=None) -> Derivation:
     cost_name = _cost_name(output, cost)
     steps, lhs_parts, results = [], [], []
-    for part in ids:
-        chain = _Chain(_LHS[part])
-        if len(ids) > 1:
-            chain.claim(part, _LHS[part], _CLAIM_NOTES[part])
-        _chain_for(part, chain, output, cost)
+    parts = [(part, name) for part in ids for name in (_distinct(hidden) if part == "bp2" else (hidden[0],))]
+    for part, activation in parts:
+        chain = _Chain(_lhs(part, decay))
+        if len(parts) > 1:
+            note = _CLAIM_NOTES[part] + (f" ({activation} layers)" if part == "bp2" and len(hidden) > 1 else "")
+            chain.claim(part, _lhs(part, decay), note)
+        _chain_for(part, chain, output, cost, activation, decay is not None)
         steps += chain.steps
-        lhs_parts.append(_LHS[part])
+        lhs_parts.append(_lhs(part, decay))
         results.append(next(s.expr for s in reversed(chain.steps) if not s.aside))
     pair = f"{output} output, {cost_name} cost"
-    if len(ids) > 1:
-        steps.append(Step("collect", sp.Tuple(*results), "the four results above: " + pair))
-        lhs, title = sp.Tuple(*lhs_parts), f"Backpropagation, BP1–BP4 ({pair})"
+    hidden_text = "" if hidden == ("sigmoid",) else f", {' and '.join(_distinct(hidden))} hidden layers"
+    hidden_text += "" if decay is None else f", L2 weight decay λ = {decay:g}"
+    if len(parts) > 1:
+        steps.append(Step("collect", sp.Tuple(*results), f"the {len(parts)} results above: " + pair + hidden_text))
+        lhs, title = sp.Tuple(*lhs_parts), f"Backpropagation, BP1–BP4 ({pair}{hidden_text})"
+    elif id_ == "bp2":
+        lhs, title = lhs_parts[0], _bp2_title(hidden[0])
+    elif id_ == "bp4" and decay is not None:
+        lhs, title = lhs_parts[0], f"BP4 with L2 weight decay: ∂C_λ/∂w^l_jk = a^(l−1)_k δ^l_j + λ w^l_jk (λ = {decay:g})"
     else:
         lhs = lhs_parts[0]
         title = _TITLES[id_].format(_BP1_RESULT_TEXT[(output, cost_name)]) + (f" ({pair})" if id_ == "bp1" else "")
     wrt = {"bp1": z[L, i], "bp2": z[l, j], "bp3": b[l, j], "bp4": w[l, j, k]}.get(id_)
-    return Derivation(id_, title, lhs, tuple(steps), assumptions=_assumptions(ids, output, cost, sizes),
+    return Derivation(id_, title, lhs, tuple(steps), assumptions=_assumptions(ids, output, cost, sizes, hidden, decay),
                       classes=None if sizes is None else sizes[-1],
-                      definitions={"output": output, "cost": cost_name, "equations": ids},
+                      definitions={"output": output, "cost": cost_name, "equations": ids, "hidden": hidden,
+                                   "weight_decay": decay},
                       wrt=wrt, quantity=network_cost(output, cost), family="backprop", sizes=sizes)
 
 
 @lru_cache(maxsize=None)
-def _cached(id_: str, ids: tuple[str, ...], sizes, output: str, cost: str) -> Derivation:
-    return _derivation(id_, ids, sizes, output, cost)
+def _cached(id_: str, ids: tuple[str, ...], sizes, output: str, cost: str, hidden=("sigmoid",),
+            decay=None) -> Derivation:
+    return _derivation(id_, ids, sizes, output, cost, hidden, decay)
 
 
 def bp1(sizes=None, output=None, cost=None) -> Derivation:
@@ -349,9 +452,10 @@ def bp1(sizes=None, output=None, cost=None) -> Derivation:
     return _cached("bp1", ("bp1",), *validate(sizes, output, cost))
 
 
-def bp2(sizes=None) -> Derivation:
-    """δ^l = ((W^(l+1))^T δ^(l+1)) ⊙ σ'(z^l), by the chain rule through z^(l+1)."""
-    return _cached("bp2", ("bp2",), *validate(sizes, None, None, needs_hidden=True))
+def bp2(sizes=None, hidden=None) -> Derivation:
+    """δ^l = ((W^(l+1))^T δ^(l+1)) ⊙ f'(z^l), by the chain rule through z^(l+1), for the table's activation f
+    (`hidden`: one id or expression in z for every hidden layer, or one per hidden layer)."""
+    return _cached("bp2", ("bp2",), *validate(sizes, None, None, needs_hidden=True, hidden=hidden))
 
 
 def bp3(sizes=None) -> Derivation:
@@ -359,14 +463,15 @@ def bp3(sizes=None) -> Derivation:
     return _cached("bp3", ("bp3",), *validate(sizes, None, None))
 
 
-def bp4(sizes=None) -> Derivation:
-    """∂C/∂w^l_jk = a^(l−1)_k δ^l_j."""
-    return _cached("bp4", ("bp4",), *validate(sizes, None, None))
+def bp4(sizes=None, weight_decay=None) -> Derivation:
+    """∂C/∂w^l_jk = a^(l−1)_k δ^l_j; with L2 weight decay λ, ∂C_λ/∂w^l_jk = a^(l−1)_k δ^l_j + λ w^l_jk."""
+    return _cached("bp4", ("bp4",), *validate(sizes, None, None, weight_decay=weight_decay))
 
 
-def backprop(sizes=None, output=None, cost=None) -> Derivation:
-    """BP1-BP4 in one derivation, each chain starting from its own left-hand side."""
-    return _cached("backprop", _CLAIMS, *validate(sizes, output, cost))
+def backprop(sizes=None, output=None, cost=None, hidden=None, weight_decay=None) -> Derivation:
+    """BP1-BP4 in one derivation, each chain starting from its own left-hand side; BP2 once per distinct hidden
+    activation."""
+    return _cached("backprop", _CLAIMS, *validate(sizes, output, cost, hidden=hidden, weight_decay=weight_decay))
 
 
 # --------------------------------------------------------------------------------------------- reading back
@@ -396,3 +501,15 @@ def equations(derivation: Derivation) -> tuple[Equation, ...]:
             if not step.aside:
                 current[2] = step.expr
     return tuple(Equation(name, lhs, result, tuple(positions)) for name, lhs, result, positions in found)
+
+
+def activation_of(derivation: Derivation, equation: Equation) -> str:
+    """The hidden activation a BP2 chain is about (the f' its steps name); the first hidden one otherwise."""
+    from derive.backprop.notation import ActivationPrime
+
+    if equation.name == "bp2":
+        for position in equation.positions:
+            for node in sp.preorder_traversal(derivation.steps[position].expr):
+                if isinstance(node, ActivationPrime):
+                    return node.activation
+    return derivation.definitions.get("hidden", ("sigmoid",))[0]

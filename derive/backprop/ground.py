@@ -22,9 +22,12 @@ import numpy as np
 import sympy as sp
 
 from derive import functions
-from derive.backprop.notation import C, L, LayerIndexed, SigmaPrime, SizeIndexed, a, b, delta, l, w, y, z
-from derive.verify import ATOMS, expand_sums, is_zero, pattern_values, set_partitions
+from derive.backprop.notation import (
+    C, CL, LAMBDA, ActivationPrime, Indicator, L, LayerIndexed, SizeIndexed, SquaredNorm, a, b, delta, l, w, y, z,
+)
+from derive.verify import ATOMS, expand_sums, pattern_values, set_partitions
 from derive.verify import atomize as shared_atomize
+from derive.verify import is_zero as rational_zero
 
 __all__ = ["Frame", "frame_for", "ground", "is_zero", "index_ranges", "assignments", "expand_sums", "atomize",
            "numeric_point", "SIZES"]
@@ -35,8 +38,12 @@ SIZES = {"output": ((2,), (3,)), "hidden": ((2, 3), (3, 2)), "parameter": ((2, 3
 _KIND = {"bp1": "output", "bp2": "hidden", "bp3": "parameter", "bp4": "parameter"}
 _LAYERS = {"output": {L: 2}, "hidden": {l: 1}, "parameter": {l: 2}}  # symbolic layer -> the number it gets
 _F = sp.Function("F")
-_S = sp.Dummy("s")
-_SIGMOID_PRIME = sp.diff(functions.activation("sigmoid").expr().xreplace({functions.Z: _S}), _S)  # from σ, not the rule
+_S = sp.Dummy("s", real=True)
+
+
+def _prime_at(activation: str, value: sp.Expr) -> sp.Expr:
+    """f'(value) by SymPy's diff of the table's definition of f (never its form in a, which the steps use)."""
+    return sp.diff(functions.activation(activation).expr().xreplace({functions.Z: _S}), _S).xreplace({_S: value})
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,7 @@ class Frame:
     sizes: tuple[int, ...]
     output: str = "softmax"
     cost: str = "cross-entropy"
+    hidden: str = "sigmoid"  # the activation of the hidden layer l (BP2's frame)
 
     @property
     def layers(self) -> dict:
@@ -67,16 +75,16 @@ class Frame:
         return {n[layer]: size for layer, size in self.layer_sizes.items()}
 
 
-def frame_for(equation: str, sizes, output: str, cost: str) -> Frame:
-    return Frame(_KIND[equation], tuple(sizes), output, cost)
+def frame_for(equation: str, sizes, output: str, cost: str, hidden: str = "sigmoid") -> Frame:
+    return Frame(_KIND[equation], tuple(sizes), output, cost, hidden)
 
 
 # ------------------------------------------------------------------------------------ symbols and definitions
 @lru_cache(maxsize=None)
 def _symbol(node) -> sp.Symbol:
     """z^2_1 -> z2_1, w^2_1_3 -> w2_1_3, y_2 -> y_2: one plain symbol per concrete quantity."""
-    if isinstance(node, LayerIndexed):
-        return sp.Symbol(f"{node.base}{node.layer}_" + "_".join(map(str, node.units)))
+    if isinstance(node, LayerIndexed):  # z real: |z|, max(0, z) differentiate as on the real line
+        return sp.Symbol(f"{node.base}{node.layer}_" + "_".join(map(str, node.units)), real=node.base == z or None)
     return sp.Symbol(f"{node.base}_" + "_".join(map(str, node.indices)))
 
 
@@ -100,12 +108,16 @@ def _definitions(frame: Frame) -> tuple[dict, dict]:
     top, below = (2, 1)
     n_top, n_below = sizes[top], sizes[below]
     defs[C] = _F(*[sym(z, top, u) for u in range(1, n_top + 1)])
+    if frame.kind == "parameter":  # C_λ = C + (λ/2) ‖W^l‖² (the other layers' terms do not contain w^l)
+        defs[CL] = C + LAMBDA / 2 * sum(sym(w, top, u, v) ** 2 for u in range(1, n_top + 1)
+                                        for v in range(1, n_below + 1))
+        levels[CL] = 0
     for u in range(1, n_top + 1):
         defs[sym(z, top, u)] = sum(sym(w, top, u, v) * sym(a, below, v) for v in range(1, n_below + 1)) + sym(b, top, u)
         levels[sym(z, top, u)] = 1
     if frame.kind == "hidden":
         for v in range(1, n_below + 1):
-            defs[sym(a, below, v)] = _applied("sigmoid", sym(z, below, v))
+            defs[sym(a, below, v)] = _applied(frame.hidden, sym(z, below, v))
             levels[sym(a, below, v)] = 2
     return defs, levels
 
@@ -132,11 +144,6 @@ def _ground(expr, frame: Frame, values, assumed):
     return result
 
 
-def _prime(frame: Frame) -> sp.Expr:
-    """σ'(s) from the definition of the layer's activation (never from the rule that rewrites σ')."""
-    if frame.kind == "output" and frame.output != "softmax":
-        return sp.diff(_applied(functions.output(frame.output).activation, _S), _S)
-    return _SIGMOID_PRIME
 
 
 class _Grounder:
@@ -155,8 +162,14 @@ class _Grounder:
         elif isinstance(expr, sp.Derivative):
             (variable,) = expr.variables
             result = self.derivative(self.plain(expr.expr), self.plain(variable))
-        elif isinstance(expr, SigmaPrime):  # the output layer's σ' is its own activation's; hidden layers are sigmoid
-            result = _prime(self.frame).xreplace({_S: self.plain(expr.args[0])})
+        elif isinstance(expr, ActivationPrime):
+            result = _prime_at(expr.activation, self.plain(expr.args[0]))
+        elif isinstance(expr, SquaredNorm):  # Σ_p Σ_q (w^l_pq)² at the frame's sizes
+            layer = int(expr.args[0])
+            rows, cols = self.frame.layer_sizes[layer], self.frame.layer_sizes[layer - 1]
+            result = sum(_symbol(w[layer, u, v]) ** 2 for u in range(1, rows + 1) for v in range(1, cols + 1))
+        elif isinstance(expr, Indicator):
+            result = sp.Piecewise((1, self.plain(expr.args[0])), (0, True))
         elif not expr.args:
             result = expr
         else:
@@ -217,6 +230,25 @@ def _exp_atoms(power: sp.exp) -> sp.Expr:
     return product
 
 
+_KINKED = (sp.Piecewise, sp.Heaviside, sp.Max, sp.Min, sp.Abs, sp.sign, Indicator)
+
+
+def is_zero(expr: sp.Expr) -> bool:
+    """Exact: the canonical form of a rational function is 0. Across a kink (relu's max, a Piecewise), on each
+    side of it: every pre-activation inside a kinked function is taken positive, then negative, in every
+    combination, and the branches that remain must cancel (the value at the kink itself is a convention)."""
+    if not expr.has(*_KINKED):
+        return rational_zero(expr)
+    kinked = sorted({s for node in sp.preorder_traversal(expr) if isinstance(node, _KINKED)
+                     for s in node.free_symbols if str(s).startswith("z")}, key=str)
+    for signs in itertools.product((1, -1), repeat=len(kinked)):
+        side = {s: sign * sp.Symbol(s.name, positive=True) for s, sign in zip(kinked, signs)}
+        branch = sp.piecewise_fold(expr.xreplace(side)).rewrite(sp.Piecewise)
+        if branch.has(*_KINKED) or not rational_zero(branch):
+            return False
+    return True
+
+
 # ------------------------------------------------------------------------------------------- index patterns
 def index_ranges(lhs: sp.Expr) -> dict:
     """The free unit indices of a chain's left-hand side and the layer each runs over (w^l_jk: j in l, k in l−1)."""
@@ -248,11 +280,11 @@ def assignments(exprs, ranges: dict, frame: Frame):
 
 
 # ------------------------------------------------------------------------------------------------- atoms
-_LAYER_ATOMS = ATOMS + (sp.Subs, sp.core.function.AppliedUndef, SigmaPrime)
+_LAYER_ATOMS = ATOMS + (sp.Subs, sp.core.function.AppliedUndef, ActivationPrime)
 
 
 def atomize(expr: sp.Expr, atoms: dict) -> sp.Expr:
-    """The core's atomize, with the layers' own opaque kinds too: F's derivatives (Subs, F(...)) and σ'."""
+    """The core's atomize, with the layers' own opaque kinds too: F's derivatives (Subs, F(...)) and f'."""
     return shared_atomize(expr, atoms, _LAYER_ATOMS)
 
 

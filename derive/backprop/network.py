@@ -12,6 +12,10 @@ gradient. Arithmetic is exact: at a seeded random point where every e^(z^l_j) is
 weights, inputs and targets are too), both sides are rational numbers and are compared exactly. A wrong equation
 is a different rational function, which agrees at a random point with probability at most its degree over the
 ~10^9 values each coordinate is drawn from (Schwartz–Zippel): two points make a false pass practically impossible.
+
+Hidden activations that are not rational in e^z (relu, softplus, GELU, ...) are checked at 60 significant digits
+instead: z^l is drawn directly (never exactly at a kink), every node is evaluated with mpmath, and the two sides
+must agree to 10^−40 relative, where a wrong equation misses by far more than rounding.
 """
 
 from __future__ import annotations
@@ -19,14 +23,15 @@ from __future__ import annotations
 from fractions import Fraction
 from functools import lru_cache
 
+import mpmath
 import numpy as np
 import sympy as sp
 
 from derive import functions
 
-from derive.backprop.derivations import equations
+from derive.backprop.derivations import activation_of, equations, layer_activations
 from derive.backprop.ground import expand_sums
-from derive.backprop.notation import L, a, delta, l, n, w, y
+from derive.backprop.notation import LAMBDA, L, a, delta, l, n, w, y, z
 from derive.steps import Derivation
 
 __all__ = ["NETWORKS", "POINTS", "EXACT_LIMIT", "check_networks", "networks_for"]
@@ -35,13 +40,17 @@ NETWORKS = ((3, 4, 3), (2, 3, 3, 2))  # the small networks every derivation is c
 POINTS = 2  # seeded random rational points per network
 EXACT_LIMIT = 200  # concrete networks with at most this many parameters are also checked exactly themselves
 _SCALE = 10**9
+_DIGITS = 60  # the precision of the check when an activation is not rational in e^z
+_AGREEMENT = mpmath.mpf(10) ** -40
 
 
-def networks_for(sizes) -> tuple[tuple[int, ...], ...]:
-    """The standard networks, and the concrete one when it is small enough for exact arithmetic."""
-    if sizes is not None and _parameters(sizes) <= EXACT_LIMIT and tuple(sizes) not in NETWORKS:
-        return NETWORKS + (tuple(sizes),)
-    return NETWORKS
+def networks_for(sizes, hidden=("sigmoid",)) -> tuple[tuple[int, ...], ...]:
+    """The standard networks (with one hidden layer per activation when each layer has its own), and the
+    concrete one when it is small enough for exact arithmetic."""
+    standard = NETWORKS if len(hidden) == 1 else ((3,) + (4,) * len(hidden) + (3,), (2,) + (3,) * len(hidden) + (2,))
+    if sizes is not None and _parameters(sizes) <= EXACT_LIMIT and tuple(sizes) not in standard:
+        return standard + (tuple(sizes),)
+    return standard
 
 
 def _parameters(sizes) -> int:
@@ -51,11 +60,15 @@ def _parameters(sizes) -> int:
 def check_networks(derivation: Derivation, seed: int = 0) -> tuple[bool, str]:
     """(passed, what was compared): every equation of `derivation` at every layer of each network."""
     output, cost = derivation.definitions["output"], derivation.definitions["cost"]
+    hidden = tuple(derivation.definitions.get("hidden", ("sigmoid",)))
+    decay = derivation.definitions.get("weight_decay")
     found = equations(derivation)
-    networks = [s for s in networks_for(derivation.sizes) if not (_only_bp2(found) and len(s) < 3)]
+    networks = [s for s in networks_for(derivation.sizes, hidden) if not (_only_bp2(found) and len(s) < 3)]
     for sizes in networks:
+        layers = layer_activations(hidden, len(sizes) - 1)
         for equation in found:
-            failure = _check(equation.name, equation.result, sizes, output, cost, seed)
+            at = tuple(t for t, name in enumerate(layers, start=1) if name == activation_of(derivation, equation))
+            failure = _check(equation.name, equation.result, sizes, output, cost, layers, at, seed, decay)
             if failure:
                 return False, f"{failure} on the network {'-'.join(map(str, sizes))}"
     first, last = found[0].name.upper(), found[-1].name.upper()
@@ -64,23 +77,32 @@ def check_networks(derivation: Derivation, seed: int = 0) -> tuple[bool, str]:
     note = ""
     if derivation.sizes is not None and tuple(derivation.sizes) not in networks:
         note = f"; {'-'.join(map(str, derivation.sizes))} itself is too large for exact arithmetic (numeric check)"
+    exact = all(_model(tuple(s), output, cost, layer_activations(hidden, len(s) - 1))["exact"] for s in networks)
+    arithmetic = "exact rational arithmetic" if exact else f"{_DIGITS} significant digits, agreeing to 1e-40"
     return True, (f"{names} with sympy.diff of each layer's definition, chained through the whole network, at "
-                  f"every layer of {shown} (exact rational arithmetic, {POINTS} seeded random points each){note}")
+                  f"every layer of {shown} ({arithmetic}, {POINTS} seeded random points each){note}")
 
 
 @lru_cache(maxsize=256)
-def _check(name: str, result, sizes, output: str, cost: str, seed: int) -> str | None:
+def _check(name: str, result, sizes, output: str, cost: str, layers, at, seed: int, decay=None) -> str | None:
+    """`layers`: each hidden layer's activation; `at`: the hidden layers a BP2 chain is about; `decay`: λ of the
+    L2 penalty (λ/2) Σ ‖W^t‖² added to the cost, or None."""
+    with mpmath.workdps(_DIGITS):
+        return _check_points(name, result, sizes, output, cost, layers, at, seed, decay)
+
+
+def _check_points(name, result, sizes, output, cost, layers, at, seed, decay) -> str | None:
     for point in range(POINTS):
-        values, reference = _points(sizes, output, cost, seed, point)
-        failure = _compare(name, result, sizes, values, reference)
+        values, reference = _points(sizes, output, cost, layers, seed, point, decay)
+        failure = _compare(name, result, sizes, values, reference, at)
         if failure:
             return f"{failure} (point {point})"
     return None
 
 
 @lru_cache(maxsize=64)
-def _points(sizes, output: str, cost: str, seed: int, point: int):
-    return _reference(_model(sizes, output, cost), np.random.default_rng([seed, point]))
+def _points(sizes, output: str, cost: str, layers, seed: int, point: int, decay=None):
+    return _reference(_model(sizes, output, cost, layers), np.random.default_rng([seed, point]), decay)
 
 
 def _only_bp2(found) -> bool:
@@ -89,13 +111,15 @@ def _only_bp2(found) -> bool:
 
 # ------------------------------------------------------------------------------------------------- model
 @lru_cache(maxsize=None)
-def _model(sizes: tuple[int, ...], output: str, cost: str) -> dict:
+def _model(sizes: tuple[int, ...], output: str, cost: str, layers=None) -> dict:
     """The layer definitions in intermediate symbols and their Jacobians by sympy.diff (made once per network).
 
-    After differentiating, e^(z^t_u) is written as a symbol E^t_u, so every Jacobian is a rational function.
+    After differentiating, e^(z^t_u) is written as a symbol E^t_u, so that with sigmoid or tanh hidden layers
+    every Jacobian is a rational function ("exact"); otherwise z stays and the point is evaluated numerically.
     """
+    layers = ("sigmoid",) * (len(sizes) - 2) if layers is None else tuple(layers)
     depth = len(sizes) - 1
-    Z = {t: [sp.Symbol(f"Z{t}_{u}") for u in range(1, sizes[t] + 1)] for t in range(1, depth + 1)}
+    Z = {t: [sp.Symbol(f"Z{t}_{u}", real=True) for u in range(1, sizes[t] + 1)] for t in range(1, depth + 1)}
     E = {t: [sp.Symbol(f"E{t}_{u}", positive=True) for u in range(1, sizes[t] + 1)] for t in range(1, depth + 1)}
     A = {t: [sp.Symbol(f"A{t}_{u}") for u in range(1, sizes[t] + 1)] for t in range(0, depth + 1)}
     W = {t: sp.Matrix(sizes[t], sizes[t - 1], lambda r, c: sp.Symbol(f"W{t}_{r + 1}_{c + 1}"))
@@ -115,7 +139,8 @@ def _model(sizes: tuple[int, ...], output: str, cost: str) -> dict:
         return expr.replace(lambda e: isinstance(e, sp.exp), power)
 
     pre = {t: W[t] * sp.Matrix(A[t - 1]) + sp.Matrix(B[t]) for t in range(1, depth + 1)}
-    act = {t: [_applied("sigmoid", v) for v in Z[t]] for t in range(1, depth)}
+    act = {t: [_applied(layers[t - 1], v).rewrite(sp.exp) if layers[t - 1] == "tanh" else _applied(layers[t - 1], v)
+               for v in Z[t]] for t in range(1, depth)}
     if output == "softmax":
         total = sum(sp.exp(v) for v in Z[depth])
         act[depth] = [sp.exp(v) / total for v in Z[depth]]
@@ -123,8 +148,12 @@ def _model(sizes: tuple[int, ...], output: str, cost: str) -> dict:
         act[depth] = [_applied(functions.output(output).activation, v) for v in Z[depth]]
     aL = A[depth]
     cost_expr = functions.cost(cost).per_example(aL, Y)
+    free = set(Z[depth]) if output == "identity" else set()  # an identity output's z are rational variables
+    exact = all(_rational_in(rational(v), E, free) for t in act for v in act[t])
+    if not exact:
+        rational = lambda expr: expr  # noqa: E731  (z stays: evaluated numerically)
     return {
-        "sizes": sizes, "output": output, "cost": cost, "E": E, "A": A, "W": W, "Y": Y, "Z": Z,
+        "sizes": sizes, "output": output, "cost": cost, "E": E, "A": A, "W": W, "Y": Y, "Z": Z, "exact": exact,
         "act": {t: [rational(v) for v in act[t]] for t in act},
         "grad_a": [sp.diff(cost_expr, v) for v in aL],  # ∇_a C
         "jac_a": {t: [[rational(d) for d in _gradient(act[t], Z[t][c])] for c in range(sizes[t])]
@@ -135,6 +164,12 @@ def _model(sizes: tuple[int, ...], output: str, cost: str) -> dict:
                   for t in range(1, depth + 1)},
         "dz_db": {t: {r: _gradient(pre[t], B[t][r]) for r in range(sizes[t])} for t in range(1, depth + 1)},
     }
+
+
+def _rational_in(expr: sp.Expr, E: dict, free=frozenset()) -> bool:
+    """Whether expr is a rational function of the E symbols (and `free`) alone (no other z, no exp, no max)."""
+    allowed = {e for row in E.values() for e in row} | set(free)
+    return expr.free_symbols <= allowed and not expr.atoms(sp.Function) and not expr.has(sp.Piecewise)
 
 
 def _applied(name: str, value: sp.Expr) -> sp.Expr:
@@ -163,10 +198,23 @@ def _value(expr, point: dict, memo: dict) -> Fraction:
             value *= _value(arg, point, memo)
     elif expr.is_Pow and expr.exp.is_Integer:
         value = _value(expr.base, point, memo) ** int(expr.exp)
+    elif not isinstance(expr, (sp.Symbol, sp.Indexed)):  # exp, max, erf ...: at 60 digits
+        value = _numeric(expr, point)
     else:
         raise ValueError(f"not a rational expression: {expr}")
     memo[expr] = value
     return value
+
+
+def _numeric(expr: sp.Expr, point: dict):
+    """A node that is not rational (exp, log, erf, max, a Piecewise) at _DIGITS significant digits."""
+    atoms = expr.atoms(sp.Symbol, sp.Indexed)
+    numbers = {s: sp.Float(mpmath.mpf(v) if not isinstance(v, Fraction) else mpmath.mpf(v.numerator) / v.denominator,
+                           _DIGITS) for s, v in point.items() if s in atoms}
+    found = sp.N(expr.xreplace(numbers), _DIGITS)
+    if not found.is_number or not found.is_real:
+        raise ValueError(f"does not evaluate to a real number: {expr}")
+    return mpmath.mpf(str(found)) if not found.is_Rational else Fraction(int(found.p), int(found.q))
 
 
 def _random(rng, low: int, high: int) -> Fraction:
@@ -178,13 +226,16 @@ def _matmul(left, right):
             for r in range(len(left))]
 
 
-def _reference(model: dict, rng) -> tuple[dict, dict]:
+def _reference(model: dict, rng, decay=None) -> tuple[dict, dict]:
     """A random rational point and SymPy's derivatives there: ∂C/∂z^t, ∂C/∂W^t, ∂C/∂b^t for every layer t."""
     sizes, depth = model["sizes"], len(model["sizes"]) - 1
     point = {}
     for t in range(1, depth + 1):
-        for e in model["E"][t]:  # e^z is a random positive rational: z = ln(p/q)
-            point[e] = Fraction(int(rng.integers(1, _SCALE)), int(rng.integers(1, _SCALE)))
+        for e, v in zip(model["E"][t], model["Z"][t]):
+            if model["exact"]:  # e^z is a random positive rational: z = ln(p/q)
+                point[e] = Fraction(int(rng.integers(1, _SCALE)), int(rng.integers(1, _SCALE)))
+            else:  # z itself, a rational in (−3, 3): never exactly at a kink (0 is drawn with probability 1e−9)
+                point[v] = _random(rng, -3, 3) + Fraction(1, 3 * _SCALE)
         for v in model["W"][t]:
             point[v] = _random(rng, -1, 1)
     for v in model["A"][0]:
@@ -214,7 +265,16 @@ def _reference(model: dict, rng) -> tuple[dict, dict]:
                         for t in dC_dz},
                  "db": {t: {r: _matmul([dC_dz[t]], column(d))[0][0] for r, d in model["dz_db"][t].items()}
                         for t in dC_dz}}
-    return _values(model, point, depth), reference
+    values = _values(model, point, depth)
+    if decay is not None:  # C_λ = C + (λ/2) Σ_t ‖W^t‖²: sympy.diff of the penalty, added to every ∂C/∂W^t
+        values[LAMBDA] = Fraction(str(decay))
+        point[LAMBDA] = values[LAMBDA]
+        for t in reference["dW"]:
+            W = model["W"][t]
+            penalty = LAMBDA / 2 * sum(v**2 for v in W)
+            for (r, c) in reference["dW"][t]:
+                reference["dW"][t][(r, c)] += _value(sp.diff(penalty, W[r, c]), point, {})
+    return values, reference
 
 
 def _values(model, point, depth) -> dict:
@@ -223,6 +283,8 @@ def _values(model, point, depth) -> dict:
     for t in range(0, depth + 1):
         values.update({a[t, u]: point[v] for u, v in enumerate(model["A"][t], start=1)})
     for t in range(1, depth + 1):
+        values.update({z[t, u]: point[v] for u, v in enumerate(model["Z"][t], start=1) if v in point})
+    for t in range(1, depth + 1):
         W = model["W"][t]
         values.update({w[t, r + 1, c + 1]: point[W[r, c]] for r in range(W.rows) for c in range(W.cols)})
     values.update({y[u]: point[v] for u, v in enumerate(model["Y"], start=1)})
@@ -230,7 +292,7 @@ def _values(model, point, depth) -> dict:
 
 
 # ----------------------------------------------------------------------------------------------- compare
-def _compare(name, result, sizes, values, reference) -> str | None:
+def _compare(name, result, sizes, values, reference, at=None) -> str | None:
     """None if the equation holds at every layer where it applies, else what differed."""
     depth = len(sizes) - 1
     if name == "bp1":
@@ -239,7 +301,7 @@ def _compare(name, result, sizes, values, reference) -> str | None:
     for layer in range(1, depth + 1):
         deltas = {delta[layer, u]: reference["dz"][layer][u - 1] for u in range(1, sizes[layer] + 1)}
         units = [{"j": u} for u in range(1, sizes[layer] + 1)]
-        if name == "bp2" and layer < depth:
+        if name == "bp2" and layer < depth and (at is None or layer in at):
             upper = {delta[layer + 1, u]: reference["dz"][layer + 1][u - 1] for u in range(1, sizes[layer + 1] + 1)}
             failure = _layer(result, {l: layer}, sizes, values, upper, units,
                              lambda u: reference["dz"][layer][u["j"] - 1], f"BP2 ≠ ∂C/∂z^{layer}")
@@ -264,9 +326,16 @@ def _layer(result, layers, sizes, values, deltas, assignments, expected, label) 
             value = _value(concrete, {**values, **deltas}, {})
         except (KeyError, ValueError) as error:
             return f"{label}: cannot evaluate the derived result ({error})"
-        if value != expected(assignment):
+        if not _agree(value, expected(assignment)):
             return f"{label} at {', '.join(f'{k}={v}' for k, v in assignment.items())}"
     return None
+
+
+def _agree(value, expected) -> bool:
+    """Exactly equal (rational arithmetic), or to 1e−40 relative at 60 digits."""
+    if isinstance(value, Fraction) and isinstance(expected, Fraction):
+        return value == expected
+    return abs(value - expected) <= _AGREEMENT * max(1, abs(expected))
 
 
 @lru_cache(maxsize=4096)

@@ -16,7 +16,8 @@ from derive.notation import C, i, j, k, y
 
 __all__ = [
     "l", "L", "m", "n", "p", "q", "r", "i", "j", "k", "C", "y",
-    "z", "a", "b", "w", "delta", "LayerBase", "LayerIndexed", "SigmaPrime", "Statement",
+    "z", "a", "b", "w", "delta", "LayerBase", "LayerIndexed", "CL", "LAMBDA", "SquaredNorm", "SigmaPrime", "ActivationPrime", "prime", "Indicator", "Statement",
+    "ElementwiseOf",
     "LayerMatrix", "Tr", "Had", "Ones", "matrix", "NEW_CLAIM", "EQUIVALENT", "layer_text",
 ]
 
@@ -91,20 +92,87 @@ class LayerBase(sp.IndexedBase):
         return LayerIndexed(self, *indices)
 
 
-n = _SizeBase("n")  # n[l]: the number of units of layer l; n[0] inputs, n[L] outputs
-z, a, b, w, delta = (LayerBase(name) for name in ("z", "a", "b", "w", "delta"))
-
-
-class SigmaPrime(sp.Function):
-    """σ'(u): the derivative of the sigmoid at u, kept as a name until the sigmoid-derivative step."""
+class SquaredNorm(sp.Function):
+    """‖W^l‖² = Σ_p Σ_q (w^l_pq)²: the squared Frobenius norm of the weights of layer l (its one argument)."""
 
     nargs = 1
 
     def _derive_text(self, printer) -> str:
-        return f"σ'({printer._print(self.args[0])})"
+        return f"‖W^{layer_text(self.args[0])}‖²"
 
     def _latex(self, printer) -> str:
-        return rf"\sigma'\left({printer._print(self.args[0])}\right)"
+        return rf"\left\|W^{{{_layer_latex(self.args[0])}}}\right\|^2"
+
+    def _sympystr(self, printer) -> str:
+        return self._derive_text(printer)
+
+
+CL = sp.Symbol("C_λ")  # the cost with the L2 penalty: C_λ = C + (λ/2) Σ_l ‖W^l‖²
+LAMBDA = sp.Symbol("λ", positive=True)  # the weight of the penalty (--weight-decay)
+n = _SizeBase("n")  # n[l]: the number of units of layer l; n[0] inputs, n[L] outputs
+z, a, b, w, delta = (LayerBase(name) for name in ("z", "a", "b", "w", "delta"))
+
+
+class ActivationPrime(sp.Function):
+    """f'(u): the derivative of the table's activation `activation` at u, kept as a name until the step that
+    writes it out (f'(z) in terms of a where the table says so). One subclass per activation: `prime(id)`."""
+
+    nargs = 1
+    activation = "sigmoid"
+
+    @classmethod
+    def symbol_text(cls) -> tuple[str, str]:
+        """(text, LaTeX) of the function's name: σ' for the sigmoid, tanh', relu', ... for the others."""
+        if cls.activation == "sigmoid":
+            return "σ'", r"\sigma'"
+        name = cls.activation if cls.activation.replace("-", "").isalnum() else f"f_{{{cls.activation}}}"
+        return f"{name}'", rf"\operatorname{{{cls.activation}}}'"
+
+    def _derive_text(self, printer) -> str:
+        return f"{self.symbol_text()[0]}({printer._print(self.args[0])})"
+
+    def _latex(self, printer) -> str:
+        return rf"{self.symbol_text()[1]}\left({printer._print(self.args[0])}\right)"
+
+    def _sympystr(self, printer) -> str:
+        return self._derive_text(printer)
+
+
+class Indicator(sp.Function):
+    """1[c]: 1 where the condition c holds, else 0 (relu' = 1[z > 0]); the branches of a kink."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, condition):
+        if condition is sp.true:
+            return sp.Integer(1)
+        if condition is sp.false:
+            return sp.Integer(0)
+        return None
+
+    def _derive_text(self, printer) -> str:
+        return f"1[{printer._print(self.args[0])}]"
+
+    def _latex(self, printer) -> str:
+        return rf"\mathbb{{1}}\left[{printer._print(self.args[0])}\right]"
+
+    def _sympystr(self, printer) -> str:
+        return self._derive_text(printer)
+
+
+_PRIMES: dict[str, type] = {}
+
+
+def prime(activation: str) -> type:
+    """The ActivationPrime class of one activation id (one class per id, so equal ids give equal expressions)."""
+    if activation not in _PRIMES:
+        name = "SigmaPrime" if activation == "sigmoid" else "Prime_" + "".join(c if c.isalnum() else "_" for c in activation)
+        _PRIMES[activation] = type(name, (ActivationPrime,), {"activation": activation})
+    return _PRIMES[activation]
+
+
+SigmaPrime = prime("sigmoid")  # σ'(u), the output layer's and the default hidden layers'
 
 
 class Statement(sp.Basic):
@@ -171,12 +239,16 @@ class LayerMatrix(sp.MatrixSymbol):
         return self.args
 
     def _derive_text(self, printer) -> str:
+        if self.kind.startswith("prime:"):
+            return f"{prime(self.kind[6:]).symbol_text()[0]}(z^{layer_text(self.layer, printer)})"
         text, _, layered = _MATRIX_NAMES[self.kind]
         if self.kind == "sigma'":
             return f"σ'(z^{layer_text(self.layer, printer)})"
         return f"{text}^{layer_text(self.layer, printer)}" if layered else text
 
     def _latex(self, printer) -> str:
+        if self.kind.startswith("prime:"):
+            return rf"{prime(self.kind[6:]).symbol_text()[1]}\left(z^{{{_layer_latex(self.layer, printer)}}}\right)"
         _, latex, layered = _MATRIX_NAMES[self.kind]
         if self.kind == "sigma'":
             return rf"\sigma'\left(z^{{{_layer_latex(self.layer, printer)}}}\right)"
@@ -227,3 +299,50 @@ class Ones(sp.OneMatrix):
     def _latex(self, printer) -> str:
         rows, cols = self.shape
         return rf"\mathbf{{1}}_{{{printer._print(rows)}}}" if cols == 1 and rows.is_Symbol else "1"
+
+
+class ElementwiseOf(sp.MatrixExpr):
+    """g(a^l, z^l) applied entry by entry: a scalar expression of the table in a and z (1 − a² for tanh, the mask
+    1[z > 0] for relu) made a column (or, for a batch, an n_l × m matrix) of layer `layer`."""
+
+    def __new__(cls, scalar, layer, rows, cols, batch=False):
+        return sp.Basic.__new__(cls, scalar, sp.sympify(layer), sp.sympify(rows), sp.sympify(cols),
+                                sp.true if batch else sp.false)
+
+    @property
+    def scalar(self) -> sp.Expr:
+        return self.args[0]
+
+    @property
+    def layer(self) -> sp.Expr:
+        return self.args[1]
+
+    @property
+    def shape(self):
+        return self.args[2], self.args[3]
+
+    @property
+    def batch(self) -> bool:
+        return bool(self.args[4])
+
+    def entry_at(self, r: int):
+        """The scalar at unit r (the prover tags it with the example in a batch)."""
+        from derive.functions import A, Z
+
+        return self.scalar.xreplace({A: a[self.layer, r], Z: z[self.layer, r]})
+
+    def _names(self):
+        from derive.functions import A, Z
+
+        big = self.batch
+        return {A: sp.Symbol(("A" if big else "a") + "^" + layer_text(self.layer)),
+                Z: sp.Symbol(("Z" if big else "z") + "^" + layer_text(self.layer))}
+
+    def _derive_text(self, printer) -> str:
+        return printer._print(self.scalar.xreplace(self._names()))
+
+    def _latex(self, printer) -> str:
+        return printer._print(self.scalar.xreplace(self._names()))
+
+    def _sympystr(self, printer) -> str:
+        return self._derive_text(printer)

@@ -12,10 +12,11 @@ from typing import Callable
 
 import sympy as sp
 
-from derive.backprop.notation import C, LayerIndexed, SigmaPrime, a, b, delta, n, p, q, r, w, y, z
+from derive import functions
+from derive.backprop.notation import C, CL, LAMBDA, Indicator, SquaredNorm, LayerIndexed, a, b, delta, n, p, q, r, w, y, z, prime
 from derive.rules import REWRITE, Rule, bottom_up, linearity_for, on_derivatives, register
 
-__all__ = ["CLAIM", "MATRIX", "COLLECT", "fresh_index", "depends"]
+__all__ = ["CLAIM", "MATRIX", "COLLECT", "fresh_index", "depends", "activation_rules", "derivative_at", "derivative_form", "indicators"]
 
 # Step kinds of this family besides derive.rules' four.
 CLAIM = "claim"  # a new equation starts: the step's expression is its left-hand side (nothing is claimed yet)
@@ -164,13 +165,6 @@ def _same_quantity(inner, variable):
     return None
 
 
-def _elementwise_activation(inner, variable):
-    """∂a^l_p/∂z^l_j = δ_jp σ'(z^l_p)   (a^l_p = σ(z^l_p) depends on z^l_p alone)"""
-    if _layered(inner, a) and _layered(variable, z) and inner.layer == variable.layer:
-        return sp.KroneckerDelta(variable.units[0], inner.units[0]) * SigmaPrime(z[inner.layer, inner.units[0]])
-    return None
-
-
 def _softmax_jacobian(inner, variable):
     """∂a^L_j/∂z^L_i = a^L_j (δ_ij − a^L_i)   (softmax output layer; derivation softmax-jacobian)"""
     if _layered(inner, a) and _layered(variable, z) and inner.layer == variable.layer:
@@ -179,15 +173,65 @@ def _softmax_jacobian(inner, variable):
     return None
 
 
-def sigmoid_derivative(expr, classes=None):
-    """σ'(z^l_j) = a^l_j (1 − a^l_j)   (derivation sigmoid)"""
-    return expr.replace(lambda e: isinstance(e, SigmaPrime) and _layered(e.args[0], z),
-                        lambda e: a[e.args[0].layer, e.args[0].units[0]] * (1 - a[e.args[0].layer, e.args[0].units[0]]))
+# ------------------------------------------------------------------- the activations of the table, as rules
+def indicators(expr: sp.Expr) -> sp.Expr:
+    """Piecewise((e1, c), (e2, True)) -> e1 1[c] + e2 1[not c]: a kink's two branches written as textbooks do."""
+    def split(node):
+        pieces = node.args
+        if len(pieces) != 2 or pieces[1].cond != sp.true:
+            return node
+        (first, condition), (second, _) = pieces
+        return first * Indicator(condition) + second * Indicator(sp.Not(condition))
+
+    return expr.replace(lambda e: isinstance(e, sp.Piecewise), split)
 
 
-def identity_derivative(expr, classes=None):
-    """σ'(z^L_j) = 1   (an identity output layer: a^L = z^L)"""
-    return expr.replace(lambda e: isinstance(e, SigmaPrime) and _layered(e.args[0], z), lambda e: sp.Integer(1))
+def derivative_at(activation: str, layer, unit) -> sp.Expr:
+    """f'(z^l_u) as the table writes it: in a^l_u (and z^l_u) where it has a form in a, else SymPy's diff in z."""
+    return indicators(derivative_form(activation).xreplace({functions.A: a[layer, unit], functions.Z: z[layer, unit]}))
+
+
+def derivative_form(activation: str) -> sp.Expr:
+    entry = functions.activation(activation)
+    if entry.derivative_in_a is not None:
+        return entry.derivative_in_a.xreplace(entry.values())
+    return sp.diff(entry.expr(), functions.Z)
+
+
+_ACTIVATION_RULES: dict[str, tuple[str, str]] = {}
+
+
+def activation_rules(activation: str) -> tuple[str, str]:
+    """(element-wise rule, derivative rule) of the table's activation, made from its entry on first use:
+    ∂a^l_p/∂z^l_j = δ_jp f'(z^l_p), and f'(z^l_j) = its form in a. The sigmoid's keep their historic names."""
+    if activation not in _ACTIVATION_RULES:
+        f = prime(activation)
+        names = ("elementwise-activation", "sigmoid-derivative") if activation == "sigmoid" else (
+            f"elementwise-{activation}", f"{activation}-derivative")
+
+        def elementwise(inner, variable):
+            if _layered(inner, a) and _layered(variable, z) and inner.layer == variable.layer:
+                return sp.KroneckerDelta(variable.units[0], inner.units[0]) * f(z[inner.layer, inner.units[0]])
+            return None
+
+        def written_out(expr, classes=None):
+            return expr.replace(lambda e: isinstance(e, f) and _layered(e.args[0], z),
+                                lambda e: derivative_at(activation, e.args[0].layer, e.args[0].units[0]))
+
+        symbol, form = f.symbol_text()[0], _scalar_text(activation)
+        elementwise.__doc__ = f"∂a^l_p/∂z^l_j = δ_jp {symbol}(z^l_p)   (a^l_p = {activation}(z^l_p): z^l_p alone)"
+        written_out.__doc__ = f"{symbol}(z^l_j) = {form}   (the table, derive/functions.py)"
+        register(Rule(names[0], f"{activation} layer: a^l_p depends on z^l_p alone", REWRITE,
+                      on_derivatives(elementwise)))
+        register(Rule(names[1], f"{symbol}(z) = {form} (derive/functions.py)", REWRITE, written_out))
+        _ACTIVATION_RULES[activation] = names
+    return _ACTIVATION_RULES[activation]
+
+
+def _scalar_text(activation: str) -> str:
+    from derive.printing import to_text
+
+    return to_text(indicators(derivative_form(activation)))
 
 
 # -------------------------------------------------------------------------------------- cost gradients
@@ -215,11 +259,30 @@ def _quadratic(inner, variable):
     return _cost_gradient(lambda a_, y_: a_ - y_)(inner, variable)
 
 
+# ------------------------------------------------------------------------------------- the L2 penalty
+def _penalty_definition(inner, variable):
+    """∂C_λ/∂w^l_jk = ∂C/∂w^l_jk + (λ/2) ∂‖W^l‖²/∂w^l_jk   (C_λ = C + (λ/2) Σ_t ‖W^t‖²: of the penalty only
+    ‖W^l‖² contains w^l)"""
+    if inner != CL or not _layered(variable, w):
+        return None
+    return _d(C, variable) + LAMBDA / 2 * _d(SquaredNorm(variable.layer), variable)
+
+
+def _penalty_gradient(inner, variable):
+    """∂‖W^l‖²/∂w^l_jk = 2 w^l_jk   (‖W^l‖² = Σ_p Σ_q (w^l_pq)²: one term has w^l_jk)"""
+    if isinstance(inner, SquaredNorm) and _layered(variable, w) and inner.args[0] == variable.layer:
+        return 2 * variable
+    return None
+
+
+penalty_definition, penalty_gradient = on_derivatives(_penalty_definition), on_derivatives(_penalty_gradient)
+
+
 COST_GRADIENT_RULES = {"cross-entropy": "cross-entropy-gradient",
                        "binary-cross-entropy": "binary-cross-entropy-gradient", "quadratic": "quadratic-cost-gradient"}
 
 linearity, same_quantity = on_derivatives(_linearity), on_derivatives(_same_quantity)
-elementwise_activation, softmax_jacobian = on_derivatives(_elementwise_activation), on_derivatives(_softmax_jacobian)
+softmax_jacobian = on_derivatives(_softmax_jacobian)
 cross_entropy_gradient, quadratic_gradient = on_derivatives(_cross_entropy), on_derivatives(_quadratic)
 binary_cross_entropy_gradient = on_derivatives(_binary_cross_entropy)
 
@@ -233,19 +296,19 @@ _TABLE = [
     ("parameter-chain-rule",        "chain rule through z^l",                                  parameter_chain_rule),
     ("layer-linearity",             "linearity of ∂ (what does not depend on x has ∂/∂x = 0)", linearity),
     ("layer-kronecker",             "Kronecker delta: ∂w^l_ip/∂w^l_jk, ∂b^l_i/∂b^l_j",          same_quantity),
-    ("elementwise-activation",      "sigmoid layer: a^l_p depends on z^l_p alone",             elementwise_activation),
     ("output-softmax-jacobian",     "softmax Jacobian (derivation softmax-jacobian)",          softmax_jacobian),
-    ("sigmoid-derivative",          "σ'(z) = a(1 − a) (derivation sigmoid)",                   sigmoid_derivative),
-    ("identity-derivative",         "the identity's derivative is 1",                          identity_derivative),
     ("cross-entropy-gradient",      "gradient of the cross-entropy cost",                      cross_entropy_gradient),
     ("binary-cross-entropy-gradient", "gradient of the binary cross-entropy cost",            binary_cross_entropy_gradient),
     ("quadratic-cost-gradient",     "gradient of the quadratic cost",                          quadratic_gradient),
+    ("penalty-definition",          "definition of C_λ (L2 weight decay)",                     penalty_definition),
+    ("penalty-gradient",            "gradient of ‖W^l‖² (power rule, one term survives)",      penalty_gradient),
 ]
 for _name, _title, _fn in _TABLE:
     register(Rule(_name, _title, REWRITE, _fn))
+activation_rules("sigmoid")  # used by BP1's sigmoid output and by the default hidden layers
 for _name, _title, _kind in [
     ("bp1", "BP1: the error of the output layer", CLAIM),
-    ("bp2", "BP2: the error carried back through a sigmoid layer", CLAIM),
+    ("bp2", "BP2: the error carried back through a hidden layer", CLAIM),
     ("bp3", "BP3: the gradient of the biases", CLAIM),
     ("bp4", "BP4: the gradient of the weights", CLAIM),
     ("matrix-form", "matrix form (shapes stated)", MATRIX),

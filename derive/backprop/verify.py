@@ -22,13 +22,13 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
-from derive.backprop.derivations import Equation, equations
+from derive.backprop.derivations import Equation, activation_of, equations
 from derive.backprop.ground import (
     SIZES, Frame, assignments, atomize, expand_sums, frame_for, ground, index_ranges, is_zero, numeric_point,
 )
 from derive.backprop.network import check_networks
 from derive.backprop.notation import (
-    C, L, LayerIndexed, LayerMatrix, SigmaPrime, Statement, a, b, delta, l, m, n, w, y, z,
+    C, L, ElementwiseOf, LayerIndexed, LayerMatrix, Statement, a, b, delta, l, m, n, prime, w, y, z,
 )
 from derive.backprop.rules import CLAIM, COLLECT, MATRIX
 from derive.rules import ALGEBRA, ASSUMPTION, COUNTEREXAMPLE, REWRITE, rule
@@ -55,7 +55,7 @@ def _prove(derivation: Derivation, _definitions: tuple) -> Proof:
     output, cost = derivation.definitions["output"], derivation.definitions["cost"]
     found = equations(derivation)
     for equation in found:
-        checks.update(_chain(derivation, equation, output, cost))
+        checks.update(_chain(derivation, equation, output, cost, activation_of(derivation, equation)))
     for position, step in enumerate(derivation.steps):
         if rule(step.rule).kind == COLLECT:
             checks[position] = _collect(step, found, checks)
@@ -73,6 +73,7 @@ class _Context:
     name: str
     output: str
     cost: str
+    hidden: str
     assumed: tuple[str, ...]
     ranges: tuple  # (index, layer) of the free indices of the equation's left-hand side
 
@@ -82,10 +83,10 @@ class _Context:
 
     @property
     def frames(self) -> list[Frame]:
-        return [frame_for(self.name, sizes, self.output, self.cost) for sizes in SIZES[self.kind]]
+        return [frame_for(self.name, sizes, self.output, self.cost, self.hidden) for sizes in SIZES[self.kind]]
 
 
-def _chain(derivation: Derivation, equation: Equation, output: str, cost: str) -> dict[int, StepCheck]:
+def _chain(derivation: Derivation, equation: Equation, output: str, cost: str, hidden: str) -> dict[int, StepCheck]:
     checks, assumed, previous, counterexample = {}, [], equation.lhs, None
     ranges = tuple(index_ranges(equation.lhs).items())
     for position in equation.positions:
@@ -93,7 +94,7 @@ def _chain(derivation: Derivation, equation: Equation, output: str, cost: str) -
         kind = rule(step.rule).kind
         if kind == ASSUMPTION and not step.aside:
             assumed.append(step.rule)
-        context = _Context(equation.name, output, cost, tuple(assumed), ranges)
+        context = _Context(equation.name, output, cost, hidden, tuple(assumed), ranges)
         checks[position] = _step(step, previous, equation.lhs, counterexample, context)
         if step.relation == NOT_EQUAL and counterexample is None:
             counterexample = step.expr
@@ -154,7 +155,7 @@ def _identity(previous, current) -> StepCheck:
 
 
 def _counterexample(previous, current, earlier, context: _Context) -> StepCheck:
-    frame = frame_for(context.name, (COUNTER_CLASSES,), context.output, context.cost)
+    frame = frame_for(context.name, (COUNTER_CLASSES,), context.output, context.cost, context.hidden)
     if earlier is not None and _equal_grounded(earlier, current, [frame], context):
         return StepCheck(False, "it is not the element-wise form above, grounded")
     for values in assignments((previous, current), dict(context.ranges), frame):
@@ -235,10 +236,12 @@ def _tag(expr, example: int):
 def _entry(matrix: LayerMatrix, r: int, c: int):
     """Entry (r, c) of a named matrix: W^l -> w^l_rc, δ^l -> δ^l_r, J -> ∂a^L_r/∂z^L_c, Δ^l -> δ^l_r of example c."""
     layer, kind = matrix.layer, matrix.kind
+    if kind.startswith("prime:"):
+        return prime(kind[6:])(z[layer, r])
     return {"W": lambda: w[layer, r, c], "b": lambda: b[layer, r], "delta": lambda: delta[layer, r],
             "a": lambda: a[layer, r], "z": lambda: z[layer, r], "y": lambda: y[r],
             "J": lambda: sp.Derivative(a[layer, r], z[layer, c]), "grad": lambda: sp.Derivative(C, a[layer, r]),
-            "sigma'": lambda: SigmaPrime(z[layer, r]), "Delta": lambda: _EXAMPLE(delta[layer, r], c),
+            "sigma'": lambda: prime("sigmoid")(z[layer, r]), "Delta": lambda: _EXAMPLE(delta[layer, r], c),
             "A": lambda: _EXAMPLE(a[layer, r], c), "Y": lambda: _EXAMPLE(y[r], c)}[kind]()
 
 
@@ -247,6 +250,10 @@ def explicit(expr, size_map: dict) -> sp.Matrix:
     if isinstance(expr, LayerMatrix):
         rows, cols = (int(dim.xreplace(size_map)) for dim in expr.shape)
         return sp.Matrix(rows, cols, lambda r, c: _entry(expr, r + 1, c + 1))
+    if isinstance(expr, ElementwiseOf):  # g(a^l, z^l) entry by entry; in a batch, of example c
+        rows, cols = (int(dim.xreplace(size_map)) for dim in expr.shape)
+        return sp.Matrix(rows, cols, lambda r, c: _tag(expr.entry_at(r + 1), c + 1) if expr.batch
+                         else expr.entry_at(r + 1))
     if isinstance(expr, sp.Derivative):  # ∂C/∂W: the matrix of ∂C/∂w_rc
         inner = explicit(expr.variables[0], size_map)
         return inner.applyfunc(lambda entry: sp.Derivative(expr.expr, entry))

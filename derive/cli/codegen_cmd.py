@@ -44,6 +44,10 @@ def _command(id_: str, classes, options) -> str:
     """The command line that regenerates the module, named in its header."""
     flags = [f"--classes {classes}"] if classes is not None else []
     for name, value in options.items():
-        if value is not None:
-            flags.append(f"--{name} {','.join(map(str, value)) if isinstance(value, tuple) else value}")
+        if value is None:
+            continue
+        if name == "hidden":  # repeated once per hidden layer
+            flags += [f"--hidden {shlex.quote(item)}" for item in value]
+        else:
+            flags.append(f"--{name.replace('_', '-')} {','.join(map(str, value)) if isinstance(value, tuple) else value}")
     return " ".join(["derive codegen", shlex.quote(id_), *flags])

@@ -52,6 +52,18 @@ def parse_sizes(text: str) -> tuple[int, ...]:
     return tuple(sizes)
 
 
+def parse_weight_decay(text: str) -> float:
+    if not text.isascii():  # float() reads other scripts' digits; every number here is ASCII
+        raise argparse.ArgumentTypeError(f"must be a number >= 0 in ASCII digits, like 0.01; got {text!r}")
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, like 0.01; got {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
+    return value
+
+
 parse_seed = whole_number(0, 2**32 - 1)  # numpy's seeds
 
 
@@ -69,6 +81,11 @@ def add_network_options(parser: argparse.ArgumentParser) -> None:
     # The names are the table's (derive/functions.py); the library validates them, so parsing stays free of SymPy.
     parser.add_argument("--output", metavar="NAME", help="output layer of bp1 and backprop (default softmax)")
     parser.add_argument("--cost", metavar="NAME", help="cost of bp1 and backprop (default cross-entropy)")
+    parser.add_argument("--weight-decay", type=parse_weight_decay, metavar="LAMBDA", dest="weight_decay",
+                        help="L2 penalty (λ/2) Σ ‖W^l‖² added to the cost: BP4 gains λ W^l (bp4 and backprop)")
+    parser.add_argument("--hidden", action="append", metavar="ACTIVATION",
+                        help="hidden activation of bp2 and backprop (default sigmoid): a name of the table or an "
+                             "expression in z; repeat once per hidden layer to give each its own")
 
 
 def add_seed_option(parser: argparse.ArgumentParser) -> None:
@@ -76,7 +93,9 @@ def add_seed_option(parser: argparse.ArgumentParser) -> None:
 
 
 def network_options(args) -> dict:
-    return {name: getattr(args, name, None) for name in ("sizes", "output", "cost")}
+    hidden = getattr(args, "hidden", None)
+    return {name: getattr(args, name, None) for name in ("sizes", "output", "cost", "weight_decay")} | {
+        "hidden": tuple(hidden) if hidden else None}
 
 
 def classes_of(args, entry, default: int | None, strict: bool = True) -> int | None:

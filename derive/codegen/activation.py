@@ -19,7 +19,7 @@ from sympy.printing.numpy import NumPyPrinter
 from derive import functions
 from derive.functions import A, Z, Activation
 
-__all__ = ["activation_source", "function_name", "compiled", "check_activation_module", "ActivationCheck",
+__all__ = ["activation_source", "printed_module", "numpy_text", "function_name", "compiled", "check_activation_module", "ActivationCheck",
            "KINK_DISTANCE", "AGREEMENT", "EXTREME"]
 
 # Points closer than this to a kink are not compared: the two sides of a kink have different derivatives,
@@ -109,7 +109,8 @@ def _logistic(node: sp.Expr) -> sp.Expr:
         if power.is_Pow and power.exp == -1 and isinstance(base, sp.Add) and len(base.args) == 2 and 1 in base.args:
             other = next(arg for arg in base.args if arg != 1)
             if isinstance(other, sp.exp) and other in factors:
-                rest = [f for f in factors if f is not power and f is not other]
+                # by equality, not identity: an equal exp(u) need not be the same object once SymPy's cache evicts it
+                rest = [f for f in factors if f != power and f != other]
                 return sp.Mul(*rest, _Sigmoid(other.args[0]))
     return node
 
@@ -160,6 +161,26 @@ def activation_source(id_or_entry, derivation=None, command: str | None = None, 
         lines.append(f"    a = {name}(z)")
     lines.append(f"    return {derivative_text} + 0 * z  # the shape of z, also where the derivative is constant")
     return "\n".join(lines) + "\n"
+
+
+def numpy_text(entry: Activation) -> str:
+    """The entry's numpy form in z (a user's expression, with none in the table, printed by the same printer)."""
+    return entry.numpy or _print(entry.definition)
+
+
+def printed_module(expr: sp.Expr, activation_id: str | None = None) -> str:
+    """The source of `form(z, a)`, an expression in the table's z and a printed as stable numpy (with the helpers
+    and imports it needs, and the activation's parameters at their defaults)."""
+    values = functions.activation(activation_id).values() if activation_id is not None else {}
+    text = _print(_indicators_as_piecewise(expr.xreplace(values)))
+    helpers = [source for helper, source in functions.HELPERS.items() if helper + "(" in text]
+    imports = ["import numpy"] + (["import scipy.special"] if "scipy.special" in text else [])
+    return "\n".join([*imports, "", *helpers, "", "def form(z, a):", f"    return {text} + 0 * z", ""])
+
+
+def _indicators_as_piecewise(expr: sp.Expr) -> sp.Expr:
+    """1[c] (derive.backprop's Indicator) as Piecewise((1, c), (0, True)), which the numpy printer knows."""
+    return expr.replace(lambda e: type(e).__name__ == "Indicator", lambda e: sp.Piecewise((1, e.args[0]), (0, True)))
 
 
 _COMPILED: dict = {}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import partial
 
+import shlex
+
 import numpy as np
 import sympy as sp
 
@@ -28,19 +30,37 @@ _BATCH = 3
 _GENERATED_OUTPUTS = ("softmax", "sigmoid")  # the output layers the module generator has stable forms for
 
 
-def _derivation(id_, sizes, output, cost):
+def _derivation(id_, sizes, output, cost, hidden=None, weight_decay=None):
     from derive.catalogue import build
 
     if output not in (None, *_GENERATED_OUTPUTS):
         raise UsageError(f"codegen writes {' and '.join(_GENERATED_OUTPUTS)} output layers, not {output} "
                          "(derive show/check cover it)")
-    return build(id_, None, sizes=sizes, output=output, cost=cost)
+    extra = {name: value for name, value in (("hidden", hidden), ("weight_decay", weight_decay)) if value is not None}
+    return build(id_, None, sizes=sizes, output=output, cost=cost, **extra)
 
 
 def _equations(derivation) -> dict:
+    """bp1, bp3, bp4 -> their equation; bp2 -> the first one (`_bp2_equations` has one per hidden activation)."""
     from derive.backprop.derivations import equations
 
-    return {equation.name: equation for equation in equations(derivation)}
+    found = {}
+    for equation in equations(derivation):
+        found.setdefault(equation.name, equation)
+    return found
+
+
+def _all_equations(derivation) -> tuple:
+    from derive.backprop.derivations import equations
+
+    return equations(derivation)
+
+
+def _bp2_equations(derivation) -> dict:
+    """hidden activation -> its BP2 equation."""
+    from derive.backprop.derivations import activation_of, equations
+
+    return {activation_of(derivation, e): e for e in equations(derivation) if e.name == "bp2"}
 
 
 def _layer_symbols():
@@ -103,11 +123,17 @@ def _context(derivation, lhs=None, result=None) -> Context:
     return Context(derivation.id, derivation.sizes[-1] if derivation.sizes else None, definitions, (), lhs, result)
 
 
-def generate_network(id_: str, sizes=None, output=None, cost=None, command=None) -> str:
-    """The module for bp1 (the output layer's delta) or backprop (the whole network)."""
-    derivation = _derivation(id_, sizes, output, cost)
+def generate_network(id_: str, sizes=None, output=None, cost=None, command=None, hidden=None,
+                     weight_decay=None) -> str:
+    """The module for bp1 (the output layer's delta) or backprop (the whole network, `hidden` its activations)."""
+    for name, value in (("hidden", hidden), ("weight-decay", weight_decay)):
+        if value is not None and id_ != "backprop":
+            raise UsageError(f"--{name} does not apply to {id_}: it is the output layer's delta alone")
+    derivation = _derivation(id_, sizes, output, cost, hidden, weight_decay)
     flags = [f"--sizes {','.join(map(str, sizes))}" if sizes else ""]
     flags += [f"--{name} {value}" for name, value in (("output", output), ("cost", cost)) if value]
+    flags += [f"--hidden {shlex.quote(name)}" for name in (hidden or ())]
+    flags += [f"--weight-decay {weight_decay:g}"] if weight_decay is not None else []
     command = command or " ".join([f"derive codegen {id_}", *filter(None, flags)])
     if id_ == "bp1":
         bp1 = _equations(derivation)["bp1"]
@@ -120,18 +146,77 @@ def _generate_backprop(derivation, command) -> str:
     output, context = derivation.definitions["output"], _context(derivation)
     rules = sorted({r for f in functions for r in f.rules}, key=list(STABLE_RULES).index)
     header = _HEADER.format(output=output, cost=derivation.definitions["cost"], command=command,
-                            equations="\n".join(f"    {_line(e)}" for e in found.values()), rules=_rule_lines(rules))
-    names = ["backprop", "forward", "cost", *(f.name for f in functions)]
+                            equations="\n".join(f"    {_line(e)}" for e in _all_equations(derivation)), rules=_rule_lines(rules))
+    hidden = tuple(derivation.definitions["hidden"])
+    activations = _hidden_sources(hidden, {f.name for f in functions})
+    names = ["backprop", "forward", "cost", *(f.name for f in functions), *(name for name, _ in activations)]
     sizes_note = "the layer sizes n_0, ..., n_L the functions accept" if derivation.sizes else "any layer sizes"
     constants = (f"__all__ = {names!r}\n\nDERIVATION = 'backprop'\nOUTPUT = {output!r}\n"
                  f"COST = {derivation.definitions['cost']!r}\n"
                  f"SIZES = {derivation.sizes!r}  # {sizes_note}\n"
-                 f"K = {context.classes!r}  # the output layer's size n_L\n")
+                 f"K = {context.classes!r}  # the output layer's size n_L\n"
+                 f"HIDDEN = {hidden!r}  # hidden layer l's activation: HIDDEN[l - 1], or HIDDEN[0] for every layer\n"
+                 f"WEIGHT_DECAY = {float(derivation.definitions['weight_decay'] or 0.0)!r}  # λ of the L2 penalty "
+                 "(λ/2) Σ ‖W^l‖² in the cost\n")
     network = [_forward_source(derivation), _cost_source(derivation), _backprop_source(derivation, found)]
-    helpers = helper_sources(context, functions) + [_CHECK_NETWORK]
-    parts = [header + "import numpy", constants.rstrip(), *helpers, *network,
-             *(function_source(context, f) for f in functions)]
+    helpers = helper_sources(context, functions) + [_CHECK_NETWORK, _HIDDEN_OF]
+    helpers += [source for helper, source in _helpers_needed(activations, helpers)]
+    imports = ["import numpy"] + [f"import {module}  # needed by the hidden activation {', '.join(users)}"
+                                  for module, users in _needs(hidden).items()]
+    if _needs(hidden):
+        header = header.replace('\n"""\n', "\nNeeds " + ", ".join(f"{module} (for {', '.join(users)})" for module, users
+                                                                in _needs(hidden).items()) + ', imported below.\n"""\n', 1)
+    parts = [header + "\n".join(imports), constants.rstrip(), *helpers, *network,
+             *(function_source(context, f) for f in functions), *(source for _, source in activations),
+             _activation_table(hidden)]
     return "\n\n\n".join(parts) + "\n"
+
+
+def _bp4_text(result: sp.Expr, body) -> str:
+    """The batch mean of a^(l−1)_k δ^l_j, plus λ w^l_jk (as WEIGHT_DECAY * weights[l - 1]) when decayed."""
+    from derive.backprop.notation import LAMBDA
+
+    batch = sp.Add(*[t for t in sp.Add.make_args(result) if not t.has(LAMBDA)])
+    text = print_array(BatchMean(batch), (j, k), body)
+    if result.has(LAMBDA):
+        bp = _layer_symbols()
+        decay = sp.Add(*[t for t in sp.Add.make_args(result) if t.has(LAMBDA)])
+        if decay != LAMBDA * bp.w[bp.l, j, k]:
+            raise NotImplementedError(f"a weight-decay term {decay} other than λ w^l_jk is not laid out yet")
+        text += " + WEIGHT_DECAY * weights[l - 1]"  # λ w^l_jk: the whole matrix W^l
+    return text
+
+
+def _lines(found) -> str:
+    return "\n    ".join(_line(e) for e in found)
+
+
+def _bp2_lines(printed: dict) -> str:
+    """delta[l] = ... for the hidden activation of layer l (one line when every hidden layer has the same)."""
+    if len(printed) == 1:
+        (name, text), = printed.items()
+        return f"        delta[l] = {text}  # BP2 ({name} layers)"
+    lines = []
+    for position, (name, text) in enumerate(printed.items()):
+        lines.append(f"        {'if' if position == 0 else 'elif'} _hidden(l) == {name!r}:")
+        lines.append(f"            delta[l] = {text}  # BP2 ({name} layers)")
+    return "\n".join(lines)
+
+
+def _printable(expr: sp.Expr) -> sp.Expr:
+    """BP2 for the array printer: 1[c] as the boolean array c (a 0/1 factor), 1/(1 + e^{−u}) as the stable
+    sigmoid (derive.codegen.stable)."""
+    from derive.backprop.notation import Indicator
+    from derive.codegen.stable import stabilize
+
+    expr = expr.replace(lambda e: isinstance(e, Indicator), lambda e: _Mask(e.args[0]))
+    return stabilize(expr)[0]
+
+
+class _Mask(sp.Function):
+    """A condition used as a 0/1 factor: printed as the boolean array itself."""
+
+    nargs = 1
 
 
 def _line(equation) -> str:
@@ -152,6 +237,59 @@ differentiation through cost() checks backprop().
 
 '''
 
+_HIDDEN_OF = '''def _hidden(l):
+    """The activation of hidden layer l."""
+    return HIDDEN[l - 1] if len(HIDDEN) > 1 else HIDDEN[0]'''
+
+
+def _needs(hidden) -> dict[str, list[str]]:
+    """Module -> the hidden activations whose numpy forms need it beyond numpy (scipy.special: the erf GELU)."""
+    from derive import functions
+
+    needed: dict[str, list[str]] = {}
+    for name in dict.fromkeys(hidden):
+        for module in functions.activation(name).needs:
+            needed.setdefault(module, []).append(name)
+    return needed
+
+
+def _hidden_sources(hidden, defined) -> list[tuple[str, str]]:
+    """(function name, source) of each hidden activation not already defined, in the table's stable numpy form."""
+    from derive import functions
+    from derive.codegen.activation import function_name, numpy_text
+
+    sources = []
+    for name in dict.fromkeys(hidden):
+        entry = functions.activation(name)
+        python = function_name(entry)
+        if python in defined:
+            continue
+        values = "".join(f"    {p.name} = {float(v)!r}  # {p.meaning}\n"
+                         for p, v in zip(entry.parameters, entry.values().values()))
+        sources.append((python, f'''def {python}(z):
+    """a = {entry.notation}: the hidden activation {name}, its stable numpy form from derive/functions.py."""
+{values}    z = numpy.asarray(z)
+    return {numpy_text(entry)}'''))
+    return sources
+
+
+def _activation_table(hidden) -> str:
+    from derive import functions
+    from derive.codegen.activation import function_name
+
+    entries = ", ".join(f"{name!r}: {function_name(functions.activation(name))}" for name in dict.fromkeys(hidden))
+    return f"_ACTIVATIONS = {{{entries}}}  # HIDDEN's names -> the functions above"
+
+
+def _helpers_needed(activations, present) -> list[tuple[str, str]]:
+    from derive import functions
+
+    text = "\n".join(source for _, source in activations)
+    have = "\n".join(present)
+    return [(helper, source) for helper, source in functions.HELPERS.items()
+            if helper + "(" in text and f"def {helper}(" not in have]
+
+
 _CHECK_NETWORK = '''def _check_network(weights, biases, x):
     if len(weights) != len(biases) or not weights:
         raise ValueError(f"need one bias per weight matrix, got {len(weights)} weights and {len(biases)} biases")
@@ -170,7 +308,7 @@ def _forward_source(derivation) -> str:
     value = print_array(preactivation, (i,), Body(reserved={"a", "z", "x", "l", "L", "weights", "biases"}))
     output = derivation.definitions["output"]
     return f'''def forward(weights, biases, x):
-    """{_text(bp.z[bp.l, i])} = {_text(preactivation)}; a^l = σ(z^l) for l < L, a^L = {output}(z^L).
+    """{_text(bp.z[bp.l, i])} = {_text(preactivation)}; a^l = f_l(z^l) for l < L (HIDDEN), a^L = {output}(z^L).
 
     From derivation backprop: the network it assumes (rule preactivation-definition).
     x: inputs (n_0, batch), one column per example, or one example (n_0,).
@@ -185,7 +323,7 @@ def _forward_source(derivation) -> str:
     a, z = [x], [None]
     for l in range(1, L + 1):
         z.append({value})
-        a.append(sigmoid(z[l]) if l < L else {output}(z[l]))
+        a.append(_ACTIVATIONS[_hidden(l)](z[l]) if l < L else {output}(z[l]))
     return a, z'''
 
 
@@ -197,15 +335,16 @@ def _cost_source(derivation) -> str:
     """
     a, z = forward(weights, biases, x)
     y = numpy.asarray(y).reshape(a[-1].shape)
-    return output_cost(z[-1], y).mean()'''
+    penalty = sum((w * w).sum() for w in weights) * (WEIGHT_DECAY / 2) if WEIGHT_DECAY else 0.0  # (λ/2) Σ ‖W^l‖²
+    return output_cost(z[-1], y).mean() + penalty'''
 
 
 def _backprop_source(derivation, found) -> str:
     bp = _layer_symbols()
     body = Body(reserved={"a", "z", "x", "y", "l", "L", "weights", "biases", "delta", "examples"})
-    bp2 = print_array(found["bp2"].result, (j,), body)
+    bp2 = {name: print_array(_printable(e.result), (j,), body) for name, e in _bp2_equations(derivation).items()}
     bp3 = print_array(BatchMean(found["bp3"].result), (j,), body)
-    bp4 = print_array(BatchMean(found["bp4"].result), (j, k), body)
+    bp4 = _bp4_text(found["bp4"].result, body)
     if body.lines:
         raise NotImplementedError("backprop statements with shared subexpressions are not laid out yet")
     definitions = derivation.definitions
@@ -216,7 +355,7 @@ def _backprop_source(derivation, found) -> str:
     From derivation backprop ({definitions["output"]} output, {definitions["cost"]} cost):
 
     {_line(found["bp1"])}   (output_error)
-    {_line(found["bp2"])}
+    {_lines(_bp2_equations(derivation).values())}
     {_line(found["bp3"])}
     {_line(found["bp4"])}
     BP3 and BP4 are averaged over the m examples (columns): the gradient of C = (1/m) Σ_x C_x.
@@ -231,22 +370,30 @@ def _backprop_source(derivation, found) -> str:
     delta = [None] * (L + 1)
     delta[L] = output_error(z[L], y)  # BP1
     for l in range(L - 1, 0, -1):
-        delta[l] = {bp2}  # BP2
+{_bp2_lines(bp2)}
     grad_b = [{bp3} for l in range(1, L + 1)]  # BP3
     grad_w = [{bp4} for l in range(1, L + 1)]  # BP4
     return grad_w, grad_b'''
 
 
 # ------------------------------------------------------------------------------------------------ check
-def check_network(module, id_: str, sizes=None, output=None, cost=None, seed: int = 0) -> tuple[CodeCheck, ...]:
-    """The output layer's functions against the derived expressions; backprop against complex steps of its cost."""
-    derivation = _derivation(id_, sizes, output, cost)
+def check_network(module, id_: str, sizes=None, output=None, cost=None, seed: int = 0,
+                  hidden=None, weight_decay=None) -> tuple[CodeCheck, ...]:
+    """The output layer's functions against the derived expressions; backprop against complex steps of its cost
+    (whose forward pass runs the hidden activations' table forms, so a wrong BP2 shows)."""
+    derivation = _derivation(id_, sizes, output, cost, hidden, weight_decay)
     shapes = tuple(sizes) if sizes else CHECK_SIZES
+    if not sizes and hidden and len(hidden) > 1:  # one activation per hidden layer fixes the depth
+        shapes = (CHECK_SIZES[0],) + (CHECK_SIZES[1],) * len(hidden) + (CHECK_SIZES[-1],)
     rng = np.random.default_rng(seed)
     context = _context(derivation)._replace(classes=shapes[-1])
     checks = [_check_plain(module, context, f, shapes[-1], rng) for f in plan_output(derivation)]
     if id_ == "backprop":
         checks.append(_check_gradients(module, shapes, rng))
+        # the gradient check runs the module's own cost: its λ must be the derivation's
+        derived = float(derivation.definitions.get("weight_decay") or 0.0)
+        written = float(getattr(module, "WEIGHT_DECAY", float("nan")))
+        checks.append(CodeCheck("WEIGHT_DECAY", abs(written - derived) / max(derived, 1.0), True))
     return tuple(checks)
 
 

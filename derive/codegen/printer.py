@@ -167,6 +167,14 @@ class ArrayPrinter(NumPyPrinter):
     def _print_log(self, expr):
         return self._shared(expr, f"numpy.log({self._print(expr.args[0])})")
 
+    def _print_erf(self, expr):
+        return self._shared(expr, f"scipy.special.erf({self._print(expr.args[0])})")
+
+    def _print__Mask(self, expr):
+        """A condition as a 0/1 factor (relu's 1[z > 0]): the boolean array, multiplied as 0 and 1."""
+        condition = expr.args[0]
+        return f"({self._print(condition.lhs)} {condition.rel_op} {self._print(condition.rhs)})"
+
     def _print_StableSigmoid(self, expr):
         return self._shared(expr, f"_sigmoid({self._print(expr.args[0])})")
 
