@@ -47,6 +47,12 @@ def test_mathml_keeps_the_reading_order_and_sets_the_kronecker_delta_apart():
     assert '<mi mathvariant="normal" class="kronecker">δ</mi>' in markup
 
 
+def test_the_qa_log_is_one_upright_function_name_not_three_letters():
+    page = html_page([run("negative-log-likelihood-qa", None)])
+    assert '<mi mathvariant="normal">log</mi><mo>\u2061</mo><mo>(</mo><mi>σ</mi>' in page
+    assert "<mi>l</mi><mi>o</mi><mi>g</mi>" not in page
+
+
 def test_notes_become_html_with_scripts():
     assert note_to_html("u = e^{z_j} & δ_ij") == ('u = e<sup>z<sub>j</sub></sup> &amp; '
                                                   '<span class="kronecker">δ</span><sub>ij</sub>')
