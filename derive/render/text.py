@@ -49,7 +49,7 @@ def derivation_renderable(report, style: str = "2d") -> Group:
         mark = (" ", "") if claims_nothing(step) else (MARK[check.verified], _STYLE[check.verified])
         prefix = Text.assemble(mark, f" {relation}  " if not step.aside else f" ({relation} ")
         parts.append(_StepMath(prefix, step.expr, ")" if step.aside else "", style, prose(to_text(step.expr))))
-        parts.append(Padding(Text(("aside: " if step.aside else "") + rule(step.rule).title, style="cyan"),
+        parts.append(Padding(Text(("aside: " if step.aside else "") + prose(rule(step.rule).title), style="cyan"),
                              (0, 0, 0, _RULE_INDENT), expand=False))
         if step.note:
             parts.append(Padding(Text(prose(step.note), style="dim"),
