@@ -58,6 +58,11 @@ def test_notes_become_html_with_scripts():
                                                   '<span class="kronecker">δ</span><sub>ij</sub>')
 
 
+def test_a_programs_name_in_a_note_is_code_not_a_subscript():
+    assert note_to_html("the row sums of error_deriv: ∂z_j/∂b_j = 1") == (
+        "the row sums of <code>error_deriv</code>: ∂z<sub>j</sub>/∂b<sub>j</sub> = 1")
+
+
 def test_page_is_self_contained_and_marks_each_step():
     report = run("bp1", None)
     page = html_page([report])

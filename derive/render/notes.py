@@ -18,6 +18,9 @@ _TEXT_ESCAPES = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "~"
                  "×": r"$\times$", "→": r"$\to$", "↔": r"$\leftrightarrow$", "⇒": r"$\Rightarrow$", "≠": r"$\neq$", "−": "-", "\u00a0": "~"}
 
 
+# A program's name in a note (error_deriv from the Octave lines): a word of two letters or more before the underscore,
+# so it is code, set as code, never a subscripted "error" in math.
+_CODE = re.compile(r"(?<![A-Za-z\\])[A-Za-z]{2,}(?:_[A-Za-z0-9]+)+(?![A-Za-z0-9{])")
 _KRONECKER_NOTE = re.compile(r"δ_([a-z])([a-z])(?![A-Za-z0-9])")
 _SUBSCRIPTED = re.compile(r"(?<=[A-Za-zΣσδ])_(\{[a-z0-9]+\}|[a-z0-9]+)(?![A-Za-z0-9{])")
 
@@ -43,7 +46,7 @@ def note_to_latex(note: str) -> str:
     A lone letter or number joins the math next to it ("k = i", "Σ_j y_j = 1"); other words stay text.
     """
     tokens = note.split(" ")
-    kinds = [_kind(token) for token in tokens]
+    kinds = ["code" if _CODE.search(token) else _kind(token) for token in tokens]
     changed = True
     while changed:  # a run of lone letters next to math joins it: "(j, i) = ∂a_j/∂z_i" is all math
         changed = False
@@ -60,6 +63,10 @@ def note_to_latex(note: str) -> str:
         if run:
             pieces.append(_math(" ".join(run)))
             run = []
+        if kind == "code":
+            token = _CODE.sub(lambda found: "\\texttt{" + found[0].replace("_", "\\_") + "}", token)
+            pieces.append(token)
+            continue
         pieces.append("".join(_TEXT_ESCAPES.get(char, char) for char in token))  # text mode: ASCII only
     if run:
         pieces.append(_math(" ".join(run)))
@@ -128,7 +135,11 @@ def note_to_html(note: str) -> str:
     """A note for a web page: HTML-escaped, x_j and e^{z_j} as <sub>/<sup>, the Kronecker δ_ij upright and bold."""
     escaped = note.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     escaped = _KRONECKER_NOTE.sub(r'<span class="kronecker">δ</span><sub>\1\2</sub>', escaped)
-    return _html_scripts(escaped)
+    pieces, position = [], 0
+    for found in _CODE.finditer(escaped):  # a program's name is code, its underscore no subscript
+        pieces += [_html_scripts(escaped[position:found.start()]), f"<code>{found[0]}</code>"]
+        position = found.end()
+    return "".join(pieces) + _html_scripts(escaped[position:])
 
 
 def _html_scripts(text: str) -> str:
