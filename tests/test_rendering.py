@@ -405,3 +405,8 @@ def test_an_inconclusive_numeric_check_says_so_everywhere():
     assert "✗ numeric (inconclusive): max relative error 1.0e-06 (central differences)" in render(undecided)
     assert "✗ Numeric (inconclusive): max relative error 1.0e-06" in markdown(undecided)
     assert "\\textbf{(INCONCLUSIVE)} Numeric: max relative error 1.0e-06" in latex_document([undecided])
+
+
+def test_a_step_too_wide_for_2d_keeps_the_kronecker_delta_apart_from_the_error():
+    text = render(derivation_renderable(run("softmax-diagonal", 3, seed=0)), width=60)
+    assert "𝛅₁ᵢ·e^{z₁}" in text and "δ₁ᵢ" not in text  # the one-line fallback at 60 columns

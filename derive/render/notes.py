@@ -21,7 +21,7 @@ _TEXT_ESCAPES = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "~"
 # A program's name in a note (error_deriv from the Octave lines): a word of two letters or more before the underscore,
 # so it is code, set as code, never a subscripted "error" in math.
 _CODE = re.compile(r"(?<![A-Za-z\\])[A-Za-z]{2,}(?:_[A-Za-z0-9]+)+(?![A-Za-z0-9{])")
-_KRONECKER_NOTE = re.compile(r"δ_([a-z])([a-z])(?![A-Za-z0-9])")
+_KRONECKER_NOTE = re.compile(r"δ_([a-zA-Z0-9])([a-zA-Z0-9])(?![A-Za-z0-9])")  # δ_1i too: two indices, never the error
 _SUBSCRIPTED = re.compile(r"(?<=[A-Za-zΣσδ])_(\{[a-z0-9]+\}|[a-z0-9]+)(?![A-Za-z0-9{])")
 
 
