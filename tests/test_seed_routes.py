@@ -66,6 +66,12 @@ def test_the_qa_route_is_proven_and_shown_in_the_qas_symbols(cli):
     assert "a_t" not in result.stdout.split("independent route")[0].replace("Q&A ↔ ours", "")
 
 
+def test_the_qa_routes_rule_names_use_its_symbols_too():
+    titles = [rule(step.rule).title for step in build("negative-log-likelihood-qa", None).steps]
+    assert "derivative of log (chain rule)" in titles and "substitute the definition of σ(j)" in titles
+    assert not [title for title in titles if " ln " in f" {title} " or " a " in f" {title} "]
+
+
 def test_the_qa_route_is_verified_on_our_symbols():
     report = run("negative-log-likelihood-qa", None)
     assert report.passed and report.proof.derivation.steps[-2].expr.has(a[j])  # proven on a_j, shown as σ(j)
