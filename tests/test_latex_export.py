@@ -65,7 +65,10 @@ def test_the_pattern_check_finds_the_old_defects():
     ("has entry (j, i) = ∂a_j/∂z_i; class", r"has entry $(j, i) = \partial a_j/\partial z_i$; class"),
     ("σ'(z) = a(1 − a) (derivation sigmoid)", r"$\sigma '(z) = a(1 - a)$ (derivation sigmoid)"),
     ("(n_l × 1)(1 × n_(l−1)): n_l × n_(l−1), the shape of W^l",
-     r"$(n_l \times  1)(1 \times  n_{(l-1)}): n_l \times  n_{(l-1)}$, the shape of $W^l$"),
+     r"$(n_l \times  1)(1 \times  n_{(l-1)})$: $n_l \times  n_{(l-1)}$, the shape of $W^l$"),
+    ("z_j = Σ_i w_ij o_i + b_j: w_ij joins unit j; E is any cost of z_1..z_K; o and b do not depend on w",
+     r"$z_j = \sum_i w_{ij} o_i + b_j$: $w_{ij}$ joins unit $j$; $E$ is any cost of $z_1..z_K$; $o$ and $b$ do not "
+     r"depend on $w$"),
 ])
 def test_math_in_notes_goes_into_math_mode_whole(note, latex):
     assert note_to_latex(note) == latex

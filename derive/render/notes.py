@@ -54,11 +54,16 @@ def note_to_latex(note: str) -> str:
             neighbours = kinds[max(position - 1, 0):position] + kinds[position + 1:position + 2]
             if kind == "neutral" and "math" in neighbours:
                 kinds[position], changed = "math", True
-    kinds = ["text" if kind == "neutral" else kind for kind in kinds]
+    # A lone letter among words is still a symbol ("unit j", "E is any cost"); a lone number stays text.
+    kinds = [("math" if re.fullmatch(r"[A-Za-z]", token.strip(",;:.()")) else "text") if kind == "neutral" else kind
+             for token, kind in zip(tokens, kinds)]
     pieces, run = [], []
     for token, kind in zip(tokens, kinds):
         if kind == "math":
             run.append(token)
+            if token[-1] in ";:" and _unmatched_bracket(" ".join(run)) is None:
+                pieces.append(_math(" ".join(run)))  # "b_j: w_ij joins": the colon ends a formula, in text
+                run = []
             continue
         if run:
             pieces.append(_math(" ".join(run)))
