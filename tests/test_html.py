@@ -171,6 +171,22 @@ def _probe(chromium, tmp_path, page) -> dict:
     return json.loads(found[1].replace("&quot;", '"'))
 
 
+@pytest.mark.parametrize("name", [f"{id_}.html" for id_ in ids()])
+def test_exported_page_has_no_linear_notation_left(exported, name):
+    """No ^ or _ printed as a character: in math, an operator <mo>^</mo>; in prose, outside a <code> name."""
+    page = (exported / name).read_text()
+    assert not re.search(r"<mo>[\^_]</mo>", page), f"{name}: a raw script in MathML"
+    prose = re.sub(r"<math.*?</math>|<code>.*?</code>|<style>.*?</style>|<[^>]*>", "", page, flags=re.S)
+    assert not re.search(r"\w[\^_]", prose), f"{name}: a raw script in its text"
+
+
+def test_an_aside_has_its_label_above_and_its_formula_across_the_page():
+    page = html_page([run("gradient-descent-update", 3)])
+    assert page.count('<tr class="aside-label">') == page.count('<tr class="aside">') == 4
+    assert page.count('<td class="math" colspan="2">') == 4
+    assert "<msup><mo>)</mo><mrow><mi>T</mi></mrow></msup>" in page  # H (O − T)^T
+
+
 @pytest.mark.parametrize("name", [f"{id_}.html" for id_ in ids()] + ["index.html"])
 def test_exported_page_renders_in_chromium(chromium, exported, tmp_path, name):
     page = exported / name

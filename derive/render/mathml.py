@@ -47,6 +47,9 @@ def linear_to_mathml(text: str) -> str:
             number = f"<mn>{digits}</mn>"
             pieces.append(f"<msub>{number}{_script(sub)}</msub>" if sub else number)  # 1_m, the column of ones
             position += len(digits) + (len(sub) + 1 if sub else 0)
+        elif char == ")" and re.match(r"\)\^[A-Za-z0-9]", text[position:]):  # (O − T)^T: the script on the group
+            pieces.append(f"<msup><mo>)</mo>{_script(text[position + 2])}</msup>")
+            position += 3
         elif char == " ":
             position += 1
         else:
