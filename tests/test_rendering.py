@@ -410,3 +410,9 @@ def test_an_inconclusive_numeric_check_says_so_everywhere():
 def test_a_step_too_wide_for_2d_keeps_the_kronecker_delta_apart_from_the_error():
     text = render(derivation_renderable(run("softmax-diagonal", 3, seed=0)), width=60)
     assert "𝛅₁ᵢ·e^{z₁}" in text and "δ₁ᵢ" not in text  # the one-line fallback at 60 columns
+
+
+def test_the_octave_asides_keep_program_names_and_write_the_update_in_subscripts():
+    text = render(derivation_renderable(run("gradient-descent-update", 3, seed=0)), width=100)
+    assert "output_layer_state" in text and "hid_to_output_weights_gradient" in text  # not output_layerₛₜₐₜₑ
+    assert "(⇒ wᵢⱼ ← wᵢⱼ − r·oᵢ·∂E/∂zⱼ)" in text and "w'ᵢⱼ − r" in text

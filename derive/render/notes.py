@@ -22,7 +22,7 @@ _TEXT_ESCAPES = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "~"
 # so it is code, set as code, never a subscripted "error" in math.
 _CODE = re.compile(r"(?<![A-Za-z\\])[A-Za-z]{2,}(?:_[A-Za-z0-9]+)+(?![A-Za-z0-9{])")
 _KRONECKER_NOTE = re.compile(r"δ_([a-zA-Z0-9])([a-zA-Z0-9])(?![A-Za-z0-9])")  # δ_1i too: two indices, never the error
-_SUBSCRIPTED = re.compile(r"(?<=[A-Za-zΣσδ])_(\{[a-z0-9]+\}|[a-z0-9]+)(?![A-Za-z0-9{])")
+_SUBSCRIPTED = re.compile(r"(?<=[A-Za-zΣσδ)'])_(\{[a-z0-9]+\}|[a-z0-9]+)(?![A-Za-z0-9{])")
 
 
 def note_to_terminal(note: str, subscripts: bool = True) -> str:
@@ -31,6 +31,14 @@ def note_to_terminal(note: str, subscripts: bool = True) -> str:
     A subscript with a character that has no Unicode subscript (a_K) is left as it was written; without
     `subscripts`, only the Kronecker delta changes (backprop's layer indices print linearly in steps too).
     """
+    pieces, position = [], 0
+    for found in _CODE.finditer(note):  # a program's name (output_layer_state) is code: no subscripts in it
+        pieces += [_terminal_math(note[position:found.start()], subscripts), found[0]]
+        position = found.end()
+    return "".join(pieces) + _terminal_math(note[position:], subscripts)
+
+
+def _terminal_math(note: str, subscripts: bool) -> str:
     from derive.render.pretty import KRONECKER, subscript
 
     note = _KRONECKER_NOTE.sub(lambda found: KRONECKER + (subscript(found[1] + found[2]) or f"_{found[1]}{found[2]}"),

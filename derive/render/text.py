@@ -87,7 +87,7 @@ class _StepMath:
 
     def __rich_console__(self, console, options):
         room = options.max_width - self.prefix.cell_len - len(self.suffix)
-        if self.style == "2d":
+        if self.style == "2d" and not hasattr(self.expr, "_derive_text"):  # notation that prints itself: one line
             lines, baseline = pretty_form(self.expr)
             if max(cell_len(line) for line in lines) <= room:
                 lines = [line.rstrip() for line in lines]
