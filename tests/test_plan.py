@@ -201,7 +201,9 @@ def test_a_narrow_branch_between_the_default_points_is_grounded():
 
 
 def test_a_planned_derivation_goes_through_the_json_markdown_and_latex_formats():
-    from derive.render.structured import latex_fragment, markdown, show_json
+    from derive.render.latex import latex_fragment
+    from derive.render.markdown import markdown
+    from derive.render.structured import show_json
 
     derivation = plan("max(0, z) + 0.01*min(0, z)")
     report = Report(derivation, prove(derivation), check_derivation(derivation))
