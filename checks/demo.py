@@ -50,6 +50,11 @@ LEANS, ALWAYS, LEARNS_LESS = 1.5, 0.9, 0.05
 CONTRASTS = ("extra-activation-derivative", "double-softmax")
 
 
+def _times(lean: float) -> str:
+    """A lean as the table prints it, so the sentences quote the table's own figures."""
+    return f"{lean:.2f}x"
+
+
 @dataclass(frozen=True)
 class Demo:
     """The buggy run, the correct run, the contrast runs with other mistakes, and check_delta's verdict."""
@@ -66,7 +71,7 @@ class Demo:
 
     def _rows(self) -> list[list[str]]:
         return [[t.delta, f"{t.accuracy:.1%}", f"{t.recent_label_rate:.1%}", f"{t.recent_label_median:.1%}",
-                 f"{t.steps_above_90:.1%}", f"{t.independent_rate:.1%}", f"{t.lean:.2f}x"]
+                 f"{t.steps_above_90:.1%}", f"{t.independent_rate:.1%}", _times(t.lean)]
                 for t in (self.buggy, self.correct, *self.contrasts)]
 
     def summary(self) -> str:
@@ -79,13 +84,13 @@ class Demo:
         if buggy.recent_label_median > ALWAYS:
             return (f"With the diagonal-only delta, in the median step {buggy.recent_label_median:.0%} of test "
                     f"predictions equal the label just seen ({buggy.steps_above_90:.0%} of steps above 90%; "
-                    f"{buggy.lean:.1f}x what independence gives, {self.correct.lean:.1f}x with a - y).")
+                    f"{_times(buggy.lean)} what independence gives, {_times(self.correct.lean)} with a - y).")
         if buggy.lean > LEANS:
-            return (f"With the diagonal-only delta, test predictions equal the label just seen {buggy.lean:.1f}x as "
-                    f"often as independence gives ({self.correct.lean:.1f}x with a - y), but in the median step only "
+            return (f"With the diagonal-only delta, test predictions equal the label just seen {_times(buggy.lean)} as "
+                    f"often as independence gives ({_times(self.correct.lean)} with a - y), but in the median step only "
                     f"{buggy.recent_label_median:.0%} do.")
-        return (f"In this run the diagonal-only delta shows no lean toward the label just seen ({buggy.lean:.2f}x "
-                f"what independence gives, {self.correct.lean:.2f}x with a - y).")
+        return (f"In this run the diagonal-only delta shows no lean toward the label just seen ({_times(buggy.lean)} "
+                f"what independence gives, {_times(self.correct.lean)} with a - y).")
 
     def _accuracy(self) -> str:
         buggy, correct = self.buggy.accuracy, self.correct.accuracy
@@ -101,10 +106,10 @@ class Demo:
         parts = []
         if calm:
             parts.append(f"{' and '.join(t.delta for t in calm)} {'does' if len(calm) == 1 else 'do'} not lean "
-                         f"toward the last label ({', '.join(f'{t.lean:.2f}x' for t in calm)}).")
+                         f"toward the last label ({', '.join(_times(t.lean) for t in calm)}).")
         if leaning:
             parts.append(f"{' and '.join(t.delta for t in leaning)} also {'leans' if len(leaning) == 1 else 'lean'} "
-                         f"toward it ({', '.join(f'{t.lean:.2f}x' for t in leaning)}).")
+                         f"toward it ({', '.join(_times(t.lean) for t in leaning)}).")
         return " ".join(parts)
 
     def to_json(self) -> dict:
@@ -130,17 +135,43 @@ class Demo:
         return "\n".join([self._title(), table, "", self.summary(), "", str(self.verdict)])
 
     def __rich_console__(self, console, options):
+        from rich.text import Text
+
+        # Each column as wide as its longest word or figure, so no name or word is cut ("extra-ac…" names no
+        # mistake); boxed where that fits, else without the box (7 columns: 22 cells of borders and padding saved).
+        widths = [max(len(text) for text in [*header.split(), *(row[n] for row in self._rows())])
+                  for n, header in enumerate(self._HEADERS)]
+        if sum(widths) + len(widths) > options.max_width:  # no table fits: one block per run, nothing cut
+            yield from self._records()
+        else:
+            yield self._table(widths, compact=sum(widths) + 3 * len(widths) + 1 > options.max_width)
+        yield Text(self.summary())
+        yield self.verdict
+
+    def _records(self):
         from rich.table import Table
         from rich.text import Text
 
-        table = Table(title=self._title(), title_justify="left")
-        for header in self._HEADERS:
-            table.add_column(header, justify="left" if header == "output delta" else "right")
+        yield Text(self._title())
+        for row, style in zip(self._rows(), ("red", "green", *("yellow",) * len(self.contrasts))):
+            grid = Table.grid(padding=(0, 1))
+            grid.add_column(no_wrap=True)
+            grid.add_column(justify="right", no_wrap=True)
+            for header, value in zip(self._HEADERS[1:], row[1:]):
+                grid.add_row(f"  {'predicts the last label: median' if header == 'median' else header}", value)
+            yield Text(row[0], style=style)
+            yield grid
+
+    def _table(self, widths: list[int], compact: bool):
+        from rich.table import Table
+
+        table = Table(title=self._title(), title_justify="left",
+                      **({"box": None, "padding": (0, 1, 0, 0)} if compact else {}))
+        for header, width in zip(self._HEADERS, widths):
+            table.add_column(header, justify="left" if header == "output delta" else "right", width=width)
         for row, style in zip(self._rows(), ("red", "green", *("yellow",) * len(self.contrasts))):
             table.add_row(*row, style=style)
-        yield table
-        yield Text(self.summary())
-        yield self.verdict
+        return table
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
         return mimebundle(self)

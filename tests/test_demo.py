@@ -50,6 +50,25 @@ def test_the_summary_states_only_what_the_numbers_show(demo):
     assert f"It reaches {demo.buggy.accuracy:.0%} test accuracy against {demo.correct.accuracy:.0%}" in leaning
 
 
+def test_the_sentences_quote_the_tables_leans(demo):
+    table = [row[-1] for row in demo._rows()]  # "2.45x": the sentence must not round it to another figure
+    assert f"{table[0]} what independence gives" in demo.summary() or f"{table[0]} as often" in demo.summary()
+    assert f"{table[1]} with a - y" in demo.summary()
+
+
+@pytest.mark.parametrize("width", [60, 80, 100])
+def test_every_run_and_figure_prints_whole_at_any_width(demo, width):
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), width=width, color_system=None)
+    console.print(demo)
+    shown = console.file.getvalue()
+    table = shown[:shown.index("With the") if "With the" in shown else shown.index("In this run")]
+    assert "…" not in table and max(len(line.rstrip()) for line in table.splitlines()) <= width
+    for row in demo._rows():
+        assert all(cell in table for cell in row)
+
+
 def test_the_buggy_network_learns_less(demo):
     assert demo.correct.accuracy > 0.8
     assert demo.buggy.accuracy < demo.correct.accuracy - 0.2

@@ -47,9 +47,20 @@ def test_mathml_keeps_the_reading_order_and_sets_the_kronecker_delta_apart():
     assert '<mi mathvariant="normal" class="kronecker">δ</mi>' in markup
 
 
+def test_the_qa_log_is_one_upright_function_name_not_three_letters():
+    page = html_page([run("negative-log-likelihood-qa", None)])
+    assert '<mi mathvariant="normal">log</mi><mo>\u2061</mo><mo>(</mo><mi>σ</mi>' in page
+    assert "<mi>l</mi><mi>o</mi><mi>g</mi>" not in page
+
+
 def test_notes_become_html_with_scripts():
     assert note_to_html("u = e^{z_j} & δ_ij") == ('u = e<sup>z<sub>j</sub></sup> &amp; '
                                                   '<span class="kronecker">δ</span><sub>ij</sub>')
+
+
+def test_a_programs_name_in_a_note_is_code_not_a_subscript():
+    assert note_to_html("the row sums of error_deriv: ∂z_j/∂b_j = 1") == (
+        "the row sums of <code>error_deriv</code>: ∂z<sub>j</sub>/∂b<sub>j</sub> = 1")
 
 
 def test_page_is_self_contained_and_marks_each_step():
@@ -158,6 +169,22 @@ def _probe(chromium, tmp_path, page) -> dict:
     found = re.search(r'data-probe="([^"]*)"', result.stdout)
     assert found, result.stderr[-2000:]
     return json.loads(found[1].replace("&quot;", '"'))
+
+
+@pytest.mark.parametrize("name", [f"{id_}.html" for id_ in ids()])
+def test_exported_page_has_no_linear_notation_left(exported, name):
+    """No ^ or _ printed as a character: in math, an operator <mo>^</mo>; in prose, outside a <code> name."""
+    page = (exported / name).read_text()
+    assert not re.search(r"<mo>[\^_]</mo>", page), f"{name}: a raw script in MathML"
+    prose = re.sub(r"<math.*?</math>|<code>.*?</code>|<style>.*?</style>|<[^>]*>", "", page, flags=re.S)
+    assert not re.search(r"\w[\^_]", prose), f"{name}: a raw script in its text"
+
+
+def test_an_aside_has_its_label_above_and_its_formula_across_the_page():
+    page = html_page([run("gradient-descent-update", 3)])
+    assert page.count('<tr class="aside-label">') == page.count('<tr class="aside">') == 4
+    assert page.count('<td class="math" colspan="2">') == 4
+    assert "<msup><mo>)</mo><mrow><mi>T</mi></mrow></msup>" in page  # H (O − T)^T
 
 
 @pytest.mark.parametrize("name", [f"{id_}.html" for id_ in ids()] + ["index.html"])

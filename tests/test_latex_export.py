@@ -39,9 +39,13 @@ def _broken_patterns(tex: str) -> list[str]:
         found.append(f"the layout note {tex.count('Layout convention')} times")
     if not tex.isascii():
         found.append("Unicode in the source")
+    if "\\emph{Aside} ( " in tex:
+        found.append("an aside's label opening with a space")
     for segment in re.findall(r"\$([^$]*)\$", tex):
         if segment.count("(") != segment.count(")") or segment.count("{") != segment.count("}"):
             found.append(f"math split at a bracket: ${segment}$")
+        if re.search(r"(?<![\\A-Za-z])[A-Za-z]{3,}_\{", segment):
+            found.append(f"a program's name set as math: ${segment}$")
     for prose in _prose(tex):
         if re.search(r"(?<!\\)[\^_]|\\(partial|sum|delta|sigma)\b|[=<>]", prose.replace(r"\_", "")):
             found.append(f"math outside math mode: {prose.strip()[:80]}")
@@ -51,8 +55,9 @@ def _broken_patterns(tex: str) -> list[str]:
 def test_the_pattern_check_finds_the_old_defects():
     old = ("\\noindent Layout convention: so $\\partial a/\\partial z$ has entry (j, $i) = a$\n"
            "\\subsection*{BP2: $\\delta ^l = ((W^(l+1))^T$}\n\\noindent Layout convention\n"
-           "\\parbox[t]{0.3\\linewidth}{\\textbf{softmax Jacobian (derived above)} $x$ a_j}\n")
-    assert len(_broken_patterns(old)) >= 5
+           "\\parbox[t]{0.3\\linewidth}{\\textbf{softmax Jacobian (derived above)} $x$ a_j}\n"
+           "\\intertext{\\emph{Aside} ( Octave): the row sums of $error_{deriv}: \\partial z_j$}\n")
+    assert len(_broken_patterns(old)) >= 7
 
 
 @pytest.mark.parametrize("note, latex", [
@@ -60,7 +65,10 @@ def test_the_pattern_check_finds_the_old_defects():
     ("has entry (j, i) = ∂a_j/∂z_i; class", r"has entry $(j, i) = \partial a_j/\partial z_i$; class"),
     ("σ'(z) = a(1 − a) (derivation sigmoid)", r"$\sigma '(z) = a(1 - a)$ (derivation sigmoid)"),
     ("(n_l × 1)(1 × n_(l−1)): n_l × n_(l−1), the shape of W^l",
-     r"$(n_l \times  1)(1 \times  n_{(l-1)}): n_l \times  n_{(l-1)}$, the shape of $W^l$"),
+     r"$(n_l \times  1)(1 \times  n_{(l-1)})$: $n_l \times  n_{(l-1)}$, the shape of $W^l$"),
+    ("z_j = Σ_i w_ij o_i + b_j: w_ij joins unit j; E is any cost of z_1..z_K; o and b do not depend on w",
+     r"$z_j = \sum_i w_{ij} o_i + b_j$: $w_{ij}$ joins unit $j$; $E$ is any cost of $z_1..z_K$; $o$ and $b$ do not "
+     r"depend on $w$"),
 ])
 def test_math_in_notes_goes_into_math_mode_whole(note, latex):
     assert note_to_latex(note) == latex
@@ -103,6 +111,7 @@ def test_exported_latex_compiles_to_pages_that_are_not_blank(tools, exported, tm
     result = subprocess.run([pdflatex, "-interaction=nonstopmode", "-halt-on-error", name], cwd=tmp_path,
                             capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300)
     assert result.returncode == 0, result.stdout[-2000:]
+    assert "Overfull \\hbox" not in result.stdout, "a line runs into the margin"
     subprocess.run([pdftoppm, "-r", "40", "-png", name.replace(".tex", ".pdf"), "page"], cwd=tmp_path, check=True,
                    timeout=120)
     import matplotlib.image

@@ -121,7 +121,7 @@ assuming  aᵢ = 1 / (1 + e^{−zᵢ}) (sigmoid, elementwise)
                2
      ⎛     −zᵢ⎞
      ⎝1 + e   ⎠
-      Kronecker delta: ∂z_j/∂z_i
+      Kronecker delta: ∂zⱼ/∂zᵢ
         ∂(−zᵢ)/∂zᵢ = −1
 
                  −zᵢ
@@ -209,7 +209,7 @@ assuming  indices run over 1..K
                                          2
                         ⎛ z₁    z₂    z₃⎞
                         ⎝e   + e   + e  ⎠
-      Kronecker delta: ∂z_j/∂z_i
+      Kronecker delta: ∂zⱼ/∂zᵢ
         ∂zᵢ/∂zᵢ = 1 and ∂zₖ/∂zᵢ = 𝛅ᵢₖ
 
       zᵢ ⎛ z₁    z₂    z₃⎞    2⋅zᵢ
@@ -405,3 +405,14 @@ def test_an_inconclusive_numeric_check_says_so_everywhere():
     assert "✗ numeric (inconclusive): max relative error 1.0e-06 (central differences)" in render(undecided)
     assert "✗ Numeric (inconclusive): max relative error 1.0e-06" in markdown(undecided)
     assert "\\textbf{(INCONCLUSIVE)} Numeric: max relative error 1.0e-06" in latex_document([undecided])
+
+
+def test_a_step_too_wide_for_2d_keeps_the_kronecker_delta_apart_from_the_error():
+    text = render(derivation_renderable(run("softmax-diagonal", 3, seed=0)), width=60)
+    assert "𝛅₁ᵢ·e^{z₁}" in text and "δ₁ᵢ" not in text  # the one-line fallback at 60 columns
+
+
+def test_the_octave_asides_keep_program_names_and_write_the_update_in_subscripts():
+    text = render(derivation_renderable(run("gradient-descent-update", 3, seed=0)), width=100)
+    assert "output_layer_state" in text and "hid_to_output_weights_gradient" in text  # not output_layerₛₜₐₜₑ
+    assert "(⇒ wᵢⱼ ← wᵢⱼ − r·oᵢ·∂E/∂zⱼ)" in text and "w'ᵢⱼ − r" in text

@@ -10,6 +10,7 @@ from derive.derivations.costs import general_delta
 from derive.notation import a, i, j
 from derive.printing import to_text
 from derive.render import run
+from derive.rules import rule
 from derive.verify import prove
 
 
@@ -27,6 +28,13 @@ def test_cross_entropy_split_takes_the_blogs_steps_in_its_order():
     texts = [to_text(step.expr) for step in derivation.steps]
     assert "a_i·(Σ_{j≠i} y_j) − y_i·(1 − a_i)" in texts  # the blog's −y_i(1 − a_i) + Σ_{j≠i} y_j a_i
     assert texts[-2:] == ["a_i·(Σ_j y_j) − y_i", "a_i − y_i"]
+
+
+def test_the_sum_made_whole_again_is_not_labelled_a_split():
+    derivation = build("cross-entropy-split", None)
+    rules = [step.rule for step in derivation.steps]
+    assert rules.count("split-sum") == 1 and rules[-2] == "join-sum" and derivation.steps[-2].reverse
+    assert "whole again" in rule("join-sum").title  # the label the reader sees beside the rejoined sum
 
 
 def test_cross_entropy_split_lands_on_cross_entropy_delta():
@@ -56,6 +64,12 @@ def test_the_qa_route_is_proven_and_shown_in_the_qas_symbols(cli):
     assert "✓ =  −(δ_jt − σ(j))" in result.stdout and "✓ =  σ(j) − δ_jt" in result.stdout
     assert "Q&A ↔ ours: o_j = σ(j) = σ(z_j) = softmax(j) is our a_j" in result.stdout
     assert "a_t" not in result.stdout.split("independent route")[0].replace("Q&A ↔ ours", "")
+
+
+def test_the_qa_routes_rule_names_use_its_symbols_too():
+    titles = [rule(step.rule).title for step in build("negative-log-likelihood-qa", None).steps]
+    assert "derivative of log (chain rule)" in titles and "substitute the definition of σ(j)" in titles
+    assert not [title for title in titles if " ln " in f" {title} " or " a " in f" {title} "]
 
 
 def test_the_qa_route_is_verified_on_our_symbols():

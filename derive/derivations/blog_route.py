@@ -74,6 +74,7 @@ for _rule in (Rule("split-sum", "split the sum at j = i", REWRITE, split_sum),
                    softmax_diagonal_lemma),
               Rule("softmax-off-diagonal-lemma", "softmax, off the diagonal (derivation softmax-off-diagonal)",
                    REWRITE, softmax_off_diagonal_lemma),
+              Rule("join-sum", "make the sum whole again (the split at j = i, read backwards)", REWRITE, split_sum),
               Rule("sum-factor-out", "take constants out of the sum", REWRITE, sum_factor_out)):
     register(_rule)
 
@@ -94,7 +95,7 @@ def cross_entropy_split(classes: int | None = None) -> Derivation:
     chain.write("expand", -y[i] + a[i] * y[i] + a[i] * others, "multiply out −y_i(1 − a_i)")
     chain.write("factor", a[i] * (y[i] + others) - y[i], "collect the terms in a_i")
     rejoined = a[i] * total(y[j], j, classes) - y[i]
-    steps = chain.steps + (Step("split-sum", rejoined, "y_i + Σ_{j≠i} y_j = Σ_j y_j, the sum made whole again: "
+    steps = chain.steps + (Step("join-sum", rejoined, "y_i + Σ_{j≠i} y_j = Σ_j y_j, the sum made whole again: "
                                 "cross-entropy-delta's δ_i = a_i Σ_j y_j − y_i, for any target", reverse=True),)
     rest = Chain(steps[-1].expr, classes).apply("one-hot", "a one-hot target has Σ_j y_j = 1")
     return Derivation("cross-entropy-split", "Cross-entropy with softmax, the blog's route: δ_i = a_i − y_i",

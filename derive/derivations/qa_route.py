@@ -14,6 +14,7 @@ import sympy as sp
 
 from derive.derivations.costs import negative_log_likelihood
 from derive.notation import a, j, t
+from derive.rules import register, rule
 from derive.steps import Derivation, Step
 
 __all__ = ["negative_log_likelihood_qa", "qa_display", "QA_TABLE", "QASigma", "QALog"]
@@ -24,6 +25,16 @@ QA_TABLE = (
     "Q&A ↔ ours: E = −log σ(t) is our C = −Σ_j y_j ln a_j at the one-hot target",
     "Q&A ↔ ours: δ_jt is the Kronecker delta, 1 when j = t (not an error term)",
 )
+
+# Our rules under the Q&A's names (its log, its σ(j) for our a_j): the same rewrite, so the same proof.
+_QA_TITLES = {"log-rule": "derivative of log (chain rule)", "softmax-definition": "definition of σ(j) (softmax)",
+              "softmax-fold": "substitute the definition of σ(j)"}
+for _name, _title in _QA_TITLES.items():
+    register(dataclasses.replace(rule(_name), name=f"qa-{_name}", title=_title))
+
+
+def _qa_rule(name: str) -> str:
+    return f"qa-{name}" if name in _QA_TITLES else name
 
 
 class QASigma(sp.Function):
@@ -67,7 +78,8 @@ def negative_log_likelihood_qa(classes: int | None = None) -> Derivation:
     """∂E/∂z_j = −(δ_jt − σ(j)) = σ(j) − δ_jt, the Q&A's route from E = −log σ(t)."""
     ours = negative_log_likelihood(classes)
     fold = [step.rule for step in ours.steps].index("softmax-fold")
-    steps = [dataclasses.replace(step, note=_qa_words(step.note)) for step in ours.steps[:fold + 1]]
+    steps = [dataclasses.replace(step, rule=_qa_rule(step.rule), note=_qa_words(step.note))
+             for step in ours.steps[:fold + 1]]
     negated = sp.Mul(-1, sp.Add(sp.KroneckerDelta(j, t), -a[j], evaluate=False), evaluate=False)
     steps += [Step("cancel", negated, "σ(t) cancels: −(δ_jt − σ(j))"),
               Step("expand", a[j] - sp.KroneckerDelta(j, t), "σ(j) − δ_jt: the Q&A's o_j − t_j, since t_j = δ_jt")]

@@ -31,8 +31,9 @@ td.mark { font-weight: bold; width: 1.2em; } .ok { color: #080; } .bad { color: 
 td.relation { text-align: center; width: 1.5em; }
 td.rule { color: #444; font-size: 0.9em; border-left: 1px solid #ddd; }
 td.rule .name { font-weight: bold; color: #036; display: block; }
-tr.aside td { background: #f6f6f2; font-style: italic; }
-tr.aside td.rule .name::before { content: "aside: "; }
+tr.aside td, tr.aside-label td { background: #f6f6f2; font-style: italic; }
+tr.aside-label td.rule { border-left: none; }
+tr.aside-label td.rule .name::before { content: "aside: "; }
 .kronecker { font-weight: bold; font-style: normal; }
 mtext.code { font-family: "DejaVu Sans Mono", monospace; font-size: 0.85em; }
 p.layout, p.verdict { font-size: 0.95em; } p.layout { color: #444; }
@@ -105,13 +106,17 @@ def _row(step, check, links: bool = False) -> str:
     name = note_to_html(rule(step.rule).title)
     if links:
         name, note = _cited(name), _cited(note)
-    return (f'<tr class="{"aside" if step.aside else "step"}">{mark}<td class="relation">{escape(relation)}</td>'
-            f'<td class="math">{to_mathml(step.expr, "block")}</td>'
-            f'<td class="rule"><span class="name">{name}</span>{note}</td></tr>')
+    label = f'<span class="name">{name}</span>{note}'
+    if step.aside:  # its name and note above, its formula across both columns: a long one (an Octave line)
+        return (f'<tr class="aside-label"><td class="mark"></td><td class="rule" colspan="3">{label}</td></tr>\n'
+                f'<tr class="aside">{mark}<td class="relation">{escape(relation)}</td>'
+                f'<td class="math" colspan="2">{to_mathml(step.expr, "block")}</td></tr>')
+    return (f'<tr class="step">{mark}<td class="relation">{escape(relation)}</td>'
+            f'<td class="math">{to_mathml(step.expr, "block")}</td><td class="rule">{label}</td></tr>')
 
 
 def _verdict(ok: bool, text: str) -> str:
-    return f'<p class="verdict"><span class="{"ok" if ok else "bad"}">{"✓" if ok else "✗"}</span> {escape(text)}</p>'
+    return f'<p class="verdict"><span class="{"ok" if ok else "bad"}">{"✓" if ok else "✗"}</span> {note_to_html(text)}</p>'
 
 
 def _equation(lhs, rhs):

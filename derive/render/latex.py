@@ -43,9 +43,10 @@ def _rows(report, for_notebook: bool) -> list[str]:
     for step, check in zip(derivation.steps, report.proof.steps):
         relation, expr = latex_relation(step), to_latex(step.expr)
         if step.aside and not for_notebook:
-            rows.append(f"\\intertext{{\\small\\emph{{Aside}} ({_mark(step, check)} "
-                        f"{note_to_latex(rule(step.rule).title)}): {note_to_latex(step.note)}}}\n"
-                        f"  &\\qquad \\left({relation} {expr}\\right) && \\text{{(aside; the chain resumes below)}}")
+            named = " ".join(filter(None, (_mark(step, check), note_to_latex(rule(step.rule).title))))
+            rows.append(f"\\intertext{{\\small\\emph{{Aside}} ({named}; the chain resumes after it): "
+                        f"{note_to_latex(step.note)}}}\n"
+                        f"  &\\qquad {_aside_box(relation, expr)}")
             continue
         if for_notebook:  # MathJax: the rule's name only, as the notebook's cells say the rest
             aside = "aside: " if step.aside else ""
@@ -53,6 +54,12 @@ def _rows(report, for_notebook: bool) -> list[str]:
             continue
         rows.append(f"  &{relation} {expr} && {_label(step, check, _LABEL_WIDTH)}")
     return rows
+
+
+def _aside_box(relation: str, expr: str) -> str:
+    """The aside's formula in a box of no width: a long one (an Octave line) does not widen the chain's column
+    and so push the notes beside the steps off the page."""
+    return f"\\makebox[0pt][l]{{$\\displaystyle \\left({relation} {expr}\\right)$}}"
 
 
 def latex_fragment(report, for_notebook: bool = False) -> str:

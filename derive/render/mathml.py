@@ -16,6 +16,8 @@ from derive.printing import display_form, excluded_term, fraction_factors, posit
 __all__ = ["to_mathml", "linear_to_mathml"]
 
 _GREEK = {"delta": "δ", "sigma": "σ", "Delta": "Δ"}
+# A function name of the linear notation, set upright as one identifier (not l·o·g, three italic letters).
+_FUNCTION = re.compile(r"(ln|log)(?=\()")
 # One token of the linear notation: a name with an optional ^superscript and _subscript (a^(l−1)_p, W^l, y_j).
 _TOKEN = re.compile(r"([A-Za-zΔδσ∇]'?)(?:\^(\([^)]*\)|[A-Za-z0-9]))?(?:_(\{[^}]*\}|\([^)]*\)|[A-Za-z0-9]+))?")
 
@@ -33,8 +35,11 @@ def linear_to_mathml(text: str) -> str:
     pieces, position = [], 0
     while position < len(text):
         char = text[position]
-        found = _TOKEN.match(text, position)
-        if found and (found[2] or found[3] or char.isalpha()):
+        found, named = _TOKEN.match(text, position), _FUNCTION.match(text, position)
+        if named and (position == 0 or not text[position - 1].isalpha()):
+            pieces.append(f'<mi mathvariant="normal">{named[1]}</mi><mo>&#x2061;</mo>')  # U+2061: function application
+            position = named.end()
+        elif found and (found[2] or found[3] or char.isalpha()):
             pieces.append(_scripted(*found.groups()))
             position = found.end()
         elif char.isdigit():
@@ -42,6 +47,9 @@ def linear_to_mathml(text: str) -> str:
             number = f"<mn>{digits}</mn>"
             pieces.append(f"<msub>{number}{_script(sub)}</msub>" if sub else number)  # 1_m, the column of ones
             position += len(digits) + (len(sub) + 1 if sub else 0)
+        elif char == ")" and re.match(r"\)\^[A-Za-z0-9]", text[position:]):  # (O − T)^T: the script on the group
+            pieces.append(f"<msup><mo>)</mo>{_script(text[position + 2])}</msup>")
+            position += 3
         elif char == " ":
             position += 1
         else:

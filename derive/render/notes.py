@@ -22,8 +22,11 @@ _TEXT_ESCAPES = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "~"
                  "×": r"$\times$", "→": r"$\to$", "↔": r"$\leftrightarrow$", "⇒": r"$\Rightarrow$", "≠": r"$\neq$", "−": "-", "\u00a0": "~"}
 
 
-_KRONECKER_NOTE = re.compile(r"δ_([a-z])([a-z])(?![A-Za-z0-9])")
-_SUBSCRIPTED = re.compile(r"(?<=[A-Za-zΣσδ])_(\{[a-z0-9]+\}|[a-z0-9]+)(?![A-Za-z0-9{])")
+# A program's name in a note (error_deriv from the Octave lines): a word of two letters or more before the underscore,
+# so it is code, set as code, never a subscripted "error" in math.
+_CODE = re.compile(r"(?<![A-Za-z\\])[A-Za-z]{2,}(?:_[A-Za-z0-9]+)+(?![A-Za-z0-9{])")
+_KRONECKER_NOTE = re.compile(r"δ_([a-zA-Z0-9])([a-zA-Z0-9])(?![A-Za-z0-9])")  # δ_1i too: two indices, never the error
+_SUBSCRIPTED = re.compile(r"(?<=[A-Za-zΣσδ)'])_(\{[a-z0-9]+\}|[a-z0-9]+)(?![A-Za-z0-9{])")
 
 
 def note_to_terminal(note: str, subscripts: bool = True) -> str:
@@ -32,6 +35,14 @@ def note_to_terminal(note: str, subscripts: bool = True) -> str:
     A subscript with a character that has no Unicode subscript (a_K) is left as it was written; without
     `subscripts`, only the Kronecker delta changes (backprop's layer indices print linearly in steps too).
     """
+    pieces, position = [], 0
+    for found in _CODE.finditer(note):  # a program's name (output_layer_state) is code: no subscripts in it
+        pieces += [_terminal_math(note[position:found.start()], subscripts), found[0]]
+        position = found.end()
+    return "".join(pieces) + _terminal_math(note[position:], subscripts)
+
+
+def _terminal_math(note: str, subscripts: bool) -> str:
     from derive.render.pretty import KRONECKER, subscript
 
     note = _KRONECKER_NOTE.sub(lambda found: KRONECKER + (subscript(found[1] + found[2]) or f"_{found[1]}{found[2]}"),
@@ -47,7 +58,7 @@ def note_to_latex(note: str) -> str:
     A lone letter or number joins the math next to it ("k = i", "Σ_j y_j = 1"); other words stay text.
     """
     tokens = note.split(" ")
-    kinds = [_kind(token) for token in tokens]
+    kinds = ["code" if _CODE.search(token) else _kind(token) for token in tokens]
     changed = True
     while changed:  # a run of lone letters next to math joins it: "(j, i) = ∂a_j/∂z_i" is all math
         changed = False
@@ -55,15 +66,24 @@ def note_to_latex(note: str) -> str:
             neighbours = kinds[max(position - 1, 0):position] + kinds[position + 1:position + 2]
             if kind == "neutral" and "math" in neighbours:
                 kinds[position], changed = "math", True
-    kinds = ["text" if kind == "neutral" else kind for kind in kinds]
+    # A lone letter among words is still a symbol ("unit j", "E is any cost"); a lone number stays text.
+    kinds = [("math" if re.fullmatch(r"[A-Za-z]", token.strip(",;:.()")) else "text") if kind == "neutral" else kind
+             for token, kind in zip(tokens, kinds)]
     pieces, run = [], []
     for token, kind in zip(tokens, kinds):
         if kind == "math":
             run.append(token)
+            if token[-1] in ";:" and _unmatched_bracket(" ".join(run)) is None:
+                pieces.append(_math(" ".join(run)))  # "b_j: w_ij joins": the colon ends a formula, in text
+                run = []
             continue
         if run:
             pieces.append(_math(" ".join(run)))
             run = []
+        if kind == "code":
+            token = _CODE.sub(lambda found: "\\texttt{" + found[0].replace("_", "\\_") + "}", token)
+            pieces.append(token)
+            continue
         pieces.append("".join(_TEXT_ESCAPES.get(char, char) for char in token))  # text mode: ASCII only
     if run:
         pieces.append(_math(" ".join(run)))
@@ -132,7 +152,11 @@ def note_to_html(note: str) -> str:
     """A note for a web page: HTML-escaped, x_j and e^{z_j} as <sub>/<sup>, the Kronecker δ_ij upright and bold."""
     escaped = note.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     escaped = _KRONECKER_NOTE.sub(r'<span class="kronecker">δ</span><sub>\1\2</sub>', escaped)
-    return _html_scripts(escaped)
+    pieces, position = [], 0
+    for found in _CODE.finditer(escaped):  # a program's name is code, its underscore no subscript
+        pieces += [_html_scripts(escaped[position:found.start()]), f"<code>{found[0]}</code>"]
+        position = found.end()
+    return "".join(pieces) + _html_scripts(escaped[position:])
 
 
 def _html_scripts(text: str) -> str:

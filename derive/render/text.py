@@ -50,7 +50,7 @@ def derivation_renderable(report, style: str = "2d") -> Group:
         mark = (" ", "") if claims_nothing(step) else (MARK[check.verified], _STYLE[check.verified])
         prefix = Text.assemble(mark, f" {relation}  " if not step.aside else f" ({relation} ")
         parts.append(_StepMath(prefix, step.expr, ")" if step.aside else "", style, prose(to_text(step.expr))))
-        parts.append(Padding(Text(("aside: " if step.aside else "") + rule(step.rule).title, style="cyan"),
+        parts.append(Padding(Text(("aside: " if step.aside else "") + prose(rule(step.rule).title), style="cyan"),
                              (0, 0, 0, _RULE_INDENT), expand=False))
         if step.note:
             parts.append(Padding(Text(prose(step.note), style="dim"),
@@ -88,7 +88,7 @@ class _StepMath:
 
     def __rich_console__(self, console, options):
         room = options.max_width - self.prefix.cell_len - len(self.suffix)
-        if self.style == "2d":
+        if self.style == "2d" and not hasattr(self.expr, "_derive_text"):  # notation that prints itself: one line
             lines, baseline = pretty_form(self.expr)
             if max(cell_len(line) for line in lines) <= room:
                 lines = [line.rstrip() for line in lines]
