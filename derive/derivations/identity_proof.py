@@ -9,7 +9,7 @@ import sympy as sp
 
 from derive.notation import C, K, a, cross_entropy, softmax_of, t, y, z
 from derive.rules import ASSUMPTION, REWRITE, rule
-from derive.verify import Proof, StepCheck
+from derive.verify import Proof, StepCheck, expand_sums
 
 __all__ = ["prove", "ground"]
 
@@ -40,7 +40,7 @@ def ground(expr, n: int, true_class: int, one_hot: bool) -> sp.Expr:
         expr = expr.replace(lambda e: isinstance(e, sp.Indexed) and e.base == y,
                             lambda e: sp.KroneckerDelta(e.indices[0], t))
     expr = expr.replace(lambda e: isinstance(e, sp.Indexed) and e.base == a, lambda e: softmax_of(e.indices[0], n))
-    return _expand_sums(expr).xreplace({t: true_class})
+    return expand_sums(expr).xreplace({t: true_class})
 
 
 def _grounded(left, right, sizes, one_hot: bool, name: str) -> StepCheck:
@@ -69,12 +69,3 @@ def _equal(left, right) -> bool:
     difference = sp.expand_log(sp.together((left - right).xreplace(exponentials)), force=True)
     return sp.simplify(difference) == 0
 
-
-def _expand_sums(expr):
-    if isinstance(expr, sp.Sum):
-        (index, low, high), = expr.limits
-        body = _expand_sums(expr.function)
-        return sp.Add(*[body.xreplace({index: value}) for value in range(int(low), int(high) + 1)])
-    if not expr.args or isinstance(expr, sp.Indexed):
-        return expr
-    return expr.func(*[_expand_sums(arg) for arg in expr.args])

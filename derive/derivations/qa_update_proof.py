@@ -15,7 +15,7 @@ import sympy as sp
 from derive.derivations.qa_update import n, o, w, b
 from derive.notation import E, K, i, j, z
 from derive.rules import REWRITE, rule
-from derive.verify import Proof, StepCheck
+from derive.verify import Proof, StepCheck, expand_sums
 
 __all__ = ["prove", "SIZES"]
 
@@ -78,7 +78,7 @@ def _g(unit) -> sp.Symbol:
 
 
 def _ground(expr, units: int, outputs: int, row: int, column: int) -> sp.Expr:
-    expr = _expand_sums(expr.xreplace({K: outputs, n: units})).xreplace({i: row, j: column})
+    expr = expand_sums(expr.xreplace({K: outputs, n: units})).xreplace({i: row, j: column})
     return sp.expand(expr.replace(lambda e: isinstance(e, sp.Derivative), lambda e: _derivative(e, units, outputs)))
 
 
@@ -93,12 +93,3 @@ def _derivative(node, units, outputs):
                               lambda e: _inputs(units, outputs)[int(e.indices[0]) - 1])
     return sp.diff(inner, variable)
 
-
-def _expand_sums(expr):
-    if isinstance(expr, sp.Sum):
-        (index, low, high), = expr.limits
-        body = _expand_sums(expr.function)
-        return sp.Add(*[body.xreplace({index: value}) for value in range(int(low), int(high) + 1)])
-    if not expr.args or isinstance(expr, sp.Indexed):
-        return expr
-    return expr.func(*[_expand_sums(arg) for arg in expr.args])
