@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import keyword
 import re
-from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
 from derive import functions
+from derive.codegen.check import CodeCheck
 from derive.functions import A, Z, Activation
 
-__all__ = ["activation_source", "printed_module", "numpy_text", "function_name", "compiled", "check_activation_module", "ActivationCheck",
+__all__ = ["activation_source", "printed_module", "numpy_text", "function_name", "compiled", "check_activation_module",
            "KINK_DISTANCE", "AGREEMENT", "EXTREME"]
 
 # Points closer than this to a kink are not compared: the two sides of a kink have different derivatives,
@@ -199,19 +199,6 @@ def compiled(id_: str, **parameters):
     return _COMPILED[key]
 
 
-@dataclass(frozen=True)
-class ActivationCheck:
-    """Generated f and f' against the symbolic definition and its SymPy derivative."""
-
-    function: str
-    max_rel_error: float
-    finite_at_extremes: bool
-
-    @property
-    def passed(self) -> bool:
-        return bool(np.isfinite(self.max_rel_error) and self.max_rel_error <= AGREEMENT and self.finite_at_extremes)
-
-
 def sample_points(entry: Activation, rng: np.random.Generator, count: int = 16) -> np.ndarray:
     """Seeded points in [−4, 4], none within KINK_DISTANCE of a kink."""
     points = rng.uniform(-4.0, 4.0, size=4 * count)
@@ -225,7 +212,7 @@ def _finite(value: sp.Expr) -> bool:
     return all(abs(complex(term.evalf(15))) < 1e300 for term in sp.Add.make_args(value))
 
 
-def check_activation_module(module, id_or_entry, seed: int = 0, **parameters) -> tuple[ActivationCheck, ...]:
+def check_activation_module(module, id_or_entry, seed: int = 0, **parameters) -> tuple[CodeCheck, ...]:
     """Both generated functions against the definition and SymPy's diff of it, and finite at |z| = 1000."""
     entry = _entry(id_or_entry)
     name = function_name(entry)
@@ -239,7 +226,7 @@ def check_activation_module(module, id_or_entry, seed: int = 0, **parameters) ->
     return tuple(checks)
 
 
-def _check(module, function: str, reference: sp.Expr, points: np.ndarray) -> ActivationCheck:
+def _check(module, function: str, reference: sp.Expr, points: np.ndarray) -> CodeCheck:
     exact = np.array([float(reference.xreplace({Z: sp.Float(p, 30)}).evalf(30)) for p in points])
     generated = np.asarray(getattr(module, function)(points), dtype=float)
     error = np.linalg.norm(generated - exact) / max(np.linalg.norm(exact), np.finfo(float).tiny)
@@ -247,7 +234,7 @@ def _check(module, function: str, reference: sp.Expr, points: np.ndarray) -> Act
     # Finite wherever the function itself is (a user's exp(z) is not, at z = 1000; the table's all are).
     bounded = [_finite(reference.xreplace({Z: sp.Float(x)})) for x in (-EXTREME, EXTREME)]
     finite = np.isfinite(extremes) | ~np.array(bounded)
-    return ActivationCheck(function, float(error), bool(np.all(finite)))
+    return CodeCheck(function, float(error), bool(np.all(finite)))
 
 
 def compiled_cost(id_: str, **parameters):

@@ -63,13 +63,8 @@ def check_source(source: str, id_: str, classes: int | None = None, **options) -
     if found.function is not None:
         from derive.codegen.activation import check_activation_module
 
-        failed = [c for c in check_activation_module(module, found.function) if not c.passed]
-        if failed:
-            raise CheckFailure("generated code does not match the derivation: " + "; ".join(
-                f"{c.function}: relative error {c.max_rel_error:.1e}, finite at |z| = 1000: {c.finite_at_extremes}"
-                for c in failed))
-        return
-    if id_ in ("bp1", "backprop"):
+        checks = check_activation_module(module, found.function)
+    elif id_ in ("bp1", "backprop"):
         from derive.codegen.network import check_network
 
         checks = check_network(module, id_, **options)
