@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import sys
+import warnings
 from pathlib import Path
 
 from derive.cli.options import parse_classes, parse_seed, whole_number
@@ -131,7 +132,11 @@ def _check(path: Path, args, console) -> tuple[int, str]:
     from checks.gradcheck import gradcheck  # noqa: F401
 
     # With --format json, stdout carries the document alone: what the person's code prints goes to stderr.
-    with contextlib.redirect_stdout(sys.stderr) if args.format == "json" else contextlib.nullcontext():
+    # Probes perturb values far from where the code was written for: numpy's overflow and divide warnings there
+    # are noise on stderr (what is not finite is judged or refused by the checker), so they are not shown.
+    with contextlib.redirect_stdout(sys.stderr) if args.format == "json" else contextlib.nullcontext(), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         module = _load(path)
         if _backward_mode(module, args):
             report = _check_backward(module, path, args)
