@@ -52,6 +52,8 @@ def _source(file: str) -> Path:
         raise UsageError(f"{file!r} is not a Python file: give a FILE.py that defines loss, grad and params")
     if path.is_dir():
         raise UsageError(f"{file} is a folder: give a FILE.py that defines loss, grad and params")
+    if path.exists() and not path.is_file():
+        raise UsageError(f"cannot read {file}: it is not a regular file (a device or a pipe)")
     if not path.is_file():
         raise UsageError(f"no such file: {file}")
     return path.resolve()  # absolute: the person's code may change the working folder
@@ -174,8 +176,8 @@ def _check_gradients(module, path: Path, args):
 def _backward_mode(module, args) -> bool:
     """--forward/--backward/--inputs ask for it; otherwise a file defining forward and backward, unless
     --loss/--grad/--params name the loss/grad mode's functions."""
-    if args.forward or args.backward or args.inputs:
-        return True
+    if any(getattr(args, option) is not None for option in ("forward", "backward", "inputs")):
+        return True  # an empty name too: _lookup refuses it rather than falling back to the default
     loss_mode_named = (args.loss, args.grad, args.params) != ("loss", "grad", "params")
     return not loss_mode_named and all(hasattr(module, name) for name in ("forward", "backward"))
 
@@ -188,7 +190,8 @@ def _check_backward(module, path: Path, args):
                           ("--classes", args.classes is not None)):
         if given:
             raise UsageError(f"{option} applies to loss/grad files, not to a forward/backward file")
-    forward, backward, inputs = (_lookup(module, path, getattr(args, option) or option, option)
+    forward, backward, inputs = (_lookup(module, path, option if getattr(args, option) is None
+                                         else getattr(args, option), option)
                                  for option in ("forward", "backward", "inputs"))
     try:
         report = check_backward(forward, backward, inputs, method=args.method, seed=args.seed)
