@@ -329,6 +329,21 @@ def test_ctrl_c_while_a_person_s_grad_runs_exits_130_quietly(tmp_path):
     assert _group(process.pid) == []
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the child is tied to the command by prctl")
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_a_forward_that_never_returns_dies_with_the_command(tmp_path, sig):
+    """`timeout derive gradcheck ...` or a kill stops the person's code too: no child left spinning."""
+    source = tmp_path / "forever.py"
+    source.write_text(_fb("h.sum()", "return {'h': np.ones((3, 2))}").replace(
+        "def inputs():\n", "def inputs():\n    print('looping', flush=True)\n    while True:\n        pass\n"))
+    process = subprocess.Popen([derive_executable(), "gradcheck", str(source)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, start_new_session=True)
+    assert process.stdout.readline() == "looping\n"  # printed by the child: it is in the loop now
+    process.send_signal(sig)  # to the command only, as `timeout` or a kill of its pid would
+    process.communicate(timeout=60)  # returns only once no process holds the pipes: the child is gone
+    assert process.returncode == -sig
+
+
 # ---------------------------------------------------------------------------------------------- the one writer
 def test_files_follow_the_umask(run_main, tmp_path):
     previous = os.umask(0o027)
