@@ -11,6 +11,7 @@ import errno
 import os
 import secrets
 from pathlib import Path
+from typing import Callable
 
 from derive.errors import UsageError
 
@@ -68,23 +69,33 @@ def write_atomically(path: Path, data: str | bytes) -> None:
     write_all({Path(path): data})
 
 
-def write_all(files: dict[Path, str | bytes]) -> None:
-    """Write every file or none: all are staged and synced before the first rename."""
+def write_all(files: dict[Path, str | bytes], ready: Callable[[], None] | None = None) -> None:
+    """Write every file or none: all are staged and synced before the first rename.
+
+    `ready()`, when given, runs once everything is staged and before the first rename: what it raises (a result
+    that cannot be printed to a full stdout) leaves the folders as they were.
+    """
     staged: dict[Path, Path] = {}
     current = next(iter(files), None)
     try:
-        files = {_followed(Path(path)): data for path, data in files.items()}
-        for current in files:  # checked again here, for callers that did not ask writable_file first
-            if current.exists() and not current.is_file():
-                raise UsageError(f"cannot write {current}: it is not a regular file")
-        for current, data in files.items():
-            staged[current] = _stage(current, data.encode("utf-8") if isinstance(data, str) else data)
-        for current, temporary in staged.items():
-            os.replace(temporary, current)
-        for folder in {path.parent for path in files}:
-            _sync_folder(folder)
-    except OSError as error:
-        raise UsageError(f"cannot write {current}: {error.strerror or error}") from None
+        try:
+            files = {_followed(Path(path)): data for path, data in files.items()}
+            for current in files:  # checked again here, for callers that did not ask writable_file first
+                if current.exists() and not current.is_file():
+                    raise UsageError(f"cannot write {current}: it is not a regular file")
+            for current, data in files.items():
+                staged[current] = _stage(current, data.encode("utf-8") if isinstance(data, str) else data)
+        except OSError as error:
+            raise UsageError(f"cannot write {current}: {error.strerror or error}") from None
+        if ready is not None:
+            ready()
+        try:
+            for current, temporary in staged.items():
+                os.replace(temporary, current)
+            for folder in {path.parent for path in files}:
+                _sync_folder(folder)
+        except OSError as error:
+            raise UsageError(f"cannot write {current}: {error.strerror or error}") from None
     finally:
         for temporary in staged.values():
             _discard(temporary)

@@ -8,6 +8,7 @@ closed and full streams, Ctrl-C and a few misbehaving files run the installed co
 from __future__ import annotations
 
 import errno
+import json
 import os
 import signal
 import subprocess
@@ -20,6 +21,17 @@ from conftest import derive_executable
 
 BASE = "import numpy as np\nparams = [np.ones(3)]\ndef loss(p):\n    return float((p[0] ** 2).sum())\n"
 GOOD_GRAD = "def grad(p):\n    return [2 * p[0]]\n"
+FB_INPUTS = "import numpy as np\ndef inputs():\n    return {'x': np.ones((3, 2)), 'W': np.eye(2)}\n"
+FB_FORWARD = "def forward(x, W):\n    h = x @ W\n    loss = h.sum()\n    return loss\n"
+FB_BACKWARD = "def backward(v):\n    return {'h': np.ones((3, 2))}\n"
+
+
+def _fb(loss: str, backward: str) -> str:
+    """A forward/backward file: h = x @ W, loss = <loss>, and a backward whose body is <backward>."""
+    return (FB_INPUTS + f"def forward(x, W):\n    h = x @ W\n    loss = {loss}\n    return loss\n"
+            f"def backward(v):\n    {backward}\n")
+
+
 FILES = {  # a person's files that misbehave, each with the fragment of the one-line error it must get
     "exits.py": (BASE + "import os\ndef grad(p):\n    os._exit(0)\n", "ended the process (exit status 0)"),
     "killed.py": (BASE + "import os, signal\ndef grad(p):\n    os.kill(os.getpid(), signal.SIGKILL)\n",
@@ -40,6 +52,34 @@ FILES = {  # a person's files that misbehave, each with the fragment of the one-
                 "def grad(p):\n    return [p[0]]\n", "floating-point"),
     "toomany.py": (BASE + "def grad(p):\n    return [2 * p[0], p[0]]\n", "returned 2 arrays"),
     "ü ñ.py": (BASE, "defines no 'grad'"),
+    **{name: (text, fragment) for name, text, fragment in (  # forward/backward files (checks.backward)
+        ("loop.py", FB_INPUTS + "def forward(x, W):\n    h = x @ W\n    for i in range(2):\n        h = h + 1\n"
+         "    loss = h.sum()\n    return loss\n" + FB_BACKWARD, "line 6: `for i in range(2):` is not a simple"),
+         ("augmented.py", FB_INPUTS + "def forward(x, W):\n    h = x @ W\n    h += 1\n    loss = h.sum()\n"
+          "    return loss\n" + FB_BACKWARD, "line 6: `h += 1` is not a simple assignment"),
+         ("tuple.py", FB_INPUTS + "def forward(x, W):\n    h, g = x @ W, x\n    loss = h.sum()\n    return loss\n"
+          + FB_BACKWARD, "line 5: `h, g = x @ W, x` is not a simple assignment"),
+         ("vector_loss.py", _fb("h * 1.0", "return {'h': np.ones((3, 2))}"), "forward must return one real number"),
+         ("text_loss.py", _fb("'a'", "return {'h': np.ones((3, 2))}"), "loss is of type str"),
+         ("nan_loss.py", _fb("h.sum() * np.nan", "return {'h': np.ones((3, 2))}"), "a finite real number, but loss is nan"),
+         ("complex_loss.py", _fb("h.sum() * 1j", "return {'h': np.ones((3, 2))}"), "finite real number"),
+         ("list_backward.py", _fb("h.sum()", "return [1, 2]"), "backward must return a dict"),
+         ("empty_backward.py", _fb("h.sum()", "return {}"), "nothing to check"),
+         ("none_backward.py", _fb("h.sum()", "return {'h': None}"), "nothing to check"),
+         ("text_gradient.py", _fb("h.sum()", "return {'h': 'abc'}"), "is not an array of numbers"),
+         ("complex_gradient.py", _fb("h.sum()", "return {'h': np.ones((3, 2)) * 1j}"), "for 'h' is complex"),
+         ("unknown_name.py", _fb("h.sum()", "return {'zz': np.ones(2)}"), "'zz', which is not a name of forward"),
+         ("exit_backward.py", _fb("h.sum()", "raise SystemExit(3)"), "SystemExit: 3"),
+         ("osexit_backward.py", _fb("h.sum()", "__import__('os')._exit(0)"), "ended the process (exit status 0)"),
+         ("interrupt_backward.py", _fb("h.sum()", "raise KeyboardInterrupt"), "raised KeyboardInterrupt"),
+         ("complex_inputs.py", FB_INPUTS.replace("np.ones((3, 2))", "np.ones((3, 2)) * 1j") + FB_FORWARD
+          + FB_BACKWARD, "inputs['x'] is complex"),
+         ("raising_inputs.py", FB_INPUTS.replace("return", "raise RuntimeError('no data')\n    return") + FB_FORWARD
+          + FB_BACKWARD, "RuntimeError: no data"),
+         ("list_inputs.py", "import numpy as np\ninputs = [1]\n" + FB_FORWARD + FB_BACKWARD, "inputs must be a dict"),
+         ("lambda_forward.py", "import numpy as np\ninputs = {'x': np.ones(2)}\nforward = lambda x: x.sum()\n"
+          + FB_BACKWARD, "forward must be a plain `def` function"),
+    )},
 }
 
 CASES = [  # (arguments, fragment of the error line)
@@ -106,6 +146,25 @@ CASES = [  # (arguments, fragment of the error line)
     (["gradcheck", "good.py", "--classes", "1"], "supported maximum"), (["gradcheck", "good.py", "--batch-size", "0"], "at least 1"),
     (["gradcheck", "good.py", "--batch-size", "١"], "at least 1"), (["gradcheck", "good.py", "--seed", "-1"], "whole number"),
     (["demo", "--classes", "١"], "from 2 to 10, got '١'"), (["demo", "--classes", "11"], "from 2 to 10, got 11"),
+    (["gradcheck", "fifo.py"], "not a regular file"), (["gradcheck", "good.py", "--forward", "forward"], "defines no"),
+    (["gradcheck", "loop.py", "--inputs", ""], "--inputs '' is not a Python name"),
+    (["gradcheck", "loop.py", "--forward", "os.path"], "is not a Python name"),
+    (["gradcheck", "loop.py", "--backward", "nope"], "defines no 'nope'"),
+    (["gradcheck", "loop.py", "--mode", "fast"], "--mode applies to loss/grad files"),
+    (["gradcheck", "loop.py", "--classes", "3"], "--classes applies to loss/grad files"),
+    (["gradcheck", "loop.py", "--format", "html"], "invalid choice: 'html'"),
+    (["gradcheck", "good.py", "--backward", "backward"], "defines no 'forward'"),
+    (["show", "sigmoid", "--style", "linear", "--format", "html"], "--style goes with --format text"),
+    (["show", "sigmoid", "--style", "2d", "--format", "json"], "--style goes with --format text"),
+    (["show", "sigmoid", "--style", "3d"], "invalid choice: '3d'"), (["show", "sigmoid", "--notation", ""], "invalid choice"),
+    (["show", "sigmoid", "--notation", "qa"], "--notation qa applies to negative-log-likelihood, not sigmoid"),
+    (["show", "sigmoid", "--format", "HTML"], "invalid choice: 'HTML'"),
+    (["show", "sigmoid", "--format", "html", "--standalone"], "--standalone goes with --format latex"),
+    (["show", "\u202esigmoid"], "unknown derivation"), (["demo", "--format", "html"], "invalid choice: 'html'"),
+    (["demo", "--classes", "３"], "from 2 to 10"), (["demo", "--seed", "99999999999999999999999"], "whole number"),
+    (["export", "sigmoid", "-o", "to-full.py"], "is a file, not a folder"),
+    (["export", "sigmoid", "-o", "afile/sub"], "does not exist"),
+    (["codegen", "sigmoid", "-o", "afile/x.py"], "does not exist"),
     (["demo", "--epochs", "0"], "from 1 to 20"), (["demo", "--epochs", "٣"], "from 1 to 20"), (["demo", "--seed", "x"], "whole number"),
 ]
 
@@ -117,6 +176,7 @@ def folder(tmp_path):
     for name in ("adir", "adir.py", "adir.png", "blocked", "blocked/sigmoid.tex"):
         (tmp_path / name).mkdir()
     (tmp_path / "to-full.py").symlink_to("/dev/full")
+    os.mkfifo(tmp_path / "fifo.py")
     (tmp_path / "good.py").write_text(BASE + GOOD_GRAD)
     for name, (text, _) in FILES.items():
         (tmp_path / name).write_text(text)
@@ -174,12 +234,32 @@ def _run(args, env_extra=None, **options) -> subprocess.CompletedProcess:
                           **options)
 
 
-@pytest.mark.parametrize("args", [["list"], ["--help"], ["show", "sigmoid"]])
+@pytest.mark.parametrize("args", [["list"], ["--help"], ["show", "sigmoid"], ["show", "sigmoid", "--format", "html"],
+                                  ["show", "sigmoid", "--format", "json"], ["demo", "--format", "json"]])
 def test_stdout_full_is_one_line_and_exit_2(args):
     with open("/dev/full", "w") as full:
         result = _run(args, stdout=full)
     assert result.returncode == 2 and "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
     assert result.stderr == "derive: error: cannot write to standard output: No space left on device\n"
+
+
+@pytest.mark.parametrize("args", [["export", "sigmoid", "-o", "."], ["check", "sigmoid", "--plot", "x.png"]])
+def test_a_full_stdout_leaves_no_file_behind(tmp_path, args):
+    """The result is printed once the files are staged and before they are renamed: it fails, nothing is left."""
+    if args[0] == "check":
+        pytest.importorskip("matplotlib")
+    with open("/dev/full", "w") as full:
+        result = _run(args, stdout=full, cwd=tmp_path)
+    assert result.stderr == "derive: error: cannot write to standard output: No space left on device\n"
+    assert result.returncode == 2 and list(tmp_path.iterdir()) == []
+
+
+def test_a_forward_backward_file_that_closes_stdout_gets_its_verdict_in_json(tmp_path):
+    source = tmp_path / "rude.py"
+    source.write_text(_fb("h.sum()", "import os, sys; os.close(1); sys.stdout.close(); return {'h': 2 * np.ones((3, 2))}"))
+    result = _run(["gradcheck", str(source), "--format", "json"], stdout=subprocess.PIPE)
+    assert result.returncode == 1, result.stderr
+    assert json.loads(result.stdout)["first_wrong"]["name"] == "h"
 
 
 def test_an_ascii_only_stdout_gets_replacements_not_a_traceback():
@@ -247,6 +327,21 @@ def test_ctrl_c_while_a_person_s_grad_runs_exits_130_quietly(tmp_path):
     assert seen == ["loaded\n"] and process.returncode == 130 and err == ""
     time.sleep(0.5)
     assert _group(process.pid) == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the child is tied to the command by prctl")
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_a_forward_that_never_returns_dies_with_the_command(tmp_path, sig):
+    """`timeout derive gradcheck ...` or a kill stops the person's code too: no child left spinning."""
+    source = tmp_path / "forever.py"
+    source.write_text(_fb("h.sum()", "return {'h': np.ones((3, 2))}").replace(
+        "def inputs():\n", "def inputs():\n    print('looping', flush=True)\n    while True:\n        pass\n"))
+    process = subprocess.Popen([derive_executable(), "gradcheck", str(source)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, start_new_session=True)
+    assert process.stdout.readline() == "looping\n"  # printed by the child: it is in the loop now
+    process.send_signal(sig)  # to the command only, as `timeout` or a kill of its pid would
+    process.communicate(timeout=60)  # returns only once no process holds the pipes: the child is gone
+    assert process.returncode == -sig
 
 
 # ---------------------------------------------------------------------------------------------- the one writer

@@ -34,7 +34,22 @@ def _inputs(inputs) -> Mapping[str, object]:
     if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
         raise BackwardError(f"inputs must be a dict of name -> array (or a function returning one), "
                             f"got {type(value).__name__}")
+    for name, array in value.items():  # complex data would make the complex-step probe meaningless
+        if np.iscomplexobj(array):
+            raise BackwardError(f"inputs[{name!r}] is complex ({np.asarray(array).dtype}): the check needs real arrays")
     return value
+
+
+def _check_loss(program: Program, values: dict) -> None:
+    """The loss at the inputs is one finite real number; anything else has no gradient to check."""
+    loss = values[program.loss]
+    array = np.asarray(loss) if isinstance(loss, (np.ndarray, np.generic, int, float, complex)) else None
+    if array is None or array.size != 1 or not np.issubdtype(array.dtype, np.number):
+        shape = f" with shape {array.shape}" if array is not None and array.shape else ""
+        raise BackwardError(f"forward must return one real number, but {program.loss} is of type "
+                            f"{type(loss).__name__}{shape}")
+    if np.iscomplexobj(array) or not np.isfinite(array).all():
+        raise BackwardError(f"forward must return a finite real number, but {program.loss} is {array.item()}")
 
 
 def _copy(value):
@@ -58,7 +73,12 @@ def _gradients(backward: Callable, program: Program, values: dict) -> dict[str, 
             raise BackwardError(f"backward returns a gradient for {name!r}, whose value is not a float array")
         if not _is(array, np.number):
             raise BackwardError(f"the gradient backward returns for {name!r} is not an array of numbers")
+        if np.iscomplexobj(array):
+            raise BackwardError(f"the gradient backward returns for {name!r} is complex ({array.dtype}): "
+                                f"return the real gradient")
         gradients[name] = array
+    if not gradients:  # a verdict on nothing would read as a pass
+        raise BackwardError("backward returns no gradient (an empty dict, or only None): nothing to check")
     return gradients
 
 
@@ -91,6 +111,7 @@ def check_backward(forward: Callable, backward: Callable, inputs, *, method: str
     program = parse_forward(forward)
     runner = Runner(program, _inputs(inputs))
     forward_statements = runner.statements_run
+    _check_loss(program, runner.values)
     gradients = _gradients(backward, program, runner.values)
     floats = [n for n in program.names if _is(probe_value(runner.values[n]), np.inexact)]
     methods, notes = _methods(method, runner, floats, gradients, seed)

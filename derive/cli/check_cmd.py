@@ -26,17 +26,18 @@ def run(args, out) -> int:
 
         plot_target(chosen, args.plot)  # everything that can be wrong with --plot, found before any work
     reports = list(plan_reports(chosen, args, network_options(args), strict=bool(args.ids)))
-    if args.plot is not None:
-        _plot(reports[0], args)
-    emit_check(reports, args.format, out)
+    if args.plot is None:
+        emit_check(reports, args.format, out)
+    else:  # the result is printed once the PNG is staged: a write or a stdout that fails leaves no plot behind
+        _plot(reports[0], args, ready=lambda: (emit_check(reports, args.format, out), out.flush()))
     return 0 if all(report.passed for report in reports) else 1
 
 
-def _plot(report, args) -> None:
+def _plot(report, args, ready) -> None:
     from checks.stepsize import step_study
     from derive.render.plot import save_step_size_plot
 
-    save_step_size_plot(step_study(report.derivation, seed=args.seed, classes=args.classes), args.plot)
+    save_step_size_plot(step_study(report.derivation, seed=args.seed, classes=args.classes), args.plot, ready)
 
 
 def plan_reports(chosen, args, options, strict: bool = False):

@@ -1,6 +1,7 @@
 """`derive export --all -o DIR`: every derivation as a LaTeX document and a Markdown file."""
 
-HELP = "write derivations as LaTeX (.tex, compiles with pdflatex) and Markdown (.md) files"
+HELP = ("write derivations as LaTeX (.tex, compiles with pdflatex), Markdown (.md) and HTML (.html, with an "
+        "index.html) files")
 
 
 def add_arguments(parser) -> None:
@@ -24,7 +25,12 @@ def run(args, out) -> int:
 
     if bool(args.ids) == bool(args.all):
         raise UsageError("name the derivations to export, or give --all (not both)")
-    written, passed = export(args.ids or ids(), args.output_dir, args.classes, strict=bool(args.ids))
-    for path in written:
-        print(path, file=out)
+    _, passed = export(args.ids or ids(), args.output_dir, args.classes, strict=bool(args.ids),
+                       ready=lambda paths: _list(paths, out))
     return 0 if passed else 1
+
+
+def _list(paths, out) -> None:
+    """The files about to be written, printed and flushed first: a stdout that fails stops the export."""
+    out.write("".join(f"{path}\n" for path in paths))
+    out.flush()

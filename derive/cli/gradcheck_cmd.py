@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import sys
+import warnings
 from pathlib import Path
 
 from derive.cli.options import parse_classes, parse_seed, whole_number
@@ -51,6 +52,8 @@ def _source(file: str) -> Path:
         raise UsageError(f"{file!r} is not a Python file: give a FILE.py that defines loss, grad and params")
     if path.is_dir():
         raise UsageError(f"{file} is a folder: give a FILE.py that defines loss, grad and params")
+    if path.exists() and not path.is_file():
+        raise UsageError(f"cannot read {file}: it is not a regular file (a device or a pipe)")
     if not path.is_file():
         raise UsageError(f"no such file: {file}")
     return path.resolve()  # absolute: the person's code may change the working folder
@@ -131,7 +134,11 @@ def _check(path: Path, args, console) -> tuple[int, str]:
     from checks.gradcheck import gradcheck  # noqa: F401
 
     # With --format json, stdout carries the document alone: what the person's code prints goes to stderr.
-    with contextlib.redirect_stdout(sys.stderr) if args.format == "json" else contextlib.nullcontext():
+    # Probes perturb values far from where the code was written for: numpy's overflow and divide warnings there
+    # are noise on stderr (what is not finite is judged or refused by the checker), so they are not shown.
+    with contextlib.redirect_stdout(sys.stderr) if args.format == "json" else contextlib.nullcontext(), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         module = _load(path)
         if _backward_mode(module, args):
             report = _check_backward(module, path, args)
@@ -170,8 +177,8 @@ def _check_gradients(module, path: Path, args):
 def _backward_mode(module, args) -> bool:
     """--forward/--backward/--inputs ask for it; otherwise a file defining forward and backward, unless
     --loss/--grad/--params name the loss/grad mode's functions."""
-    if args.forward or args.backward or args.inputs:
-        return True
+    if any(getattr(args, option) is not None for option in ("forward", "backward", "inputs")):
+        return True  # an empty name too: _lookup refuses it rather than falling back to the default
     loss_mode_named = (args.loss, args.grad, args.params) != ("loss", "grad", "params")
     return not loss_mode_named and all(hasattr(module, name) for name in ("forward", "backward"))
 
@@ -184,7 +191,8 @@ def _check_backward(module, path: Path, args):
                           ("--classes", args.classes is not None)):
         if given:
             raise UsageError(f"{option} applies to loss/grad files, not to a forward/backward file")
-    forward, backward, inputs = (_lookup(module, path, getattr(args, option) or option, option)
+    forward, backward, inputs = (_lookup(module, path, option if getattr(args, option) is None
+                                         else getattr(args, option), option)
                                  for option in ("forward", "backward", "inputs"))
     try:
         report = check_backward(forward, backward, inputs, method=args.method, seed=args.seed)

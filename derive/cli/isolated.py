@@ -17,6 +17,8 @@ from derive.errors import UsageError
 
 __all__ = ["run_isolated"]
 
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
 
 def run_isolated(work: Callable[[], tuple[int, str]], what: str) -> tuple[int, str]:
     """work() -> (exit code, text), run in a child process; `what` names the code for the error messages.
@@ -26,9 +28,11 @@ def run_isolated(work: Callable[[], tuple[int, str]], what: str) -> tuple[int, s
     if not hasattr(os, "fork"):
         return work()
     read, write = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child; coverage cannot follow it
         os.close(read)
+        _die_with(parent)
         _child(work, write, what)
     os.close(write)
     try:
@@ -63,6 +67,19 @@ def _child(work, write: int, what: str) -> None:
         os.write(write, json.dumps(outcome).encode("utf-8"))
     finally:
         os._exit(0)
+
+
+def _die_with(parent: int) -> None:
+    """Ask Linux to kill this child when the command dies (`timeout`, `kill`, a closed terminal): a person's
+    forward that never returns must not outlive the command and spin on, holding its stdout open."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: Ctrl-C still stops both (see run_isolated)
+        return
+    if os.getppid() != parent:  # the command died before the request was made
+        os._exit(1)
 
 
 def _read_all(descriptor: int) -> bytes:

@@ -12,7 +12,7 @@ def add_arguments(parser) -> None:
     add_network_options(parser)
     add_seed_option(parser)
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default text)")
-    parser.add_argument("--style", choices=("2d", "linear"), default="2d",
+    parser.add_argument("--style", choices=("2d", "linear"), default=None,
                         help="with --format text: math drawn in two dimensions (default), or on one line")
     parser.add_argument("--notation", choices=("ours", "qa"), default="ours",
                         help="qa: the Q&A's symbols and steps (negative-log-likelihood only)")
@@ -33,6 +33,8 @@ def run(args, out) -> int:
     found = entry(args.id)
     if args.standalone and args.format != "latex":
         raise UsageError("--standalone goes with --format latex")
+    if args.style is not None and args.format != "text":
+        raise UsageError("--style goes with --format text")
     report = run_report(args.id, classes_of(args, found, DEFAULT_CLASSES), seed=args.seed, **network_options(args))
-    emit_show(report, args.format, out, standalone=args.standalone, style=args.style)
+    emit_show(report, args.format, out, standalone=args.standalone, style=args.style or "2d")
     return 0 if report.passed else 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from derive.atomic import write_all, writable_folder
 from derive.derivations import classes_for
@@ -15,12 +16,14 @@ from derive.render.markdown import markdown, markdown_document
 __all__ = ["export"]
 
 
-def export(chosen, folder: Path, classes: int | None = None, strict: bool = True) -> tuple[list[Path], bool]:
+def export(chosen, folder: Path, classes: int | None = None, strict: bool = True,
+           ready: Callable[[list[Path]], None] | None = None) -> tuple[list[Path], bool]:
     """Write ID.tex (a standalone document), ID.md and ID.html per derivation, plus derivations.tex/.md with them
     all and index.html linking the pages.
 
     Everything is rendered before anything is written, every file goes to a temporary name first, and the
-    renames happen only when all the writes succeeded: an error leaves the folder as it was.
+    renames happen only when all the writes succeeded: an error leaves the folder as it was. `ready(paths)` runs
+    just before the renames (the command prints the list there, so a stdout that fails leaves nothing written).
     """
     folder = writable_folder(folder)
     scales = {id_: classes_for(id_, classes, strict) for id_ in chosen}  # every id is checked before any work
@@ -37,5 +40,6 @@ def export(chosen, folder: Path, classes: int | None = None, strict: bool = True
     for name in files:
         if (folder / name).is_dir():
             raise UsageError(f"cannot write {folder / name}: a folder of that name is in the way")
-    write_all({folder / name: text for name, text in files.items()})
-    return list(folder / name for name in files), all(report.passed for report in reports)
+    paths = [folder / name for name in files]
+    write_all(dict(zip(paths, files.values())), ready=None if ready is None else lambda: ready(paths))
+    return paths, all(report.passed for report in reports)

@@ -69,11 +69,12 @@ def plot_target(chosen, path) -> Path:
     return target
 
 
-def save_step_size_plot(study, path: str | os.PathLike) -> Path:
-    """Write the figure as PNG through the one atomic writer: a failure leaves no half-written file."""
+def save_step_size_plot(study, path: str | os.PathLike, ready=None) -> Path:
+    """Write the figure as PNG through the one atomic writer: a failure leaves no half-written file.
+    `ready()` runs once the PNG is staged, before it is renamed into place (derive.atomic.write_all)."""
     from io import BytesIO
 
-    from derive.atomic import write_atomically, writable_file
+    from derive.atomic import write_all, writable_file
 
     target = writable_file(path, suffix=".png", option="--plot")
     figure = step_size_figure(study)
@@ -82,7 +83,7 @@ def save_step_size_plot(study, path: str | os.PathLike) -> Path:
         figure.savefig(image, format="png")
     finally:
         require_matplotlib().close(figure)
-    write_atomically(target, image.getvalue())
+    write_all({target: image.getvalue()}, ready=ready)
     return target
 
 
