@@ -94,7 +94,8 @@ def _gradients(grad: Callable, params: list[Array], single: bool,
                names: list[str]) -> tuple[list[Array], tuple[str, ...], tuple[str, ...]]:
     """grad(params) as a list of arrays shaped like params; a reversed 2-D shape is transposed back and recorded,
     one that broadcasts to the parameter's shape ((H,) for a (1, H) bias, a scalar) is broadcast with a note."""
-    value = grad(params[0] if single else params)
+    copies = [p.copy() for p in params]  # a grad that edits its arguments (an SGD step inside) leaves ours alone
+    value = grad(copies[0] if single else copies)
     grads = [value] if single and isinstance(value, np.ndarray) else list(value)
     if len(grads) != len(params):
         raise ValueError(f"grad(params) returned {len(grads)} arrays for {len(params)} parameter arrays")

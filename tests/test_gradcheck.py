@@ -453,3 +453,19 @@ def test_a_jump_of_the_curvature_is_never_blamed_on_the_gradient(mode):
     assert report.verdict in ("passed", "not-differentiable"), str(report)
     wrong = gradcheck(loss, lambda p: [2 * g for g in grad(p)], params, mode=mode)
     assert wrong.verdict == "failed", str(wrong)
+
+
+def test_a_grad_that_edits_its_parameters_in_place_is_judged_on_its_gradient():
+    """Learners take the SGD step inside grad; the gradient it returns is still right, and must pass."""
+    loss, grad, params = _problem()
+
+    def grad_then_step(p):
+        gradients = grad(p)
+        for parameter, gradient in zip(p, gradients):
+            parameter -= 0.1 * gradient
+        return gradients
+
+    before = [p.copy() for p in params]
+    report = gradcheck(loss, grad_then_step, params)
+    assert report.passed, str(report)
+    assert all(np.array_equal(p, q) for p, q in zip(params, before))
