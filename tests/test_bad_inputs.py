@@ -160,7 +160,7 @@ CASES = [  # (arguments, fragment of the error line)
     (["show", "sigmoid", "--notation", "qa"], "--notation qa applies to negative-log-likelihood, not sigmoid"),
     (["show", "sigmoid", "--format", "HTML"], "invalid choice: 'HTML'"),
     (["show", "sigmoid", "--format", "html", "--standalone"], "--standalone goes with --format latex"),
-    (["show", "\u202esigmoid"], "unknown derivation"), (["demo", "--format", "html"], "invalid choice: 'html'"),
+    (["show", "\u202esigmoid"], "column 1: unexpected character '\\u202e'"), (["demo", "--format", "html"], "invalid choice: 'html'"),
     (["demo", "--classes", "３"], "from 2 to 10"), (["demo", "--seed", "99999999999999999999999"], "whole number"),
     (["export", "sigmoid", "-o", "to-full.py"], "is a file, not a folder"),
     (["export", "sigmoid", "-o", "afile/sub"], "does not exist"),
