@@ -211,7 +211,9 @@ _COST_LIST = (
     Cost("huber", "Huber", "C = Σ_j ½ r_j² if |r_j| ≤ δ, else δ(|r_j| − ½ δ), r = a − y", parameters=(_DELTA,),
          per_unit=sp.Piecewise(((A - Y) ** 2 / 2, sp.Abs(A - Y) <= _d), (_d * (sp.Abs(A - Y) - _d / 2), True)),
          gradient=sp.Piecewise((A - Y, sp.Abs(A - Y) <= _d), (_d * sp.sign(A - Y), True)),
-         numpy="numpy.where(abs(a - y) <= delta, 0.5 * (a - y) ** 2, delta * (abs(a - y) - 0.5 * delta))",
+         # |a − y| by the sign of Re(a − y), never abs(): the modulus of a complex step would drop its derivative
+         numpy="numpy.where(numpy.where(a - y < 0, y - a, a - y) <= delta, 0.5 * (a - y) ** 2, "
+               "delta * (numpy.where(a - y < 0, y - a, a - y) - 0.5 * delta))",
          targets="real", kinks=("|a − y| = δ: the gradient is continuous there, its derivative is not",)),
 )
 
