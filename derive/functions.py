@@ -15,7 +15,7 @@ import sympy as sp
 
 __all__ = [
     "Z", "A", "Y", "KK", "Parameter", "Activation", "Output", "Cost", "Pair", "ACTIVATIONS", "OUTPUTS", "COSTS",
-    "L2_PENALTY", "HELPERS", "from_expression", "activation", "output", "cost", "pair", "register", "names", "kind_of", "resolve_cost",
+    "L2_PENALTY", "HELPERS", "from_expression", "cost_from_expression", "activation", "output", "cost", "pair", "register", "names", "kind_of", "resolve_cost",
 ]
 
 Z = sp.Symbol("z", real=True)  # the pre-activation of one unit
@@ -130,6 +130,15 @@ def from_expression(text: str, expr: sp.Expr) -> Activation:
     return Activation(text, "your activation", text, definition=expr, kinks=_kinks(expr),
                       convention="at a kink the derivative of the branch SymPy's Max/Min/Abs rule takes" if
                       _kinks(expr) else "")
+
+
+def cost_from_expression(text: str, per_unit: sp.Expr) -> Cost:
+    """A user's cost per output unit c(a, y), already parsed (derive.expressions), as an entry: its gradient by
+    SymPy's diff, its numpy form printed by SymPy's NumPy printer (never the user's text itself)."""
+    from sympy.printing.numpy import NumPyPrinter
+
+    return Cost(text, "your cost", f"C = Σ_j {text}", per_unit=per_unit, gradient=sp.diff(per_unit, A),
+                numpy=NumPyPrinter().doprint(per_unit), targets="real")
 
 
 def _kinks(expr: sp.Expr) -> tuple[float, ...]:

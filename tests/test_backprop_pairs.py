@@ -54,3 +54,23 @@ def test_a_wrong_huber_branch_is_caught():
     assert wrong != step.expr
     steps = derivation.steps[:position] + (replace(step, expr=wrong),) + derivation.steps[position + 1:]
     assert not prove(replace(derivation, steps=steps)).steps[position].verified
+
+
+# ----------------------------------------------------------------------------- a cost given as an expression
+def test_a_cost_in_a_and_y_takes_the_general_route_and_is_checked():
+    derivation = bp1(sizes=(2, 3, 2), output="sigmoid", cost="(a - y)^4/4")
+    assert derivation.definitions["cost"] == "(a - y)^4/4" and prove(derivation).passed
+    assert check_derivation(derivation).passed
+    assert sp.simplify(derivation.result - (a[L, i] - y[i]) ** 3 * a[L, i] * (1 - a[L, i])) == 0
+
+
+def test_the_quadratic_written_out_is_the_table_entry():
+    assert bp1(output="identity", cost="(a - y)^2/2").definitions["cost"] == "quadratic"
+
+
+@pytest.mark.parametrize("text, message", [("y^2", "does not depend on a"), ("bogus", "unknown cost 'bogus'"),
+                                           ("exp(a", "column 6")])
+def test_a_bad_cost_is_one_line_exit_2(cli, text, message):
+    result = cli("show", "bp1", "--output", "identity", "--cost", text)
+    assert result.returncode == 2 and result.stdout == "" and message in result.stderr
+    assert result.stderr.count("\n") == 1

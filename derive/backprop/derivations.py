@@ -382,6 +382,27 @@ def _kinks(definition: sp.Expr) -> tuple[float, ...]:
     return (0.0,) if definition.has(sp.Abs, sp.Max, sp.Min, sp.sign, sp.Heaviside, sp.Piecewise) else ()
 
 
+def cost_of(text: str) -> str:
+    """The table id of a cost: a name of the table, or a user's cost per output unit in a and y (parsed by the
+    expression language, made a table entry and registered); a UsageError (one line) otherwise."""
+    name = str(text).strip()
+    if name in functions.COSTS:
+        return name
+    from derive.expressions import looks_like_expression, parse_expression
+
+    if not looks_like_expression(name, variables=("a", "y")):
+        raise UsageError(f"unknown cost {name!r}; choose one of: {', '.join(functions.COSTS)}, or an expression in "
+                         "a and y such as '(a - y)^2/2'")
+    per_unit = parse_expression(name, variables=(functions.A, functions.Y))
+    if not per_unit.has(functions.A):
+        raise UsageError(f"the cost {name!r} does not depend on a")
+    same = [entry.id for entry in functions.COSTS.values() if entry.expr() == per_unit]
+    if same:  # the table's own entry, never a second copy of it
+        return same[0]
+    functions.register(functions.cost_from_expression(name, per_unit))
+    return name
+
+
 def layer_activations(hidden: tuple[str, ...], depth: int) -> tuple[str, ...]:
     """The activation of each hidden layer 1..depth−1: one for all of them, or one per layer."""
     return tuple(hidden) * (depth - 1) if len(hidden) == 1 else tuple(hidden)
@@ -442,8 +463,7 @@ def validate(sizes, output, cost, needs_hidden: bool = False, hidden=None, weigh
     hidden = tuple(hidden_activation(name) for name in hidden)
     if output not in functions.OUTPUTS:
         raise UsageError(f"unknown output {output!r}; choose one of: {', '.join(functions.OUTPUTS)}")
-    if cost not in functions.COSTS:
-        raise UsageError(f"unknown cost {cost!r}; choose one of: {', '.join(functions.COSTS)}")
+    cost = cost_of(cost)
     if sizes is not None:
         sizes = tuple(sizes)
         if len(sizes) < 2:
