@@ -365,14 +365,14 @@ def _remains(out: Output, c: Cost) -> str:
 def markdown() -> str:
     """The README's function table, generated from this table (tests/test_functions.py keeps the README equal)."""
     rows = [("kind", "id", "definition", "parameters", "derivative", "kinks")]
-    for e in ACTIVATIONS.values():
+    for e in _ACTIVATION_LIST:  # the shipped table: never entries registered at run time
         written = _text(e.derivative_in_a) if e.derivative_in_a is not None else "planned from the definition"
         rows.append(("activation", f"`{e.id}`", e.notation, _parameters(e), written,
                      ", ".join(f"z = {k:g}" for k in e.kinks) or "–"))
-    for o in OUTPUTS.values():
+    for o in _OUTPUT_LIST:
         rows.append(("output", f"`{o.id}`", o.notation, "–", f"{o.activation}', unit by unit" if o.elementwise
                      else "a_j(δ_ij − a_i)", "–"))
-    for c in COSTS.values():
+    for c in _COST_LIST:
         rows.append(("cost", f"`{c.id}`", c.notation, _parameters(c), f"∂c/∂a = {_text(c.gradient)}",
                      "; ".join(c.kinks) or "–"))
     lines = ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
