@@ -23,6 +23,7 @@ import sympy as sp
 from checks.derivation_check import NumericCheck
 from checks.network import init_params, make_batch, tensor_names
 from checks.numeric import COMPLEX_STEP, TOLERANCES, normwise_relative_error
+from derive import functions
 from derive.backprop.derivations import activation_of, bp1, bp2, bp3, bp4, equations, layer_activations
 from derive.backprop.notation import LAMBDA, L, ElementwiseOf, Had, LayerMatrix, Tr, l, m, n
 from derive.steps import Derivation
@@ -130,9 +131,22 @@ def _problem(sizes, output: str, cost: str, seed: int):
     x, y = make_batch(sizes, BATCH, seed)
     if output == "sigmoid":
         y = np.random.default_rng(seed + 20_000).uniform(0.0, 1.0, size=y.shape)
+    if output == "identity" and functions.cost(cost).targets != "real":
+        params = _inside_the_logs(params)
     for p in params:
         p.setflags(write=False)
     return params, x, y
+
+
+def _inside_the_logs(params) -> list:
+    """An identity output under a cost with ln a (and ln(1 − a)): the output weights scaled to row sums of |w| ≤ 0.2
+    and the biases set to ½, so that a^L = z^L lies in (0.3, 0.7) for any hidden values in [−1, 1] (sigmoid, tanh,
+    softsign) — inside the cost's domain, where the complex step is the derivative."""
+    weights, biases = params[-2], params[-1]
+    scale = 0.2 / max(float(np.abs(weights).sum(axis=1).max()), 1e-300)
+    return [*params[:-2], weights * min(scale, 1.0), np.full_like(biases, 0.5)]
+
+
 
 
 def _forward(params, x, output: str, layers=None):
@@ -433,9 +447,10 @@ def _bind(binding, t, context, column=None):
         return np.ones(tuple(context["batch"] if how == "batch" else value if how == "fixed" else sizes[at[how](value)]
                              for how, value in rule))
     layer = at[rule[0]](rule[1])
-    if isinstance(kind, tuple):  # ("elementwise", g): g(z^t, a^t) entry by entry
-        return _elementwise(kind[1])(context["zs"][layer], context["acts"][layer])
     pick = (lambda array: array[:, column:column + 1]) if column is not None else (lambda array: array)
+    if isinstance(kind, tuple):  # ("elementwise", g): g(z^t, a^t, y, K) entry by entry (BP1: one column)
+        return _elementwise(kind[1])(pick(context["zs"][layer]), pick(context["acts"][layer]),
+                                     pick(context["y"]), sizes[layer])
     params, acts, y = context["params"], context["acts"], context["y"]
     return {"W": lambda: params[2 * layer - 2], "b": lambda: params[2 * layer - 1], "a": lambda: pick(acts[layer]),
             "A": lambda: acts[layer], "y": lambda: pick(y), "Y": lambda: y,
@@ -444,8 +459,10 @@ def _bind(binding, t, context, column=None):
 
 @lru_cache(maxsize=64)
 def _elementwise(scalar):
-    """g(z, a) of a matrix form as numpy code, printed as `derive codegen` prints it."""
+    """g(z, a) of a matrix form as numpy code, printed as `derive codegen` prints it; a cost's gradient (BP1 of
+    the general route) also reads the targets y and the number of outputs K."""
     from derive.codegen import load_module
     from derive.codegen.activation import printed_module
 
-    return load_module(printed_module(scalar), name="elementwise").form
+    source = printed_module(scalar.xreplace({n[L]: sp.Symbol("K", positive=True)}))
+    return load_module(source.replace("def form(z, a):", "def form(z, a, y, K):"), name="elementwise").form

@@ -220,11 +220,58 @@ def _batch_scale(yours, derived, forms, probes, classes, mean: bool | None, coun
 
 
 def _reference(output: str, cost: str) -> tuple[DeltaFunction, tuple[str, str]]:
-    """The derived delta from the derivation engine, and the (output, cost) pair it answers for (after aliases)."""
+    """The derived delta from the derivation engine, and the (output, cost) pair it answers for (after aliases);
+    a pair without generated code (label smoothing, Huber, the identity output ...) from the table itself."""
     from checks import reference
 
     pair = getattr(reference, "ALIASES", {}).get((output, cost), (output, cost))
-    return reference.output_delta(output, cost), pair
+    if pair in reference.PAIRS:
+        return reference.output_delta(output, cost), pair
+    return _table_delta(*pair), pair
+
+
+def _table_delta(output: str, cost: str) -> DeltaFunction:
+    """δ = J^T ∇_a C from the table (derive.functions, BP1's general route): the cost's gradient g(a, y, K) as
+    generated numpy code; softmax gives a ⊙ (g − Σ_j a_j g_j), an element-wise output g ⊙ f'(z)."""
+    from derive import functions
+    from derive.codegen.activation import compiled
+
+    gradient = _numpy_cost_gradient(cost)
+    entry = functions.output(output)
+    if not entry.elementwise:
+        def delta(z, y):
+            a = softmax(z)
+            g = gradient(z, a, y, z.shape[0])
+            return a * (g - np.sum(a * g, axis=0, keepdims=True))
+        return delta
+    fn, derivative = compiled(entry.activation)
+    return lambda z, y: gradient(z, fn(z), y, z.shape[0]) * derivative(z)
+
+
+def _numpy_cost_gradient(cost: str):
+    """∂c/∂a of the table's cost, parameters at their defaults, as `form(z, a, y, K)` printed as codegen prints."""
+    from derive import functions
+    from derive.codegen import load_module
+    from derive.codegen.activation import printed_module
+
+    source = printed_module(functions.cost(cost).grad())
+    return load_module(source.replace("def form(z, a):", "def form(z, a, y, K):"), name="cost_gradient").form
+
+
+def _forms(output: str, cost: str, reference: DeltaFunction) -> dict:
+    """The catalogued wrong forms of the pair; for another pair whose output derivative cancels (functions.pair),
+    the right delta times the output derivative once more: extra-activation-derivative."""
+    from derive import functions
+
+    if (output, cost) in WRONG_FORMS or not functions.pair(output, cost).cancels:
+        return WRONG_FORMS.get((output, cost), {})
+    if output == "softmax":
+        return {"extra-activation-derivative": ("(a - t) * a * (1 - a)",
+                                                lambda z, y: reference(z, y) * softmax(z) * (1.0 - softmax(z)))}
+    from derive.codegen.activation import compiled
+
+    _, derivative = compiled(functions.output(output).activation)
+    return {"extra-activation-derivative": (f"(a - t) * {output}'(z)", lambda z, y: reference(z, y) * derivative(z))}
 
 
 _LAYOUTS = ("vector", "rows", "columns")
@@ -234,8 +281,10 @@ _LABELS = ("one-hot", "indices")
 def _check_options(output: str, classes, layout: str, labels: str, batch_size) -> None:
     if not isinstance(classes, (int, np.integer)) or classes < 2:
         raise ValueError(f"classes must be an integer >= 2, got {classes!r}")
-    if output not in ("softmax", "sigmoid"):
-        raise ValueError(f"unknown output {output!r}; choose softmax or sigmoid")
+    from derive import functions
+
+    if output not in functions.OUTPUTS:
+        raise ValueError(f"unknown output {output!r}; choose one of: {', '.join(functions.OUTPUTS)}")
     if layout not in _LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}; choose one of {', '.join(_LAYOUTS)}")
     if labels not in _LABELS:
@@ -264,7 +313,8 @@ def _batch_rows(layout: str, classes: int, batch_size: int | None) -> int:
 def check_delta(delta: DeltaFunction, output: str = "softmax", cost: str = "cross-entropy", classes: int = 10, *,
                 seed: int = 0, batch_size: int | None = None, layout: str = "vector", labels: str = "one-hot",
                 batch_mean: bool | None = None) -> Report:
-    """Probe delta(z, y) and compare it with the derived output-layer delta.
+    """Probe delta(z, y) and compare it with the derived output-layer delta, for any output/cost pair of the table
+    (derive.functions; pairs without generated code are read from the table: δ = J^T ∇_a C).
 
     layout: 'vector' (z and y 1-D of length `classes`), 'rows' (z of shape (n, K), one example per row, as in
     X @ W + b code) or 'columns' (z of shape (K, n)); labels: 'one-hot' (y shaped like z) or 'indices' (y of
@@ -287,7 +337,7 @@ def check_delta(delta: DeltaFunction, output: str = "softmax", cost: str = "cros
     yours = _evaluate(delta, probes, classes) if layout == "vector" else _evaluate_batch(delta, probes, layout, labels)
     derived = _evaluate(reference, probes, classes)
     tol = DELTA_TOLERANCE
-    forms = WRONG_FORMS.get((output, cost), {})
+    forms = _forms(output, cost, reference)
     scale = 1.0 if layout == "vector" else _batch_scale(yours, derived, forms, probes, classes, batch_mean, count, tol)
     derived = {kind: scale * values for kind, values in derived.items()}
     total = sum(len(pairs) for pairs in probes.values())

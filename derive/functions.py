@@ -15,7 +15,7 @@ import sympy as sp
 
 __all__ = [
     "Z", "A", "Y", "KK", "Parameter", "Activation", "Output", "Cost", "Pair", "ACTIVATIONS", "OUTPUTS", "COSTS",
-    "L2_PENALTY", "HELPERS", "from_expression", "activation", "output", "cost", "pair", "register", "names", "kind_of", "resolve_cost",
+    "L2_PENALTY", "HELPERS", "from_expression", "cost_from_expression", "activation", "output", "cost", "pair", "register", "names", "kind_of", "resolve_cost",
 ]
 
 Z = sp.Symbol("z", real=True)  # the pre-activation of one unit
@@ -132,6 +132,15 @@ def from_expression(text: str, expr: sp.Expr) -> Activation:
                       _kinks(expr) else "")
 
 
+def cost_from_expression(text: str, per_unit: sp.Expr) -> Cost:
+    """A user's cost per output unit c(a, y), already parsed (derive.expressions), as an entry: its gradient by
+    SymPy's diff, its numpy form printed by SymPy's NumPy printer (never the user's text itself)."""
+    from sympy.printing.numpy import NumPyPrinter
+
+    return Cost(text, "your cost", f"C = Σ_j {text}", per_unit=per_unit, gradient=sp.diff(per_unit, A),
+                numpy=NumPyPrinter().doprint(per_unit), targets="real")
+
+
 def _kinks(expr: sp.Expr) -> tuple[float, ...]:
     found = set()
     for node in sp.preorder_traversal(expr):
@@ -211,7 +220,9 @@ _COST_LIST = (
     Cost("huber", "Huber", "C = Σ_j ½ r_j² if |r_j| ≤ δ, else δ(|r_j| − ½ δ), r = a − y", parameters=(_DELTA,),
          per_unit=sp.Piecewise(((A - Y) ** 2 / 2, sp.Abs(A - Y) <= _d), (_d * (sp.Abs(A - Y) - _d / 2), True)),
          gradient=sp.Piecewise((A - Y, sp.Abs(A - Y) <= _d), (_d * sp.sign(A - Y), True)),
-         numpy="numpy.where(abs(a - y) <= delta, 0.5 * (a - y) ** 2, delta * (abs(a - y) - 0.5 * delta))",
+         # |a − y| by the sign of Re(a − y), never abs(): the modulus of a complex step would drop its derivative
+         numpy="numpy.where(numpy.where(a - y < 0, y - a, a - y) <= delta, 0.5 * (a - y) ** 2, "
+               "delta * (numpy.where(a - y < 0, y - a, a - y) - 0.5 * delta))",
          targets="real", kinks=("|a − y| = δ: the gradient is continuous there, its derivative is not",)),
 )
 
@@ -354,14 +365,14 @@ def _remains(out: Output, c: Cost) -> str:
 def markdown() -> str:
     """The README's function table, generated from this table (tests/test_functions.py keeps the README equal)."""
     rows = [("kind", "id", "definition", "parameters", "derivative", "kinks")]
-    for e in ACTIVATIONS.values():
+    for e in _ACTIVATION_LIST:  # the shipped table: never entries registered at run time
         written = _text(e.derivative_in_a) if e.derivative_in_a is not None else "planned from the definition"
         rows.append(("activation", f"`{e.id}`", e.notation, _parameters(e), written,
                      ", ".join(f"z = {k:g}" for k in e.kinks) or "–"))
-    for o in OUTPUTS.values():
+    for o in _OUTPUT_LIST:
         rows.append(("output", f"`{o.id}`", o.notation, "–", f"{o.activation}', unit by unit" if o.elementwise
                      else "a_j(δ_ij − a_i)", "–"))
-    for c in COSTS.values():
+    for c in _COST_LIST:
         rows.append(("cost", f"`{c.id}`", c.notation, _parameters(c), f"∂c/∂a = {_text(c.gradient)}",
                      "; ".join(c.kinks) or "–"))
     lines = ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]

@@ -305,3 +305,48 @@ def test_many_classes_are_probed_without_a_dense_identity():
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert report.passed and peak < 200e6  # np.eye(20,000) alone is 3.2 GB
+
+
+# ------------------------------------------------------------------- every output/cost pair of the table
+def _right_delta(output, cost):
+    """δ written out by hand per pair (independent of the table's code): g(a, y) through the output's Jacobian."""
+    from checks.network import sigmoid as _sig
+    from checks.network import softmax as _soft
+
+    gradients = {"cross-entropy": lambda a, y, K: -y / a,
+                 "binary-cross-entropy": lambda a, y, K: -y / a + (1 - y) / (1 - a),
+                 "quadratic": lambda a, y, K: a - y,
+                 "label-smoothing": lambda a, y, K: -(0.9 * y + 0.1 / K) / a,
+                 "huber": lambda a, y, K: np.clip(a - y, -1.0, 1.0)}
+    g = gradients[cost]
+    if output == "softmax":
+        return lambda z, y: (lambda a: a * (g(a, y, len(z)) - np.sum(a * g(a, y, len(z)))))(_soft(z))
+    if output == "sigmoid":
+        return lambda z, y: (lambda a: g(a, y, len(z)) * a * (1 - a))(_sig(z))
+    return lambda z, y: g(z, y, len(z))
+
+
+_ALL_PAIRS = [(o, c) for o in ("softmax", "sigmoid", "identity")
+              for c in ("cross-entropy", "binary-cross-entropy", "quadratic", "label-smoothing", "huber")
+              if (o, c) != ("sigmoid", "cross-entropy")]
+
+
+@pytest.mark.parametrize("output, cost", _ALL_PAIRS)
+def test_check_delta_covers_every_pair_of_the_table(output, cost):
+    right = _right_delta(output, cost)
+    assert check_delta(right, output, cost, classes=5).passed
+    assert not check_delta(lambda z, y: 1.5 * right(z, y) + 0.1, output, cost, classes=5).passed
+
+
+def test_softmax_label_smoothing_names_the_extra_derivative():
+    from checks.network import softmax as _soft
+
+    good = lambda z, y: _soft(z) - (0.9 * y + 0.1 / len(z))  # noqa: E731
+    extra = lambda z, y: good(z, y) * _soft(z) * (1 - _soft(z))  # noqa: E731
+    assert check_delta(good, "softmax", "label-smoothing", classes=5).passed
+    report = check_delta(extra, "softmax", "label-smoothing", classes=5)
+    assert not report.passed and [m.id for m in report.mistakes] == ["extra-activation-derivative"]
+
+
+def test_identity_huber_without_the_clip_fails():
+    assert not check_delta(lambda z, y: z - y, "identity", "huber", classes=5).passed

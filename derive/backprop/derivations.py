@@ -11,7 +11,7 @@ from derive.backprop.notation import (
     CL, EQUIVALENT, LAMBDA, NEW_CLAIM, C, ElementwiseOf, Had, L, Ones, Statement, Tr, a, b, delta, i, j, k, l, m, matrix, n, prime,
     w, y, z,
 )
-from derive.backprop.rules import COST_GRADIENT_RULES, activation_rules, derivative_at  # importing registers them
+from derive.backprop.rules import COST_GRADIENT_RULES, activation_rules, cost_gradient_rule, derivative_at, gradient_at, indicators  # importing registers them
 from derive import functions
 from derive.errors import UsageError
 from derive.rules import ALGEBRA, rule
@@ -20,11 +20,11 @@ from derive.steps import NOT_EQUAL, Derivation, Step
 __all__ = ["OUTPUTS", "COSTS", "ROUTES", "MAX_PARAMETERS", "bp1", "bp2", "bp3", "bp4", "backprop", "network_cost", "validate",
            "Equation", "equations", "hidden_activation", "layer_activations", "activation_of"]
 
-# The output/cost pairs BP1 has a route for (the table, derive.functions, has more functions than routes).
-ROUTES = {("softmax", "cross-entropy"), ("softmax", "quadratic"), ("sigmoid", "binary-cross-entropy"),
-          ("sigmoid", "quadratic"), ("identity", "quadratic")}
-OUTPUTS = tuple(sorted({o for o, _ in ROUTES}, key=list(functions.OUTPUTS).index))
-COSTS = ("cross-entropy", "quadratic")  # the names the options take (sigmoid + cross-entropy is the binary one)
+# BP1 has a route for every output/cost pair of the table (derive.functions): five with hand-written endings, the
+# others by the general route δ^L = J^T ∇_a C read from the entries (_general_ending).
+ROUTES = {(o, functions.resolve_cost(o, c)) for o in functions.OUTPUTS for c in functions.COSTS}
+OUTPUTS = tuple(functions.OUTPUTS)
+COSTS = tuple(functions.COSTS)  # the names the options take (sigmoid + cross-entropy is the binary one)
 # The numeric check holds the network and a batch of 16 in memory several times over; this bounds it.
 MAX_PARAMETERS = 5_000_000
 _CLAIMS = ("bp1", "bp2", "bp3", "bp4")
@@ -97,7 +97,8 @@ def _bp1_chain(chain: _Chain, output: str, cost: str) -> _Chain:
                                              f"is right for a {output} output")
         chain.apply(written_out, f"{f}(z^L_i) = {_text(derivative_at(activation, L, i))}")
     chain_cost = _cost_name(output, cost)
-    getattr(_BP1_ENDINGS, chain_cost.replace("-", "_") + "_" + output)(chain)
+    ending = getattr(_BP1_ENDINGS, chain_cost.replace("-", "_") + "_" + output, None)
+    ending(chain) if ending else _general_ending(chain, output, chain_cost)
     if output == "softmax":
         diagonal = rule("output-softmax-jacobian").apply(elementwise, None)
         wrong = rule(COST_GRADIENT_RULES[chain_cost]).apply(diagonal, None)
@@ -163,6 +164,53 @@ class _BP1_ENDINGS:
         chain.aside("matrix-form", Statement(_vector("delta", L), Had(sp.MatAdd(aL, -_vector("y", L)), aL,
                                                                       sp.MatAdd(Ones(n[L], 1), -aL))),
                     "δ^L = (a^L − y) ⊙ σ'(z^L), all n_L × 1: learning slows where the output saturates")
+
+
+def _general_ending(chain: _Chain, output: str, cost: str) -> None:
+    """Any output/cost pair of the table: the cost's gradient from its entry, then (softmax) the Jacobian's sums
+    contracted, and the pair's cancellation (functions.pair) stated; the matrix form δ^L = J^T ∇_a C written out."""
+    pair = functions.pair(output, cost)
+    gradient = gradient_at(cost, a[L, i], y[i], n[L])
+    entry = functions.cost(cost)
+    chain.apply(cost_gradient_rule(cost), f"∂C/∂a^L_i = {_text(gradient)} (the table's {entry.title})")
+    if entry.kinks:
+        chain.apply("cost-kink-convention", f"assumed: the kink {entry.kinks[0]}; at it the first branch is taken "
+                                            "(both give the same value there, so δ^L does not depend on the choice)")
+    if output == "softmax":
+        chain.apply("sum-linearity", "split the sum over j")
+        chain.apply("kronecker-contraction", "only the j = i terms of the sums with δ_ij survive")
+        if pair.cancels:
+            _smoothed_sum(chain, pair)
+    cancellation = ("the output derivative cancels the cost's denominator: δ^L = a^L − t for the target t = "
+                    f"{_text(_target(pair))}" if pair.cancels else f"nothing cancels: {pair.remains}")
+    chain.aside("matrix-form", Statement(_vector("delta", L), _general_matrix(output, cost, pair)),
+                f"{cancellation}; δ^L, a^L and y are n_L × 1")
+
+
+def _target(pair) -> sp.Expr:
+    return sp.expand((functions.A - pair.delta).xreplace({functions.KK: n[L]}))
+
+
+def _smoothed_sum(chain: _Chain, pair) -> None:
+    """Σ_j of the smoothed target is 1 when Σ_j y_j = 1: the constant ε/K summed K times is ε."""
+    chain.apply("one-hot", "y sums to 1 (one-hot, or any distribution): Σ_j y_j = 1")
+    chain.apply("constant-sum", "Σ_j ε/K = K · ε/K = ε, so Σ_j t_j = (1 − ε) + ε = 1")
+    closed = pair.delta.xreplace({functions.A: a[L, i], functions.Y: y[i], functions.KK: n[L]})
+    chain.write("expand", closed, "a^L_i Σ_j t_j = a^L_i: δ^L_i = a^L_i − t_i, the softmax derivative cancelled")
+
+
+def _general_matrix(output: str, cost: str, pair) -> sp.MatrixExpr:
+    """δ^L in matrix form: a^L − t when the output derivative cancels; the element-wise product; or, for softmax,
+    a^L ⊙ (g − (a^L)^T g 1) with g = ∇_a C written entry by entry."""
+    if pair.cancels:  # a^L − t, the target t entry by entry
+        return sp.MatAdd(_vector("a", L), sp.MatMul(-1, ElementwiseOf(_target(pair), L, n[L], 1)))
+    g = ElementwiseOf(indicators(gradient_at(cost, functions.A, functions.Y, n[L])), L, n[L], 1)
+    if output == "identity":
+        return g
+    if output != "softmax":
+        return Had(g, ElementwiseOf(_scalar_form(functions.output(output).activation), L, n[L], 1))
+    aL = _vector("a", L)
+    return Had(aL, sp.MatAdd(g, sp.MatMul(-1, Ones(n[L], 1), Tr(aL), g)))
 
 
 def _cost_name(output: str, cost: str) -> str:
@@ -268,6 +316,20 @@ _TITLES = {
 _BP1_RESULT_TEXT = {("softmax", "cross-entropy"): "a^L − y", ("softmax", "quadratic"): "J^T (a^L − y)",
                     ("sigmoid", "binary-cross-entropy"): "a^L − y",
                     ("sigmoid", "quadratic"): "(a^L − y) ⊙ a^L ⊙ (1 − a^L)", ("identity", "quadratic"): "a^L − y"}
+
+
+def _bp1_result_text(output: str, cost: str) -> str:
+    """The closed form BP1 reaches for the pair, as the title shows it."""
+    if (output, cost) in _BP1_RESULT_TEXT:
+        return _BP1_RESULT_TEXT[(output, cost)]
+    pair = functions.pair(output, cost)
+    if pair.cancels:
+        return "a^L − t, t = " + _text(_target(pair))
+    if output in ("softmax", "identity"):
+        return "J^T ∇_a C" if output == "softmax" else "∇_a C"
+    return f"∇_a C ⊙ {prime(functions.output(output).activation).symbol_text()[0]}(z^L)"
+
+
 _CLAIM_NOTES = {
     "bp1": "to derive: the error of the output layer, from the cost and the output activation",
     "bp2": "to derive: the error of a hidden layer l < L, from the error of the layer above",
@@ -318,6 +380,27 @@ def hidden_activation(text: str) -> str:
 def _kinks(definition: sp.Expr) -> tuple[float, ...]:
     """0 where the expression passes through |z|, max, min or a sign: the only kinks the language can write."""
     return (0.0,) if definition.has(sp.Abs, sp.Max, sp.Min, sp.sign, sp.Heaviside, sp.Piecewise) else ()
+
+
+def cost_of(text: str) -> str:
+    """The table id of a cost: a name of the table, or a user's cost per output unit in a and y (parsed by the
+    expression language, made a table entry and registered); a UsageError (one line) otherwise."""
+    name = str(text).strip()
+    if name in functions.COSTS:
+        return name
+    from derive.expressions import looks_like_expression, parse_expression
+
+    if not looks_like_expression(name, variables=("a", "y")):
+        raise UsageError(f"unknown cost {name!r}; choose one of: {', '.join(functions.COSTS)}, or an expression in "
+                         "a and y such as '(a - y)^2/2'")
+    per_unit = parse_expression(name, variables=(functions.A, functions.Y))
+    if not per_unit.has(functions.A):
+        raise UsageError(f"the cost {name!r} does not depend on a")
+    same = [entry.id for entry in functions.COSTS.values() if entry.expr() == per_unit]
+    if same:  # the table's own entry, never a second copy of it
+        return same[0]
+    functions.register(functions.cost_from_expression(name, per_unit))
+    return name
 
 
 def layer_activations(hidden: tuple[str, ...], depth: int) -> tuple[str, ...]:
@@ -380,11 +463,7 @@ def validate(sizes, output, cost, needs_hidden: bool = False, hidden=None, weigh
     hidden = tuple(hidden_activation(name) for name in hidden)
     if output not in functions.OUTPUTS:
         raise UsageError(f"unknown output {output!r}; choose one of: {', '.join(functions.OUTPUTS)}")
-    if cost not in functions.COSTS:
-        raise UsageError(f"unknown cost {cost!r}; choose one of: {', '.join(functions.COSTS)}")
-    if (output, _cost_name(output, cost)) not in ROUTES:
-        raise UsageError(f"bp1 has no route yet for the {output} output with the {cost} cost; it has: "
-                         + ", ".join(f"{o} + {c}" for o, c in sorted(ROUTES)))
+    cost = cost_of(cost)
     if sizes is not None:
         sizes = tuple(sizes)
         if len(sizes) < 2:
@@ -432,7 +511,7 @@ def _derivation(id_: str, ids: tuple[str, ...], sizes, output: str, cost: str, h
         lhs, title = lhs_parts[0], f"BP4 with L2 weight decay: ∂C_λ/∂w^l_jk = a^(l−1)_k δ^l_j + λ w^l_jk (λ = {decay:g})"
     else:
         lhs = lhs_parts[0]
-        title = _TITLES[id_].format(_BP1_RESULT_TEXT[(output, cost_name)]) + (f" ({pair})" if id_ == "bp1" else "")
+        title = _TITLES[id_].format(_bp1_result_text(output, cost_name)) + (f" ({pair})" if id_ == "bp1" else "")
     wrt = {"bp1": z[L, i], "bp2": z[l, j], "bp3": b[l, j], "bp4": w[l, j, k]}.get(id_)
     return Derivation(id_, title, lhs, tuple(steps), assumptions=_assumptions(ids, output, cost, sizes, hidden, decay),
                       classes=None if sizes is None else sizes[-1],

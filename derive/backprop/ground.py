@@ -84,8 +84,8 @@ def frame_for(equation: str, sizes, output: str, cost: str, hidden: str = "sigmo
 def _symbol(node) -> sp.Symbol:
     """z^2_1 -> z2_1, w^2_1_3 -> w2_1_3, y_2 -> y_2: one plain symbol per concrete quantity."""
     if isinstance(node, LayerIndexed):  # z real: |z|, max(0, z) differentiate as on the real line
-        return sp.Symbol(f"{node.base}{node.layer}_" + "_".join(map(str, node.units)), real=node.base == z or None)
-    return sp.Symbol(f"{node.base}_" + "_".join(map(str, node.indices)))
+        return sp.Symbol(f"{node.base}{node.layer}_" + "_".join(map(str, node.units)), real=node.base in (z, a) or None)
+    return sp.Symbol(f"{node.base}_" + "_".join(map(str, node.indices)), real=True)  # targets: |a − y| as on ℝ
 
 
 @lru_cache(maxsize=None)
@@ -239,14 +239,44 @@ def is_zero(expr: sp.Expr) -> bool:
     combination, and the branches that remain must cancel (the value at the kink itself is a convention)."""
     if not expr.has(*_KINKED):
         return rational_zero(expr)
+    expr = expr.replace(lambda e: isinstance(e, sp.Derivative), lambda e: e.doit())  # ∂z/∂z left by grounding
     kinked = sorted({s for node in sp.preorder_traversal(expr) if isinstance(node, _KINKED)
                      for s in node.free_symbols if str(s).startswith("z")}, key=str)
     for signs in itertools.product((1, -1), repeat=len(kinked)):
         side = {s: sign * sp.Symbol(s.name, positive=True) for s, sign in zip(kinked, signs)}
         branch = sp.piecewise_fold(expr.xreplace(side)).rewrite(sp.Piecewise)
-        if branch.has(*_KINKED) or not rational_zero(branch):
+        if branch.has(*_KINKED):
+            if not all(rational_zero(part) for part in _residual_sides(branch)):
+                return False
+        elif not rational_zero(branch):
             return False
     return True
+
+
+def _residual_sides(expr: sp.Expr):
+    """The kinks left once every z has a sign (a cost's, such as Huber's |a − y| ≤ δ): every |r| and sign(r) taken
+    by the sign of r, then every condition left taken true and false (its negation the opposite), in every
+    combination. Infeasible combinations are kept, so this requires more than the real branches do, never less;
+    a combination that still has a kink is not shown zero."""
+    arguments = {_canonical(node.args[0]) for node in sp.preorder_traversal(expr) if isinstance(node, (sp.Abs, sp.sign))}
+    arguments = sorted(arguments, key=str)
+    for signs in itertools.product((1, -1), repeat=len(arguments)):
+        replace = {}
+        for r, s_ in zip(arguments, signs):
+            replace.update({sp.Abs(r): s_ * r, sp.sign(r): sp.Integer(s_), sp.sign(-r): sp.Integer(-s_)})
+        side = expr.xreplace(replace)
+        found = {node for node in sp.preorder_traversal(side) if isinstance(node, sp.core.relational.Relational)}
+        conditions = sorted({min(c, c.negated, key=str) for c in found}, key=str)
+        for truths in itertools.product((True, False), repeat=len(conditions)):
+            values = {}
+            for c, truth in zip(conditions, truths):
+                values.update({c: sp.true if truth else sp.false, c.negated: sp.false if truth else sp.true})
+            branch = sp.piecewise_fold(side.xreplace(values))
+            yield sp.Integer(1) if branch.has(*_KINKED) else branch
+
+
+def _canonical(r: sp.Expr) -> sp.Expr:
+    return -r if r.could_extract_minus_sign() else r
 
 
 # ------------------------------------------------------------------------------------------- index patterns

@@ -121,11 +121,11 @@ def _model(sizes: tuple[int, ...], output: str, cost: str, layers=None) -> dict:
     depth = len(sizes) - 1
     Z = {t: [sp.Symbol(f"Z{t}_{u}", real=True) for u in range(1, sizes[t] + 1)] for t in range(1, depth + 1)}
     E = {t: [sp.Symbol(f"E{t}_{u}", positive=True) for u in range(1, sizes[t] + 1)] for t in range(1, depth + 1)}
-    A = {t: [sp.Symbol(f"A{t}_{u}") for u in range(1, sizes[t] + 1)] for t in range(0, depth + 1)}
+    A = {t: [sp.Symbol(f"A{t}_{u}", real=True) for u in range(1, sizes[t] + 1)] for t in range(0, depth + 1)}
     W = {t: sp.Matrix(sizes[t], sizes[t - 1], lambda r, c: sp.Symbol(f"W{t}_{r + 1}_{c + 1}"))
          for t in range(1, depth + 1)}
     B = {t: [sp.Symbol(f"B{t}_{u}") for u in range(1, sizes[t] + 1)] for t in range(1, depth + 1)}
-    Y = [sp.Symbol(f"Y_{u}") for u in range(1, sizes[-1] + 1)]
+    Y = [sp.Symbol(f"Y_{u}", real=True) for u in range(1, sizes[-1] + 1)]  # real: |a − y| differentiates as on ℝ
     symbol_of = {v: e for t in Z for v, e in zip(Z[t], E[t])}
 
     def rational(expr):
@@ -243,7 +243,7 @@ def _reference(model: dict, rng, decay=None) -> tuple[dict, dict]:
     if model["output"] == "identity":  # no exponential in the output layer: its z are the rational variables
         point.update({v: _random(rng, -2, 2) for v in model["Z"][depth]})
     targets = [Fraction(int(rng.integers(1, _SCALE)), _SCALE) for _ in range(sizes[-1])]
-    if (model["output"], model["cost"]) == ("softmax", "cross-entropy"):  # the one-hot assumption: Σ_j y_j = 1
+    if model["output"] == "softmax" and functions.cost(model["cost"]).targets == "distribution":  # Σ_j y_j = 1
         targets = [t / sum(targets) for t in targets]
     point.update(zip(model["Y"], targets))
     memo: dict = {}

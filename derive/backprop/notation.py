@@ -327,16 +327,16 @@ class ElementwiseOf(sp.MatrixExpr):
 
     def entry_at(self, r: int):
         """The scalar at unit r (the prover tags it with the example in a batch)."""
-        from derive.functions import A, Z
+        from derive.functions import A, Y, Z
 
-        return self.scalar.xreplace({A: a[self.layer, r], Z: z[self.layer, r]})
+        return self.scalar.xreplace({A: a[self.layer, r], Z: z[self.layer, r], Y: y[r]})
 
     def _names(self):
-        from derive.functions import A, Z
+        from derive.functions import A, Y, Z
 
         big = self.batch
         return {A: sp.Symbol(("A" if big else "a") + "^" + layer_text(self.layer)),
-                Z: sp.Symbol(("Z" if big else "z") + "^" + layer_text(self.layer))}
+                Z: sp.Symbol(("Z" if big else "z") + "^" + layer_text(self.layer)), Y: sp.Symbol("Y" if big else "y")}
 
     def _derive_text(self, printer) -> str:
         return printer._print(self.scalar.xreplace(self._names()))

@@ -13,10 +13,10 @@ from typing import Callable
 import sympy as sp
 
 from derive import functions
-from derive.backprop.notation import C, CL, LAMBDA, Indicator, SquaredNorm, LayerIndexed, a, b, delta, n, p, q, r, w, y, z, prime
-from derive.rules import REWRITE, Rule, bottom_up, linearity_for, on_derivatives, register
+from derive.backprop.notation import L, C, CL, j, LAMBDA, Indicator, SquaredNorm, LayerIndexed, a, b, delta, n, p, q, r, w, y, z, prime
+from derive.rules import ASSUMPTION, REWRITE, Rule, bottom_up, linearity_for, on_derivatives, register
 
-__all__ = ["CLAIM", "MATRIX", "COLLECT", "fresh_index", "depends", "activation_rules", "derivative_at", "derivative_form", "indicators"]
+__all__ = ["CLAIM", "MATRIX", "COLLECT", "COST_GRADIENT_RULES", "cost_gradient_rule", "gradient_at", "fresh_index", "depends", "activation_rules", "derivative_at", "derivative_form", "indicators"]
 
 # Step kinds of this family besides derive.rules' four.
 CLAIM = "claim"  # a new equation starts: the step's expression is its left-hand side (nothing is claimed yet)
@@ -259,6 +259,12 @@ def _quadratic(inner, variable):
     return _cost_gradient(lambda a_, y_: a_ - y_)(inner, variable)
 
 
+def constant_sum(expr, classes=None):
+    """Σ_{j=1}^{n} c = n c   for c free of j (label smoothing's ε/K summed over the K classes)"""
+    return expr.replace(lambda e: isinstance(e, sp.Sum) and len(e.limits) == 1 and e.limits[0][1] == 1
+                        and not e.function.has(e.limits[0][0]), lambda e: e.limits[0][2] * e.function)
+
+
 # ------------------------------------------------------------------------------------- the L2 penalty
 def _penalty_definition(inner, variable):
     """∂C_λ/∂w^l_jk = ∂C/∂w^l_jk + (λ/2) ∂‖W^l‖²/∂w^l_jk   (C_λ = C + (λ/2) Σ_t ‖W^t‖²: of the penalty only
@@ -281,6 +287,41 @@ penalty_definition, penalty_gradient = on_derivatives(_penalty_definition), on_d
 COST_GRADIENT_RULES = {"cross-entropy": "cross-entropy-gradient",
                        "binary-cross-entropy": "binary-cross-entropy-gradient", "quadratic": "quadratic-cost-gradient"}
 
+
+def gradient_at(cost: str, a_: sp.Expr, y_: sp.Expr, classes: sp.Expr) -> sp.Expr:
+    """∂c/∂a at (a_, y_) as the table writes it (defaults of the parameters, K = classes); a kink stays a
+    Piecewise, its branches made indicators by the assumption step cost-kink-convention."""
+    entry = functions.cost(cost)
+    return entry.grad().xreplace({functions.A: a_, functions.Y: y_, functions.KK: classes})
+
+
+def cost_kink_convention(expr, classes=None):
+    """Piecewise((g₁, c), (g₂, True)) = g₁ 1[c] + g₂ 1[not c]   (at the kink itself the first branch's condition
+    holds: Huber's |a − y| ≤ δ takes the quadratic branch there)"""
+    return indicators(expr)
+
+
+def cost_gradient_rule(cost: str) -> str:
+    """The rule ∂C/∂a^L_j = ∂c/∂a(a^L_j, y_j) of the table's cost, made from its entry on first use (the three
+    historic costs keep their hand-written rules and names)."""
+    if cost not in COST_GRADIENT_RULES:
+        entry = functions.cost(cost)
+
+        def visit(inner, variable):
+            if inner == C and _layered(variable, a):
+                return gradient_at(cost, variable, y[variable.units[0]], n[variable.layer])
+            return None
+
+        from derive.printing import to_text
+
+        visit.__doc__ = (f"∂C/∂a^L_j = {to_text(gradient_at(cost, a[L, j], y[j], n[L]))}"
+                         f"   for {entry.notation} (the table, derive/functions.py)")
+        name = f"{cost}-gradient"
+        register(Rule(name, f"gradient of the {entry.title} cost (derive/functions.py)", REWRITE,
+                      on_derivatives(visit)))
+        COST_GRADIENT_RULES[cost] = name
+    return COST_GRADIENT_RULES[cost]
+
 linearity, same_quantity = on_derivatives(_linearity), on_derivatives(_same_quantity)
 softmax_jacobian = on_derivatives(_softmax_jacobian)
 cross_entropy_gradient, quadratic_gradient = on_derivatives(_cross_entropy), on_derivatives(_quadratic)
@@ -300,11 +341,13 @@ _TABLE = [
     ("cross-entropy-gradient",      "gradient of the cross-entropy cost",                      cross_entropy_gradient),
     ("binary-cross-entropy-gradient", "gradient of the binary cross-entropy cost",            binary_cross_entropy_gradient),
     ("quadratic-cost-gradient",     "gradient of the quadratic cost",                          quadratic_gradient),
+    ("constant-sum",                "a sum of a constant",                                     constant_sum),
+    ("cost-kink-convention",        "convention at the cost's kink",                           cost_kink_convention),
     ("penalty-definition",          "definition of C_λ (L2 weight decay)",                     penalty_definition),
     ("penalty-gradient",            "gradient of ‖W^l‖² (power rule, one term survives)",      penalty_gradient),
 ]
 for _name, _title, _fn in _TABLE:
-    register(Rule(_name, _title, REWRITE, _fn))
+    register(Rule(_name, _title, ASSUMPTION if _name == "cost-kink-convention" else REWRITE, _fn))
 activation_rules("sigmoid")  # used by BP1's sigmoid output and by the default hidden layers
 for _name, _title, _kind in [
     ("bp1", "BP1: the error of the output layer", CLAIM),
@@ -316,3 +359,5 @@ for _name, _title, _kind in [
     ("collect", "BP1–BP4 together", COLLECT),
 ]:
     register(Rule(_name, _title, _kind))
+for _cost in functions.COSTS:  # every cost of the table has its gradient rule from the start (steps name them)
+    cost_gradient_rule(_cost)

@@ -199,7 +199,7 @@ def _matrix(lhs, previous, step: Step, context: _Context) -> StepCheck:
 
 def _entries(lhs, previous, statement, size_map, indices, batch, examples) -> str | None:
     try:
-        left, right = explicit(statement.lhs, size_map), explicit(statement.rhs, size_map)
+        left, right = explicit(statement.lhs, size_map), explicit(statement.rhs, size_map).xreplace(size_map)  # K in an entry
     except (ValueError, sp.ShapeError) as error:
         return f"the matrix form does not evaluate: {error}"
     if left.shape != right.shape:
