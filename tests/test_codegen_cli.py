@@ -85,3 +85,17 @@ def test_a_mismatch_is_reported_and_nothing_is_written(tmp_path, monkeypatch, ca
     error = capsys.readouterr().err
     assert error.startswith("derive: error: generated code does not match the derivation: softmax: relative error")
     assert error.count("\n") == 1 and not path.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_codegen_of_every_output_cost_pair_writes_checked_code_or_says_why_in_one_line(run_main):
+    """The whole grid from the table: exit 0 with a module, 1 when the generated code fails its own check, 2 when
+    codegen cannot write that pair; one line on stderr and never a traceback."""
+    from derive import functions
+
+    for id_ in ("bp1", "backprop"):
+        for output in functions.OUTPUTS:
+            for cost in functions.COSTS:
+                result = run_main("codegen", id_, "--output", output, "--cost", cost, "--sizes", "4,3,2")
+                assert result.returncode in (0, 1, 2), (id_, output, cost)
+                assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) <= 1, (id_, output, cost)
+                assert (result.returncode == 0) == bool(result.stdout), (id_, output, cost)

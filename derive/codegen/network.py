@@ -135,10 +135,14 @@ def generate_network(id_: str, sizes=None, output=None, cost=None, command=None,
     flags += [f"--hidden {shlex.quote(name)}" for name in (hidden or ())]
     flags += [f"--weight-decay {weight_decay:g}"] if weight_decay is not None else []
     command = command or " ".join([f"derive codegen {id_}", *filter(None, flags)])
-    if id_ == "bp1":
-        bp1 = _equations(derivation)["bp1"]
-        return render(_context(derivation, bp1.lhs, bp1.result), plan_output(derivation), command)
-    return _generate_backprop(derivation, command)
+    try:
+        if id_ == "bp1":
+            bp1 = _equations(derivation)["bp1"]
+            return render(_context(derivation, bp1.lhs, bp1.result), plan_output(derivation), command)
+        return _generate_backprop(derivation, command)
+    except NotImplementedError:  # SymPy's printer has no rule for it: a cost whose gradient has branches (Huber)
+        raise UsageError(f"codegen cannot write the {derivation.definitions['cost']} cost's gradient yet (its "
+                         f"branches have no printer rule); derive show/check {id_} derive and check it") from None
 
 
 def _generate_backprop(derivation, command) -> str:
