@@ -132,9 +132,9 @@ class Report:
         yield Text(self._headline(), style="bold green" if self.passed else "bold red")
         yield Text(self._method_line(), style="dim")
         tensor_head, entry_head = self._headers()
-        yield _rich_table(Table, tensor_head, self._tensor_rows(), None)
+        yield _Fitted(tensor_head, self._tensor_rows(), None)
         if self.worst:
-            yield _rich_table(Table, entry_head, self._entry_rows(), "worst entries")
+            yield _Fitted(entry_head, self._entry_rows(), "worst entries")
         for m in self.mistakes:
             yield Text.assemble((f"[{m.id}] ", "bold magenta"), m.message)
             yield Text(f"    evidence: {m.evidence}", style="dim")
@@ -180,9 +180,43 @@ def _plain_table(headers: list[str], rows: list[list[str]]) -> str:
 
 def _rich_table(table_type, headers: list[str], rows: list[list[str]], title: str | None):
     table = table_type(title=title, title_justify="left")
-    for header in headers:
-        table.add_column(header, overflow="fold")
+    for column, header in enumerate(headers):  # a column is never narrower than its longest word
+        words = [word for cell in [header, *(row[column] for row in rows)] for word in cell.split()]
+        table.add_column(header, min_width=max(map(len, words), default=1))
     for row in rows:
         style = "red" if "WRONG" in row else None
         table.add_row(*row, style=style)
     return table
+
+
+class _Fitted:
+    """The table where it fits the width; else one entry per row, "header value" pairs wrapped at spaces under a
+    hanging indent, so that no number or name is ever split (a narrow terminal, a split pane)."""
+
+    def __init__(self, headers: list[str], rows: list[list[str]], title: str | None) -> None:
+        self.headers, self.rows, self.title = headers, rows, title
+
+    def __rich_console__(self, console, options):
+        from rich.measure import Measurement
+        from rich.table import Table
+        from rich.text import Text
+
+        table = _rich_table(Table, self.headers, self.rows, self.title)
+        if Measurement.get(console, options.update_width(10**6), table).minimum <= options.max_width:
+            yield table
+            return
+        if self.title:
+            yield Text(self.title)
+        for row in self.rows:
+            pairs = [f"{header} {cell}" if header else cell for header, cell in zip(self.headers, row) if cell]
+            yield Text("\n".join(_hanging(pairs, options.max_width)), style="red" if "WRONG" in row else "")
+
+
+def _hanging(pairs: list[str], width: int) -> list[str]:
+    lines = ["  " + pairs[0]]
+    for pair in pairs[1:]:
+        if len(lines[-1]) + 2 + len(pair) <= width:
+            lines[-1] += "  " + pair
+        else:
+            lines.append("      " + pair)
+    return lines

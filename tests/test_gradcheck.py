@@ -469,3 +469,21 @@ def test_a_grad_that_edits_its_parameters_in_place_is_judged_on_its_gradient():
     report = gradcheck(loss, grad_then_step, params)
     assert report.passed, str(report)
     assert all(np.array_equal(p, q) for p, q in zip(params, before))
+
+
+@pytest.mark.parametrize("width", [60, 80, 100])
+def test_a_report_never_splits_a_number_or_a_name_at_narrow_widths(width):
+    import re
+
+    from rich.console import Console
+
+    loss, grad, params = _problem("entry")
+    report = gradcheck(loss, grad, params, mode="full")
+    console = Console(file=io.StringIO(), width=width, color_system=None)
+    console.print(report)
+    shown = console.file.getvalue()
+    for entry in report.worst:
+        for value in (entry.analytic, entry.numeric):
+            number = re.search(re.escape(f'{value + 0.0:.12g}'), shown)
+            assert number, (width, value, shown)
+    assert "differen\n" not in shown and all(len(line) <= width for line in shown.splitlines())
