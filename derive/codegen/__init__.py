@@ -15,36 +15,18 @@ def generate_module(id_: str, classes: int | None = None, sizes=None, command: s
     """The source of a numpy module for derivation `id_` (classes None: any K; for K > 10 the general
     derivation is instantiated, never expanded). `command` is the command line named in the header, escaped
     there so that no text passed in can become code."""
+    import importlib
+
     from derive.codegen.module import docstring_text
-    from derive.derivations import build, classes_for, entry
+    from derive.derivations import entry
+    from derive.families import family_of
 
     found = entry(id_)  # an id, an activation of the table or an expression in z; else one line (did you mean ...?)
-    command = docstring_text(command) if command is not None else None
-    if found.function is not None:
-        return _activation_module(found, classes, sizes, command, options)
-    if id_ not in SUPPORTED:
+    generator = family_of(found.family).generator
+    if generator is None or (found.function is None and id_ not in SUPPORTED):
         raise _unsupported(id_)
-    if id_ in ("bp1", "backprop"):
-        from derive.codegen.network import generate_network
-
-        classes_for(id_, classes)
-        return generate_network(id_, sizes=sizes, command=command, **options)
-    derivation = build(id_, classes, sizes=sizes, **options)
-    from derive.codegen.module import plan, render
-
-    return render(derivation, plan(derivation), command or _command(id_, classes))
-
-
-def _activation_module(found, classes, sizes, command, options) -> str:
-    """f(z) and f'(z) for an activation: f' printed from its planned derivation."""
-    from derive.codegen.activation import activation_source
-    from derive.derivations import build
-
-    given = {"classes": classes, "sizes": sizes, **options}
-    for name, value in given.items():
-        if value is not None:
-            raise _usage(f"--{name} does not apply to the activation {found.id}: it acts on one unit")
-    return activation_source(found.function, build(found.id), command=command or f"derive codegen {found.id}")
+    command = docstring_text(command) if command is not None else None
+    return importlib.import_module(generator).generate(found, classes, sizes, command, options)
 
 
 def load_module(source: str, name: str = "derived") -> types.ModuleType:
@@ -55,10 +37,6 @@ def load_module(source: str, name: str = "derived") -> types.ModuleType:
     module.__file__ = filename
     exec(compile(source, filename, "exec"), module.__dict__)
     return module
-
-
-def _command(id_: str, classes) -> str:
-    return f"derive codegen {id_}" + (f" --classes {classes}" if classes is not None else "")
 
 
 def _unsupported(id_: str):

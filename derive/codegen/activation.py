@@ -250,3 +250,18 @@ def compiled_cost(id_: str, **parameters):
                   f"    return {entry.numpy}"]
         _COMPILED[key] = load_module("\n".join(lines) + "\n", name=f"cost_{id_.replace('-', '_')}").cost
     return _COMPILED[key]
+
+
+def generate(found, classes, sizes, command, options) -> str:
+    """The scalar family's module: f(z) and f'(z), f' printed from the planned derivation."""
+    from derive.derivations import build
+    from derive.errors import UsageError
+
+    for name, value in {"classes": classes, "sizes": sizes, **options}.items():
+        if value is not None:
+            raise UsageError(f"--{name.replace('_', '-')} does not apply to the activation {found.id}: it acts on one unit")
+    return activation_source(found.function, build(found.id), command=command or f"derive codegen {found.id}")
+
+
+def check(module, found, classes, options):
+    return check_activation_module(module, found.function)

@@ -74,20 +74,13 @@ def check_source(source: str, id_: str, classes: int | None = None, **options) -
 
 
 def _run_checks(source: str, found, id_: str, classes, options) -> tuple[CodeCheck, ...]:
+    import importlib
+
     from derive.codegen import load_module
+    from derive.families import family_of
 
     module = load_module(source, "activation" if found.function is not None else id_.replace("-", "_"))
-    if found.function is not None:
-        from derive.codegen.activation import check_activation_module
-
-        return check_activation_module(module, found.function)
-    if id_ in ("bp1", "backprop"):
-        from derive.codegen.network import check_network
-
-        return check_network(module, id_, **options)
-    from derive.derivations import build
-
-    return check_generated(module, build(id_, classes, **options))
+    return importlib.import_module(family_of(found.family).generator).check(module, found, classes, options)
 
 
 def _require_memory(f: Function, n: int) -> None:

@@ -308,3 +308,20 @@ def _returns(f: Function) -> str:
     first, second = f.layout
     return f"the matrix [{first}, {second}] = {_text(f.lhs)}: shape (K, K) or (K, K, *batch)"
 
+
+
+def generate(found, classes, sizes, command, options) -> str:
+    """The output-layer family's module: each derived result printed in its stable form."""
+    from derive.derivations import build
+
+    derivation = build(found.id, classes, sizes=sizes, **options)
+    return render(derivation, plan(derivation),
+                  command or f"derive codegen {found.id}" + (f" --classes {classes}" if classes is not None else ""))
+
+
+def check(module, found, classes, options):
+    """Each generated function against its derived expression."""
+    from derive.codegen.check import check_generated
+    from derive.derivations import build
+
+    return check_generated(module, build(found.id, classes, **options))

@@ -434,3 +434,15 @@ def _check_gradients(module, sizes, rng, directions: int = 3, step: float = 1e-3
     big = [w * EXTREME_LOGITS for w in weights]
     finite = all(np.all(np.isfinite(g)) for g in sum(module.backprop(big, biases, x, y), []))
     return CodeCheck("backprop", float(max(errors)), bool(finite))
+
+
+def generate(found, classes, sizes, command, options) -> str:
+    """The backprop family's module (bp1: the output layer's delta; backprop: the whole network)."""
+    from derive.derivations import classes_for
+
+    classes_for(found.id, classes)
+    return generate_network(found.id, sizes=sizes, command=command, **options)
+
+
+def check(module, found, classes, options):
+    return check_network(module, found.id, **options)

@@ -33,6 +33,8 @@ class Family:
     name: str
     prover: str  # module defining prove(derivation) -> Proof
     checker: str  # module defining check_derivation(derivation, seed=...) -> NumericCheck
+    generator: str | None  # module defining generate(found, classes, sizes, command, options) -> source and
+    #                        check(module, found, classes, options) -> CodeChecks; None: no code is generated
     scale: Callable  # derivation -> how its scale prints ("K = 3", "sizes 784-30-10", "one unit")
     shares_lemmas: bool = False  # its derivations are proven in one worker (backprop re-uses bp1..bp4's proofs)
     by_classes: bool = False  # indexed by the K classes: the scale is named only where a sum over them appears
@@ -47,13 +49,15 @@ class Family:
 
 # The seeds' K-class derivations are the default family: derive.verify and checks.derivation_check prove and check
 # them directly (these two modules are where the others are dispatched from).
-OUTPUT = Family("output", "derive.verify", "checks.derivation_check", _classes_scale, by_classes=True)
-BACKPROP = Family("backprop", "derive.backprop.verify", "checks.backprop_check", _sizes_scale, shares_lemmas=True,
-                  layered=True)
-SCALAR = Family("scalar", "derive.pointwise", "checks.scalar_check", _unit_scale)
+OUTPUT = Family("output", "derive.verify", "checks.derivation_check", "derive.codegen.module", _classes_scale,
+                by_classes=True)
+BACKPROP = Family("backprop", "derive.backprop.verify", "checks.backprop_check", "derive.codegen.network",
+                  _sizes_scale, shares_lemmas=True, layered=True)
+SCALAR = Family("scalar", "derive.pointwise", "checks.scalar_check", "derive.codegen.activation", _unit_scale)
 # The seeds' side routes: the gradient-descent update in the Q&A's indices, and identities (Σ a = 1, C_x = −ln a_t).
-UPDATE = Family("update", "derive.derivations.qa_update_proof", "checks.update_check", _classes_scale, by_classes=True)
-IDENTITY = Family("identity", "derive.derivations.identity_proof", "checks.identity_check", _classes_scale,
+UPDATE = Family("update", "derive.derivations.qa_update_proof", "checks.update_check", None, _classes_scale,
+                by_classes=True)
+IDENTITY = Family("identity", "derive.derivations.identity_proof", "checks.identity_check", None, _classes_scale,
                   by_classes=True)
 FAMILIES = {f.name: f for f in (OUTPUT, BACKPROP, SCALAR, UPDATE, IDENTITY)}
 
