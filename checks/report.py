@@ -126,7 +126,6 @@ class Report:
         return "\n".join(parts)
 
     def __rich_console__(self, console, options):
-        from rich.table import Table
         from rich.text import Text
 
         yield Text(self._headline(), style="bold green" if self.passed else "bold red")

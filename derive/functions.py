@@ -9,7 +9,6 @@ convention taken there. Adding a function is adding an entry (and its test); `re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
 
 import sympy as sp
 

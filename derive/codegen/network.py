@@ -18,7 +18,7 @@ from derive.codegen.printer import BatchMean, Body, print_array
 from derive.codegen.stable import STABLE_RULES
 from derive.errors import UsageError
 from derive.functions import output as output_entry
-from derive.notation import C, K, a as plain_a, activation_of, i, j, k, sigmoid_of, softmax_of, y, z as plain_z
+from derive.notation import C, K, a as plain_a, activation_of, i, j, k, sigmoid_of, softmax_of, z as plain_z
 from derive.rules import ASSUMPTION, rule
 
 __all__ = ["generate_network", "check_network", "CHECK_SIZES"]
@@ -344,7 +344,6 @@ def _cost_source(derivation) -> str:
 
 
 def _backprop_source(derivation, found) -> str:
-    bp = _layer_symbols()
     body = Body(reserved={"a", "z", "x", "y", "l", "L", "weights", "biases", "delta", "examples"})
     bp2 = {name: print_array(_printable(e.result), (j,), body) for name, e in _bp2_equations(derivation).items()}
     bp3 = print_array(BatchMean(found["bp3"].result), (j,), body)

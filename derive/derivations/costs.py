@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 from derive.derivations._chain import Chain
-from derive.notation import E, a, cross_entropy, i, j, k, softmax_denominator, softmax_of, t, total, y, z
+from derive.notation import E, a, cross_entropy, i, j, k, softmax_denominator, softmax_of, t, y, z
 from derive.rules import delta
 from derive.steps import Derivation
 
