@@ -66,6 +66,8 @@ class Function:
     classes_axis: bool  # the class axis is a softmax axis, whose length K is fixed by the module
     assumptions: tuple[tuple[str, str], ...] = ()  # (rule, note) of the assumption steps it relies on
     text: str | None = None  # the equation as its derivation writes it, when expr is a rewritten form of it
+    numpy: str = ""  # the table's stable numpy form in z, printed instead of `stable` (an element-wise output)
+    constants: tuple[tuple[str, float, str], ...] = ()  # (name, value, meaning) of the parameters `numpy` reads
 
     @property
     def equation(self) -> str:
@@ -110,13 +112,32 @@ def _layout(lhs: sp.Expr) -> tuple[sp.Symbol, ...]:
 
 
 def definition_function(base, define, index, definitions) -> Function:
+    """a = softmax(z) printed from its derived form, or a = f(z) of an element-wise activation of the table
+    printed from the table's stable numpy form (derive.functions): no activation is spelled out here."""
     expr = define(index)
-    name = "softmax" if expr == softmax_of(index, None) else "sigmoid" if expr == sigmoid_of(index) else None
-    if name is None:
-        raise UsageError(f"codegen knows the softmax and sigmoid definitions of {base}, not {expr}")
-    stable, rules = stabilize(expr, {})
-    return Function(name, ("z",), (index,), base[index], expr, f"the definition of {base}", stable, rules,
-                    name == "softmax")
+    if expr == softmax_of(index, None):
+        stable, rules = stabilize(expr, {})
+        return Function("softmax", ("z",), (index,), base[index], expr, f"the definition of {base}", stable, rules,
+                        True)
+    entry = elementwise_entry(define)
+    if entry is None:
+        raise UsageError(f"codegen knows the softmax and the activations of the table as definitions of {base}, "
+                         f"not {expr}")
+    from derive.codegen.activation import function_name, numpy_text
+
+    constants = tuple((p.name, float(v), p.meaning) for p, v in zip(entry.parameters, entry.values().values()))
+    return Function(function_name(entry), ("z",), (index,), base[index], expr,
+                    f"the definition of {base}, {entry.notation}, in the table's stable numpy form", expr, (), False,
+                    numpy=numpy_text(entry), constants=constants)
+
+
+def elementwise_entry(define):
+    """The table's activation whose definition `define` (index -> a_index) is, or None (the softmax)."""
+    from derive import functions
+    from derive.notation import activation_of
+
+    probe = define(_X)
+    return next((e for name, e in functions.ACTIVATIONS.items() if activation_of(name, _X) == probe), None)
 
 
 def derived_function(name, layout, lhs, expr, source, definitions, unfold=False, softmax=True) -> Function:
@@ -228,11 +249,14 @@ def helper_sources(derivation, functions) -> list[str]:
         chosen.append(_IDENTITY)
     if any(e.has(sp.KroneckerDelta) and e.has(t) for e in stables):
         chosen.append(_ONE_HOT)
-    if any(e.has(StableSigmoid) for e in stables):
-        chosen.append(_SIGMOID)
-    if any(e.has(Softplus) for e in stables):
-        chosen.append(_SOFTPLUS)
+    tables = "\n".join(f.numpy for f in functions)
+    printed = {helper for kind, helper in _HELPER_OF.items() if any(e.has(kind) for e in stables)}
+    chosen += [source for helper, source in HELPERS.items() if helper in printed or helper + "(" in tables]
     return chosen
+
+
+# The printer's nodes that print as a call of one of the table's helpers (derive.functions.HELPERS).
+_HELPER_OF = {StableSigmoid: "_sigmoid", Softplus: "_softplus", sp.Abs: "_abs"}
 
 
 _CHECK_CLASSES = '''def _check_classes(z):
@@ -248,17 +272,13 @@ _ONE_HOT = '''def _one_hot(t, z):
     classes = numpy.arange(z.shape[0]).reshape((-1,) + (1,) * (z.ndim - 1))
     return (classes == t).astype(float)'''
 
-_SIGMOID = HELPERS["_sigmoid"]  # the table's stable sigmoid (derive.functions)
-
-
-_SOFTPLUS = '''def _softplus(x):
-    """ln(1 + e^x) as r + ln(e^{-r} + e^{x - r}), r = max(Re x, 0): no exponential overflows (complex-safe)."""
-    x = numpy.asarray(x)
-    r = numpy.maximum(x.real, 0)
-    return r + numpy.log(numpy.exp(-r) + numpy.exp(x - r))'''
 
 
 def function_source(derivation: Derivation, f: Function) -> str:
+    if f.numpy:  # the table's own stable form, with the parameters it reads
+        lines = [f"def {f.name}(z):", _docstring(derivation, f)]
+        lines += [f"    {name} = {value!r}  # {meaning}" for name, value, meaning in f.constants]
+        return "\n".join(lines + ["    z = numpy.asarray(z)", f"    return {f.numpy}"])
     body = Body(reserved={"z", "y", "t", "a", "m", "K", "numpy", f.name})
     value = print_array(f.stable, f.layout, body)
     lines = [f"def {f.name}({', '.join(f.args)}):", _docstring(derivation, f)]
@@ -280,7 +300,8 @@ def function_source(derivation: Derivation, f: Function) -> str:
 
 
 def _activation_name(derivation) -> str:
-    return "softmax" if derivation.definitions[a](_X) == softmax_of(_X, None) else "sigmoid"
+    """The generated function that computes a: softmax, or the element-wise activation's (definition_function)."""
+    return definition_function(a, derivation.definitions[a], _X, {}).name
 
 
 def _docstring(derivation: Derivation, f: Function) -> str:

@@ -18,7 +18,7 @@ from derive.codegen.printer import BatchMean, Body, print_array
 from derive.codegen.stable import STABLE_RULES
 from derive.errors import UsageError
 from derive.functions import output as output_entry
-from derive.notation import C, K, a as plain_a, activation_of, i, j, k, sigmoid_of, softmax_of, z as plain_z
+from derive.notation import C, K, a as plain_a, activation_of, i, j, k, softmax_of, z as plain_z
 from derive.rules import ASSUMPTION, rule
 
 __all__ = ["generate_network", "check_network", "CHECK_SIZES"]
@@ -27,15 +27,9 @@ CHECK_SIZES = (4, 5, 3)  # the network a module is checked on when no --sizes fi
 _BATCH = 3
 
 
-_GENERATED_OUTPUTS = ("softmax", "sigmoid")  # the output layers the module generator has stable forms for
-
-
 def _derivation(id_, sizes, output, cost, hidden=None, weight_decay=None):
     from derive.catalogue import build
 
-    if output not in (None, *_GENERATED_OUTPUTS):
-        raise UsageError(f"codegen writes {' and '.join(_GENERATED_OUTPUTS)} output layers, not {output} "
-                         "(derive show/check cover it)")
     extra = {name: value for name, value in (("hidden", hidden), ("weight_decay", weight_decay)) if value is not None}
     return build(id_, None, sizes=sizes, output=output, cost=cost, **extra)
 
@@ -80,7 +74,7 @@ def _at_output(expr: sp.Expr) -> sp.Expr:
 
 def _output_definition(output: str):
     """a_index for the output layer: the softmax, or the table's element-wise activation of the output."""
-    if output == "softmax":
+    if not output_entry(output).elementwise:
         return lambda index: softmax_of(index, None)
     return partial(activation_of, output_entry(output).activation)
 
@@ -96,10 +90,8 @@ def plan_output(derivation):
     bp1 = _equations(derivation)["bp1"]
     output = derivation.definitions["output"]
     definitions = {plain_a: _output_definition(output)}
-    softmax = output == "softmax"
-    functions = [] if derivation.id == "bp1" and softmax else [definition_function(plain_a, sigmoid_of, j, {})]
-    if softmax:
-        functions.append(definition_function(plain_a, definitions[plain_a], j, {}))
+    softmax = not output_entry(output).elementwise
+    functions = [definition_function(plain_a, definitions[plain_a], j, {})]
     source = "the cost of one example, from the output's weighted input z = z^L"
     cost = derived_function(names["cost"], (), C, _at_output(derivation.quantity), source, definitions, unfold=True,
                             softmax=softmax)
@@ -311,6 +303,7 @@ def _forward_source(derivation) -> str:
     preactivation = rule("preactivation-definition").apply(sp.Derivative(bp.z[bp.l, i], bp.b[bp.l, i]), None).expr
     value = print_array(preactivation, (i,), Body(reserved={"a", "z", "x", "l", "L", "weights", "biases"}))
     output = derivation.definitions["output"]
+    function = definition_function(plain_a, _output_definition(output), j, {}).name
     return f'''def forward(weights, biases, x):
     """{_text(bp.z[bp.l, i])} = {_text(preactivation)}; a^l = f_l(z^l) for l < L (HIDDEN), a^L = {output}(z^L).
 
@@ -327,7 +320,7 @@ def _forward_source(derivation) -> str:
     a, z = [x], [None]
     for l in range(1, L + 1):
         z.append({value})
-        a.append(_ACTIVATIONS[_hidden(l)](z[l]) if l < L else {output}(z[l]))
+        a.append(_ACTIVATIONS[_hidden(l)](z[l]) if l < L else {function}(z[l]))
     return a, z'''
 
 
