@@ -8,13 +8,14 @@ convention taken there. Adding a function is adding an entry (and its test); `re
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import sympy as sp
 
 __all__ = [
     "Z", "A", "Y", "KK", "Parameter", "Activation", "Output", "Cost", "Pair", "ACTIVATIONS", "OUTPUTS", "COSTS",
-    "L2_PENALTY", "HELPERS", "from_expression", "cost_from_expression", "activation", "output", "cost", "pair", "register", "names", "kind_of", "resolve_cost",
+    "L2_PENALTY", "HELPERS", "outside_domain", "unstable", "from_expression", "cost_from_expression", "activation", "output", "cost", "pair", "register", "names", "kind_of", "resolve_cost",
 ]
 
 Z = sp.Symbol("z", real=True)  # the pre-activation of one unit
@@ -87,6 +88,7 @@ class Output(_Entry):
     elementwise: bool = True
     activation: str | None = None  # the element-wise activation of the table it applies
     numpy: str = ""  # for a normalized output: an expression in z over axis 0
+    range: tuple[float, float] = (-math.inf, math.inf)  # the open interval a takes its values in
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,10 @@ class Cost(_Entry):
     numpy: str = ""  # c(a, y) per unit, an expression in a and y (and the parameter names, K)
     targets: str = "distribution"  # "distribution" (sum to 1), "binary" (each in [0, 1]) or "real"
     kinks: tuple[str, ...] = ()
+    domain: tuple[float, float] = (-math.inf, math.inf)  # the open interval of a where c(a, y) is real
+    # (output id, why) for outputs whose pair with this cost the stability rules cannot make finite at extreme
+    # logits, although its true values are finite there: generated code says so instead of claiming stability
+    unstable_with: tuple[tuple[str, str], ...] = ()
 
     def expr(self, **given) -> sp.Expr:
         return self.per_unit.xreplace(self.values(**given))
@@ -199,23 +205,26 @@ _ACTIVATION_LIST = (
 
 _OUTPUT_LIST = (
     Output("softmax", "softmax", "a_j = e^{z_j} / Σ_k e^{z_k}", elementwise=False,
-           numpy="numpy.exp(z - m) / numpy.sum(numpy.exp(z - m), axis=0, keepdims=True)"),
-    Output("sigmoid", "sigmoid, unit by unit", "a_j = σ(z_j)", activation="sigmoid"),
+           numpy="numpy.exp(z - m) / numpy.sum(numpy.exp(z - m), axis=0, keepdims=True)", range=(0.0, 1.0)),
+    Output("sigmoid", "sigmoid, unit by unit", "a_j = σ(z_j)", activation="sigmoid", range=(0.0, 1.0)),
     Output("identity", "identity (regression)", "a_j = z_j", activation="identity"),
 )
 
 _COST_LIST = (
     Cost("cross-entropy", "cross-entropy", "C = −Σ_j y_j ln a_j", per_unit=-Y * sp.log(A), gradient=-Y / A,
-         numpy="-y * numpy.log(a)"),
+         numpy="-y * numpy.log(a)", domain=(0.0, math.inf)),
     Cost("binary-cross-entropy", "binary cross-entropy", "C = −Σ_j [y_j ln a_j + (1 − y_j) ln(1 − a_j)]",
          per_unit=-(Y * sp.log(A) + (1 - Y) * sp.log(1 - A)), gradient=-Y / A + (1 - Y) / (1 - A),
-         numpy="-(y * numpy.log(a) + (1 - y) * numpy.log(1 - a))", targets="binary"),
+         numpy="-(y * numpy.log(a) + (1 - y) * numpy.log(1 - a))", targets="binary", domain=(0.0, 1.0),
+         unstable_with=(("softmax", "ln(1 − a_j) and the terms a_j/(1 − a_j) of δ^L: once one logit leads the "
+                                    "others by about 37, a_j rounds to 1 and 1 − a_j to 0 (ln 0, a division by "
+                                    "0), though the true values are finite; no stability rule rewrites them"),)),
     Cost("quadratic", "quadratic", "C = ½ Σ_j (a_j − y_j)²", per_unit=(A - Y) ** 2 / 2,
          gradient=A - Y, numpy="0.5 * (a - y) ** 2", targets="real"),
     Cost("label-smoothing", "cross-entropy with smoothed targets",
          "C = −Σ_j ((1 − ε) y_j + ε/K) ln a_j", parameters=(_EPSILON,),
          per_unit=-((1 - _e) * Y + _e / KK) * sp.log(A), gradient=-((1 - _e) * Y + _e / KK) / A,
-         numpy="-((1 - epsilon) * y + epsilon / K) * numpy.log(a)"),
+         numpy="-((1 - epsilon) * y + epsilon / K) * numpy.log(a)", domain=(0.0, math.inf)),
     Cost("huber", "Huber", "C = Σ_j ½ r_j² if |r_j| ≤ δ, else δ(|r_j| − ½ δ), r = a − y", parameters=(_DELTA,),
          per_unit=sp.Piecewise(((A - Y) ** 2 / 2, sp.Abs(A - Y) <= _d), (_d * (sp.Abs(A - Y) - _d / 2), True)),
          gradient=sp.Piecewise((A - Y, sp.Abs(A - Y) <= _d), (_d * sp.sign(A - Y), True)),
@@ -343,6 +352,27 @@ def _softmax_delta(g: sp.Expr) -> sp.Expr:
     if not target.has(A):  # −a_j ∂c/∂a_j = t_j free of a: Σ_j a_j g_j = −Σ_j t_j = −1 for targets summing to 1
         return A - target
     return A * (g - sp.Symbol("Σ_j a_j ∂C/∂a_j"))
+
+
+def outside_domain(output_id: str, cost_id: str) -> str:
+    """'' when every value the output takes lies in the cost's domain, else the sentence that says where not."""
+    out, c = output(output_id), cost(resolve_cost(output_id, cost_id))
+    (low, high), (start, end) = out.range, c.domain
+    if start <= low and high <= end:
+        return ""
+    return (f"the {c.id} cost is real only for a in {_interval(c.domain)}, and the {out.id} output takes every "
+            f"value in {_interval(out.range)}: the pair is defined only where a lies in {_interval(c.domain)}")
+
+
+def unstable(output_id: str, cost_id: str) -> str:
+    """Why the pair's generated code cannot be finite at extreme logits (the cost entry says), or ''."""
+    c = cost(resolve_cost(output_id, cost_id))
+    return dict(c.unstable_with).get(output_id, "")
+
+
+def _interval(bounds) -> str:
+    low, high = ("−∞" if b == -math.inf else "∞" if b == math.inf else f"{b:g}" for b in bounds)
+    return f"({low}, {high})"
 
 
 def _cancels(delta: sp.Expr) -> bool:
