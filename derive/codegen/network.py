@@ -169,7 +169,7 @@ def _generate_backprop(derivation, command) -> str:
                  "(λ/2) Σ ‖W^l‖² in the cost\n")
     network = [_forward_source(derivation), _cost_source(derivation), _backprop_source(derivation, found)]
     helpers = helper_sources(context, functions) + [_CHECK_NETWORK, _HIDDEN_OF]
-    helpers += [source for helper, source in _helpers_needed(activations, helpers)]
+    helpers += [source for helper, source in _helpers_needed([*network, *(s for _, s in activations)], helpers)]
     imports = ["import numpy"] + [f"import {module}  # needed by the hidden activation {', '.join(users)}"
                                   for module, users in _needs(hidden).items()]
     if _needs(hidden):
@@ -290,10 +290,9 @@ def _activation_table(hidden) -> str:
     return f"_ACTIVATIONS = {{{entries}}}  # HIDDEN's names -> the functions above"
 
 
-def _helpers_needed(activations, present) -> list[tuple[str, str]]:
-    from derive import functions
-
-    text = "\n".join(source for _, source in activations)
+def _helpers_needed(sources, present) -> list[tuple[str, str]]:
+    """The table's helpers (derive.functions.HELPERS) that the sources call and `present` does not define."""
+    text = "\n".join(sources)
     have = "\n".join(present)
     return [(helper, source) for helper, source in functions.HELPERS.items()
             if helper + "(" in text and f"def {helper}(" not in have]
