@@ -25,7 +25,6 @@ import sympy as sp
 from checks.derivation_check import NumericCheck
 from checks.network import init_params, make_batch, tensor_names
 from checks.numeric import COMPLEX_STEP, TOLERANCES, normwise_relative_error
-from derive import functions
 from derive.backprop.derivations import activation_of, bp1, bp2, bp3, bp4, equations, layer_activations
 from derive.backprop.notation import LAMBDA, L, ElementwiseOf, Had, LayerMatrix, Tr, l, m, n
 from derive.steps import Derivation
@@ -135,22 +134,20 @@ def _problem(sizes, output: str, cost: str, seed: int):
     x, y = make_batch(sizes, BATCH, seed)
     if output == "sigmoid":
         y = np.random.default_rng(seed + 20_000).uniform(0.0, 1.0, size=y.shape)
-    if output == "identity" and functions.cost(cost).targets != "real":
-        params = _inside_the_logs(params)
+    params = _inside_the_domain(params, output, cost)
     for p in params:
         p.setflags(write=False)
     return params, x, y
 
 
-def _inside_the_logs(params) -> list:
-    """An identity output under a cost with ln a (and ln(1 − a)): the output weights scaled to row sums of |w| ≤ 0.2
-    and the biases set to ½, so that a^L = z^L lies in (0.3, 0.7) for any hidden values in [−1, 1] (sigmoid, tanh,
-    softsign) — inside the cost's domain, where the complex step is the derivative."""
-    weights, biases = params[-2], params[-1]
-    scale = 0.2 / max(float(np.abs(weights).sum(axis=1).max()), 1e-300)
-    return [*params[:-2], weights * min(scale, 1.0), np.full_like(biases, 0.5)]
+def _inside_the_domain(params, output: str, cost: str) -> list:
+    """A pair defined on part of the line (an identity output under ln a): the output layer moved inside the cost's
+    domain as the generated code's check does (derive.codegen.network.inside_the_domain), where the complex step is
+    the derivative."""
+    from derive.codegen.network import Domain, inside_the_domain
 
-
+    weights, biases = inside_the_domain(list(params[0::2]), list(params[1::2]), Domain(output, cost))
+    return [p for pair in zip(weights, biases) for p in pair]
 
 
 def _forward(params, x, output: str, layers=None):
