@@ -135,9 +135,9 @@ def generate_network(id_: str, sizes=None, output=None, cost=None, command=None,
             return _with_note(render(_context(derivation, bp1.lhs, bp1.result), plan_output(derivation), command),
                               note)
         return _with_note(_generate_backprop(derivation, command), note)
-    except NotImplementedError:  # SymPy's printer has no rule for it: a cost whose gradient has branches (Huber)
-        raise UsageError(f"codegen cannot write the {derivation.definitions['cost']} cost's gradient yet (its "
-                         f"branches have no printer rule); derive show/check {id_} derive and check it") from None
+    except NotImplementedError as error:  # a user's cost with a function the array printer has no rule for
+        raise UsageError(f"codegen cannot print the {derivation.definitions['cost']} cost's equations: "
+                         f"{str(error).splitlines()[0]}; derive show/check {id_} derive and check it") from None
 
 
 def _with_note(source: str, note: str) -> str:
