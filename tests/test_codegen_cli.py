@@ -144,3 +144,31 @@ def _gradcheck_of(module, id_, output, cost, seed=3):
         return [g for pair in zip(grad_w, grad_b) for g in pair]
 
     return gradcheck(loss, grad, [p for pair in zip(weights, biases) for p in pair], seed=seed)
+
+
+def test_a_pair_defined_on_part_of_the_line_says_where_in_its_header(run_main):
+    result = run_main("codegen", "backprop", "--output", "identity", "--cost", "cross-entropy")
+    assert result.returncode == 0, result.stderr
+    header = result.stdout.split('"""')[1]
+    assert header.endswith(
+        "Defined only inside the cost's domain: the cross-entropy cost is real only for a in (0, ∞), and the identity\n"
+        "output takes every value in (−∞, ∞): the pair is defined only where a lies in (0, ∞). It was checked at such\n"
+        "points (at |z| = 1000 only where a stays inside; backprop at weights of moderate size only).\n")
+
+
+def test_softmax_with_binary_cross_entropy_is_finite_at_extreme_logits_and_fails_without_its_table_form(
+        run_main, monkeypatch):
+    """The cost entry's own stable forms pass the check at |z| = 1000; the derived ones (ln(1 − a), 1/(1 − a))
+    would not, and the check says so (exit 1), never passing them."""
+    from dataclasses import replace
+
+    from derive import functions
+
+    result = run_main("codegen", "bp1", "--output", "softmax", "--cost", "binary-cross-entropy")
+    module = load_generated(result.stdout)
+    z, y = np.array([[1000.0, -1000.0], [-1000.0, 1000.0], [0.0, 3.0]]), np.eye(3)[:, [0, 2]]
+    assert np.isfinite(module.cost(z, y)).all() and np.isfinite(module.delta(z, y)).all()
+    bce = functions.COSTS["binary-cross-entropy"]
+    monkeypatch.setitem(functions.COSTS, "binary-cross-entropy", replace(bce, stable_with=()))
+    result = run_main("codegen", "bp1", "--output", "softmax", "--cost", "binary-cross-entropy")
+    assert result.returncode == 1 and "finite at |z| = 1000: False" in result.stderr

@@ -10,7 +10,7 @@ import sympy as sp
 from derive.codegen.printer import Body, print_array
 from derive.codegen.stable import SHIFT, STABLE_RULES, Softplus, StableSigmoid, stabilize
 from derive.errors import UsageError
-from derive.functions import HELPERS
+from derive.functions import HELPERS, helpers_called
 from derive.notation import K, a, cross_entropy, j, sigmoid_of, softmax_of, t
 from derive.printing import to_text
 from derive.rules import ASSUMPTION, rule
@@ -249,10 +249,10 @@ def helper_sources(derivation, functions) -> list[str]:
         chosen.append(_IDENTITY)
     if any(e.has(sp.KroneckerDelta) and e.has(t) for e in stables):
         chosen.append(_ONE_HOT)
-    tables = "\n".join(f.numpy for f in functions)
-    printed = {helper for kind, helper in _HELPER_OF.items() if any(e.has(kind) for e in stables)}
-    chosen += [source for helper, source in HELPERS.items() if helper in printed or helper + "(" in tables]
-    return chosen
+    printed = [helper for kind, helper in _HELPER_OF.items() if any(f.stable.has(kind) for f in functions
+                                                                    if not f.numpy)]
+    calls = "\n".join([f.numpy for f in functions] + [f"{helper}(" for helper in printed])
+    return chosen + [HELPERS[helper] for helper in helpers_called(calls)]
 
 
 # The printer's nodes that print as a call of one of the table's helpers (derive.functions.HELPERS).
@@ -276,9 +276,12 @@ _ONE_HOT = '''def _one_hot(t, z):
 
 def function_source(derivation: Derivation, f: Function) -> str:
     if f.numpy:  # the table's own stable form, with the parameters it reads
-        lines = [f"def {f.name}(z):", _docstring(derivation, f)]
+        lines = [f"def {f.name}({', '.join(f.args)}):", _docstring(derivation, f)]
         lines += [f"    {name} = {value!r}  # {meaning}" for name, value, meaning in f.constants]
-        return "\n".join(lines + ["    z = numpy.asarray(z)", f"    return {f.numpy}"])
+        lines.append(f"    {', '.join(f.args)} = {', '.join(f'numpy.asarray({x})' for x in f.args)}")
+        if derivation.classes is not None and f.classes_axis:
+            lines.append("    _check_classes(z)")
+        return "\n".join(lines + [f"    return {f.numpy}"])
     body = Body(reserved={"z", "y", "t", "a", "m", "K", "numpy", f.name})
     value = print_array(f.stable, f.layout, body)
     lines = [f"def {f.name}({', '.join(f.args)}):", _docstring(derivation, f)]
@@ -312,7 +315,9 @@ def _docstring(derivation: Derivation, f: Function) -> str:
                      + "): the entries on the diagonal are not this derivative.")
     lines += [f"    {(_ARGUMENT_TEXT if f.classes_axis else _ELEMENTWISE_ARGUMENTS)[x]}" for x in f.args]
     lines.append(f"    Returns {_returns(f)}.")
-    if f.stable.has(a):
+    if f.numpy:
+        lines.append("    Stable form: the table's own (derive/functions.py); the check holds it to the derivation.")
+    elif f.stable.has(a):
         lines.append(f"    a = {_activation_name(derivation)}(z), in its stable form.")
     if f.rules:
         lines.append("    Stable form, by the rules")

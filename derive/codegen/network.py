@@ -108,7 +108,17 @@ def plan_output(derivation):
     error = derived_function(names["error"], (i,), bp1.lhs, _at_output(bp1.result), "BP1, the error of the output "
                              "layer (z = z^L, the output's weighted input)", definitions, softmax=softmax)
     functions.append(replace(error, assumptions=assumed, text=f"BP1: {_text(bp1.lhs)} = {_text(bp1.result)}"))
-    return functions
+    return _fused(functions, output, derivation.definitions["cost"], names)
+
+
+def _fused(planned: list, output: str, cost: str, names: dict) -> list:
+    """The cost and BP1 in the cost entry's own stable numpy forms for this output, where the table has them (no
+    stability rule applies to the derived ones); their expressions stay the derived ones the check compares with."""
+    forms = functions.fused(output, cost)
+    if forms is None:
+        return planned
+    table = dict(zip((names["cost"], names["error"]), forms))
+    return [replace(f, numpy=table[f.name], args=("z", "y"), rules=()) if f.name in table else f for f in planned]
 
 
 def _context(derivation, lhs=None, result=None) -> Context:
@@ -294,8 +304,8 @@ def _helpers_needed(sources, present) -> list[tuple[str, str]]:
     """The table's helpers (derive.functions.HELPERS) that the sources call and `present` does not define."""
     text = "\n".join(sources)
     have = "\n".join(present)
-    return [(helper, source) for helper, source in functions.HELPERS.items()
-            if helper + "(" in text and f"def {helper}(" not in have]
+    return [(helper, functions.HELPERS[helper]) for helper in functions.helpers_called(text)
+            if f"def {helper}(" not in have]
 
 
 _CHECK_NETWORK = '''def _check_network(weights, biases, x):
@@ -418,10 +428,6 @@ class Domain:
     def restricted(self) -> str:
         return functions.outside_domain(self.output, self.cost)
 
-    @property
-    def unstable(self) -> str:
-        return functions.unstable(self.output, self.cost)
-
     def inside(self, z: np.ndarray) -> bool:
         if not self.restricted:
             return True
@@ -441,23 +447,17 @@ class Domain:
 
     def extremes(self, z: np.ndarray) -> list[np.ndarray]:
         """z scaled to |z| = EXTREME_LOGITS, shifted by −EXTREME_LOGITS, and ±EXTREME_LOGITS everywhere: those
-        inside the domain, none for a pair the table calls unstable."""
-        if self.unstable:
-            return []
+        inside the domain."""
         scaled = z / np.max(np.abs(z)) * EXTREME_LOGITS
         points = [scaled, scaled - EXTREME_LOGITS, np.full_like(z, EXTREME_LOGITS), np.full_like(z, -EXTREME_LOGITS)]
         return [p for p in points if self.inside(p)]
 
     def note(self) -> str:
         """The module header's sentence on where the code holds (empty for a pair defined and stable everywhere)."""
-        notes = []
-        if self.restricted:
-            notes.append(f"Defined only inside the cost's domain: {self.restricted}. It was checked at such points "
-                         f"(at |z| = {EXTREME_LOGITS:g} only where a stays inside; backprop at weights of moderate "
-                         "size only).")
-        if self.unstable:
-            notes.append(f"Not stable at extreme logits: {self.unstable}. It was checked at moderate logits only.")
-        return "\n".join(notes)
+        if not self.restricted:
+            return ""
+        return (f"Defined only inside the cost's domain: {self.restricted}. It was checked at such points (at "
+                f"|z| = {EXTREME_LOGITS:g} only where a stays inside; backprop at weights of moderate size only).")
 
 
 def _check_plain(module, context, f, n, rng, domain: Domain) -> CodeCheck:
@@ -502,8 +502,7 @@ def _check_gradients(module, sizes, rng, domain: Domain, directions: int = 3, st
         analytic = sum(np.sum(g * v) for g, v in zip(grad_w + grad_b, vw + vb))
         errors.append(abs(numeric - analytic) / max(abs(numeric), np.finfo(float).tiny))
     big = [w * EXTREME_LOGITS for w in weights]
-    finite = domain.restricted or domain.unstable or all(np.all(np.isfinite(g))
-                                                          for g in sum(module.backprop(big, biases, x, y), []))
+    finite = domain.restricted or all(np.all(np.isfinite(g)) for g in sum(module.backprop(big, biases, x, y), []))
     return CodeCheck("backprop", float(max(errors)), bool(finite))
 
 
