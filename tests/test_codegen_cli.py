@@ -5,6 +5,8 @@ import importlib.util
 import numpy as np
 import pytest
 
+from derive import functions
+
 
 def import_file(path):
     spec = importlib.util.spec_from_file_location(path.stem, path)
@@ -93,8 +95,6 @@ REFUSED_BY_THE_DERIVATION: dict[tuple[str, str], str] = {}
 
 
 def _pairs():
-    from derive import functions
-
     return [(id_, output, cost) for id_ in ("bp1", "backprop") for output in functions.OUTPUTS
             for cost in functions.COSTS]
 
@@ -172,3 +172,13 @@ def test_softmax_with_binary_cross_entropy_is_finite_at_extreme_logits_and_fails
     monkeypatch.setitem(functions.COSTS, "binary-cross-entropy", replace(bce, stable_with=()))
     result = run_main("codegen", "bp1", "--output", "softmax", "--cost", "binary-cross-entropy")
     assert result.returncode == 1 and "finite at |z| = 1000: False" in result.stderr
+
+
+@pytest.mark.parametrize("hidden", list(functions.ACTIVATIONS))
+def test_codegen_backprop_for_every_hidden_activation_passes_gradcheck(run_main, hidden):
+    """`derive codegen backprop --hidden NAME` for each activation of the table: exit 0, and backprop() agrees with
+    complex steps of cost() in every parameter (seeded; the points sit away from relu's kink)."""
+    result = run_main("codegen", "backprop", "--hidden", hidden, "--sizes", "4,3,2")
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert ("import scipy.special" in result.stdout) == (hidden == "gelu")
+    assert _gradcheck_of(load_generated(result.stdout), "backprop", "softmax", "cross-entropy").verdict == "passed"
