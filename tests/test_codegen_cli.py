@@ -162,8 +162,6 @@ def test_softmax_with_binary_cross_entropy_is_finite_at_extreme_logits_and_fails
     would not, and the check says so (exit 1), never passing them."""
     from dataclasses import replace
 
-    from derive import functions
-
     result = run_main("codegen", "bp1", "--output", "softmax", "--cost", "binary-cross-entropy")
     module = load_generated(result.stdout)
     z, y = np.array([[1000.0, -1000.0], [-1000.0, 1000.0], [0.0, 3.0]]), np.eye(3)[:, [0, 2]]
