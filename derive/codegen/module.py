@@ -11,7 +11,7 @@ from derive.codegen.printer import Body, print_array
 from derive.codegen.stable import SHIFT, STABLE_RULES, Softplus, StableSigmoid, stabilize
 from derive.errors import UsageError
 from derive.functions import HELPERS, helpers_called
-from derive.notation import K, a, cross_entropy, j, sigmoid_of, softmax_of, t
+from derive.notation import K, a, cross_entropy, j, softmax_of, t
 from derive.printing import to_text
 from derive.rules import ASSUMPTION, rule
 from derive.steps import Derivation

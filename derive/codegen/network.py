@@ -10,13 +10,13 @@ import shlex
 import numpy as np
 import sympy as sp
 
+from derive import functions as table
 from derive.codegen.check import EXTREME_LOGITS, CodeCheck
 from derive.codegen.module import (
     Context, definition_function, derived_function, function_source, helper_sources, render, _rule_lines, _text,
 )
 from derive.codegen.printer import BatchMean, Body, print_array
 from derive.codegen.stable import STABLE_RULES
-from derive import functions
 from derive.errors import UsageError
 from derive.functions import output as output_entry
 from derive.notation import C, K, a as plain_a, activation_of, i, j, k, softmax_of, z as plain_z
@@ -114,11 +114,11 @@ def plan_output(derivation):
 def _fused(planned: list, output: str, cost: str, names: dict) -> list:
     """The cost and BP1 in the cost entry's own stable numpy forms for this output, where the table has them (no
     stability rule applies to the derived ones); their expressions stay the derived ones the check compares with."""
-    forms = functions.fused(output, cost)
+    forms = table.fused(output, cost)
     if forms is None:
         return planned
-    table = dict(zip((names["cost"], names["error"]), forms))
-    return [replace(f, numpy=table[f.name], args=("z", "y"), rules=()) if f.name in table else f for f in planned]
+    by_name = dict(zip((names["cost"], names["error"]), forms))
+    return [replace(f, numpy=by_name[f.name], args=("z", "y"), rules=()) if f.name in by_name else f for f in planned]
 
 
 def _context(derivation, lhs=None, result=None) -> Context:
@@ -304,7 +304,7 @@ def _helpers_needed(sources, present) -> list[tuple[str, str]]:
     """The table's helpers (derive.functions.HELPERS) that the sources call and `present` does not define."""
     text = "\n".join(sources)
     have = "\n".join(present)
-    return [(helper, functions.HELPERS[helper]) for helper in functions.helpers_called(text)
+    return [(helper, table.HELPERS[helper]) for helper in table.helpers_called(text)
             if f"def {helper}(" not in have]
 
 
@@ -426,15 +426,15 @@ class Domain:
 
     @property
     def restricted(self) -> str:
-        return functions.outside_domain(self.output, self.cost)
+        return table.outside_domain(self.output, self.cost)
 
     def inside(self, z: np.ndarray) -> bool:
         if not self.restricted:
             return True
         from derive.codegen.activation import compiled
 
-        low, high = functions.cost(functions.resolve_cost(self.output, self.cost)).domain
-        a = compiled(functions.output(self.output).activation)[0](np.asarray(z, dtype=float))
+        low, high = table.cost(table.resolve_cost(self.output, self.cost)).domain
+        a = compiled(table.output(self.output).activation)[0](np.asarray(z, dtype=float))
         return bool(np.all((a > low) & (a < high)))
 
     def moderate(self, n: int, rng) -> np.ndarray:
