@@ -9,9 +9,9 @@ the cost at ten sigmoid layers) are resolved to rounding, where central differen
 round-off. Every coordinate gets its own complex step, batched by the structure of the network: perturbing
 w^t_rc or b^t_r changes z^t_r alone, so a^t changes in row r alone and z^(t+1) by the rank-one update
 W^(t+1)[:, r] (a^t_r(z^t_r + ih x) − a^t_r), exact in its imaginary part; only the layers above are recomputed,
-for a chunk of coordinates at once (no array of a layer above t holds more than _CHUNK elements). This checks every parameter of
-784-100-30-10 in about half a second; networks far larger are checked along random directions and at a sample
-of coordinates of every tensor instead (the method says which).
+for a chunk of coordinates at once (no array of a layer above t holds more than _CHUNK entries). This checks
+every parameter of 784-100-30-10 in about half a second; networks far larger are checked along random directions
+and at a sample of coordinates of every tensor instead (the method says which).
 """
 
 from __future__ import annotations

@@ -15,7 +15,8 @@ import sympy as sp
 
 __all__ = [
     "Z", "A", "Y", "KK", "Parameter", "Activation", "Output", "Cost", "Pair", "ACTIVATIONS", "OUTPUTS", "COSTS",
-    "L2_PENALTY", "HELPERS", "outside_domain", "fused", "helpers_called", "from_expression", "cost_from_expression", "activation", "output", "cost", "pair", "register", "names", "kind_of", "resolve_cost",
+    "L2_PENALTY", "HELPERS", "outside_domain", "fused", "helpers_called", "from_expression", "cost_from_expression",
+    "activation", "output", "cost", "pair", "register", "names", "kind_of", "resolve_cost",
 ]
 
 Z = sp.Symbol("z", real=True)  # the pre-activation of one unit
@@ -221,7 +222,8 @@ _COST_LIST = (
          # log-sum-exp of z, L_{≠j} that of the others); δ_i = K a_i − y_i − Σ_{j≠i} (1 − y_j) e^{z_i − L_{≠j}}:
          # no ln 0 and no 1/(1 − a_j), though a_j rounds to 1 once one logit leads the others by about 37
          stable_with=(("softmax", "-(y * (z - _lse(z)) + (1 - y) * (_lse_without(z) - _lse(z))).sum(axis=0)",
-                       "z.shape[0] * numpy.exp(z - _lse(z)) - y - ((1 - y)[:, None] * _softmax_without(z)).sum(axis=0)"),)),
+                       "z.shape[0] * numpy.exp(z - _lse(z)) - y"
+                       " - ((1 - y)[:, None] * _softmax_without(z)).sum(axis=0)"),)),
     Cost("quadratic", "quadratic", "C = ½ Σ_j (a_j − y_j)²", per_unit=(A - Y) ** 2 / 2,
          gradient=A - Y, numpy="0.5 * (a - y) ** 2", targets="real"),
     Cost("label-smoothing", "cross-entropy with smoothed targets",

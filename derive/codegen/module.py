@@ -66,7 +66,7 @@ class Function:
     classes_axis: bool  # the class axis is a softmax axis, whose length K is fixed by the module
     assumptions: tuple[tuple[str, str], ...] = ()  # (rule, note) of the assumption steps it relies on
     text: str | None = None  # the equation as its derivation writes it, when expr is a rewritten form of it
-    numpy: str = ""  # the table's stable numpy form in z, printed instead of `stable` (an element-wise output)
+    numpy: str = ""  # the table's stable numpy form, printed instead of `stable` (an output, or a pair's fused form)
     constants: tuple[tuple[str, float, str], ...] = ()  # (name, value, meaning) of the parameters `numpy` reads
 
     @property
@@ -271,7 +271,6 @@ _ONE_HOT = '''def _one_hot(t, z):
     """δ_jt as an array: 1 where the class j (axis 0) is the label t, shape (K, *batch)."""
     classes = numpy.arange(z.shape[0]).reshape((-1,) + (1,) * (z.ndim - 1))
     return (classes == t).astype(float)'''
-
 
 
 def function_source(derivation: Derivation, f: Function) -> str:
