@@ -119,9 +119,9 @@ def load_generated(source):
     return load_module(source, "pair")
 
 
-def _gradcheck_of(module, id_, output, cost, seed=3):
+def _gradcheck_of(module, id_, output, cost, seed=3, sizes=(4, 3, 2)):
     """bp1: delta(z, y) against the derivatives of Σ cost(z, y) in z; backprop: backprop() against cost() in the
-    parameters of a 4-3-2 network, both on a batch of 3 one-hot targets."""
+    parameters of a network of `sizes` (one hidden layer), both on a batch of 3 one-hot targets."""
     from checks import gradcheck
     from derive.codegen.network import Domain, inside_the_domain
 
@@ -131,10 +131,11 @@ def _gradcheck_of(module, id_, output, cost, seed=3):
     if id_ == "bp1":
         z = np.stack([domain.moderate(2, rng) for _ in range(3)], axis=1)
         return gradcheck(lambda p: module.cost(p, y).sum(), lambda p: module.delta(p, y), z, seed=seed)
-    weights = [rng.normal(size=(3, 4)) / 2, rng.normal(size=(2, 3)) / 2]
-    biases = [rng.normal(size=(3, 1)), rng.normal(size=(2, 1))]
-    weights, biases = inside_the_domain(weights, biases, domain)
-    x = rng.random((4, 3))
+    weights = [rng.normal(size=(n, m)) / 2 for m, n in zip(sizes[:-1], sizes[1:])]
+    biases = [rng.normal(size=(n, 1)) for n in sizes[1:]]
+    x = rng.random((sizes[0], 3))
+    largest = np.abs(module.forward(weights, biases, x)[0][-2]).max()
+    weights, biases = inside_the_domain(weights, biases, domain, largest)
 
     def loss(params):
         return module.cost(params[0::2], params[1::2], x, y)
@@ -180,3 +181,26 @@ def test_codegen_backprop_for_every_hidden_activation_passes_gradcheck(run_main,
     assert result.returncode == 0 and result.stderr == "", result.stderr
     assert ("import scipy.special" in result.stdout) == (hidden == "gelu")
     assert _gradcheck_of(load_generated(result.stdout), "backprop", "softmax", "cross-entropy").verdict == "passed"
+
+
+@pytest.mark.parametrize("cost", ["cross-entropy", "binary-cross-entropy"])
+def test_an_unbounded_hidden_layer_under_an_identity_output_with_logs_is_checked_inside_the_domain(run_main, cost):
+    """relu's values are not in [−1, 1]: the check scales the output layer by the batch's own largest hidden value
+    (test_the_output_layer_is_kept_inside_the_domain_for_hidden_values_of_any_size), and the module passes, here and
+    under gradcheck."""
+    result = run_main("codegen", "backprop", "--hidden", "relu", "--output", "identity", "--cost", cost,
+                      "--sizes", "6,8,2")
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    module = load_generated(result.stdout)
+    assert _gradcheck_of(module, "backprop", "identity", cost, sizes=(6, 8, 2)).verdict == "passed"
+
+
+def test_the_output_layer_is_kept_inside_the_domain_for_hidden_values_of_any_size():
+    from derive.codegen.network import Domain, inside_the_domain
+
+    rng = np.random.default_rng(0)
+    weights, biases = [rng.normal(size=(3, 4))], [rng.normal(size=(3, 1))]
+    hidden = 50 * rng.uniform(-1, 1, size=(4, 7))  # relu-sized values, not in [−1, 1]
+    (w,), (b,) = inside_the_domain(weights, biases, Domain("identity", "binary-cross-entropy"), 50.0)
+    assert np.all((w @ hidden + b > 0.3) & (w @ hidden + b < 0.7))
+    assert inside_the_domain(weights, biases, Domain("sigmoid", "binary-cross-entropy"), 50.0) == (weights, biases)

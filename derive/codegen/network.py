@@ -474,13 +474,19 @@ def _check_plain(module, context, f, n, rng, domain: Domain) -> CodeCheck:
     return CodeCheck(f.name, float(error), bool(finite))
 
 
-def inside_the_domain(weights: list, biases: list, domain: Domain) -> tuple[list, list]:
+def inside_the_domain(weights: list, biases: list, domain: Domain, largest: float = 1.0) -> tuple[list, list]:
     """For a pair defined on part of the line (an identity output under ln a): the output weights scaled to row
-    sums of |w| ≤ 0.2 and the biases set to ½, so that z^L lies in (0.3, 0.7) for hidden values in [−1, 1]."""
+    sums of |w| ≤ 0.2 / `largest` and the biases set to ½, so that z^L lies in (0.3, 0.7) for hidden values of
+    size up to `largest` (1 for sigmoid, tanh, softsign; the batch's own for relu and the other unbounded ones)."""
     if not domain.restricted:
         return weights, biases
-    scale = 0.2 / max(float(np.abs(weights[-1]).sum(axis=1).max()), 1e-300)
+    scale = 0.2 / max(float(np.abs(weights[-1]).sum(axis=1).max()) * max(largest, 1.0), 1e-300)
     return [*weights[:-1], weights[-1] * min(scale, 1.0)], [*biases[:-1], np.full_like(biases[-1], 0.5)]
+
+
+def _largest_hidden(module, weights, biases, x) -> float:
+    """max |a^(L−1)| over the batch: the last hidden layer's values, which the output layer does not change."""
+    return float(np.abs(module.forward(weights, biases, x)[0][-2]).max())
 
 
 def _check_gradients(module, sizes, rng, domain: Domain, directions: int = 3, step: float = 1e-30) -> CodeCheck:
@@ -488,8 +494,8 @@ def _check_gradients(module, sizes, rng, domain: Domain, directions: int = 3, st
     With weights ×1000 the gradients must stay finite, where the pair is meant to be (Domain)."""
     weights = [rng.normal(size=(n, m)) / np.sqrt(m) for m, n in zip(sizes[:-1], sizes[1:])]
     biases = [rng.normal(size=(n, 1)) for n in sizes[1:]]
-    weights, biases = inside_the_domain(weights, biases, domain)
     x = rng.random((sizes[0], _BATCH))
+    weights, biases = inside_the_domain(weights, biases, domain, _largest_hidden(module, weights, biases, x))
     y = np.zeros((sizes[-1], _BATCH))  # not np.eye(n_L)[:, labels]: a dense n_L x n_L identity (74.5 GiB at 100,000)
     y[rng.integers(sizes[-1], size=_BATCH), np.arange(_BATCH)] = 1.0
     grad_w, grad_b = module.backprop(weights, biases, x, y)
