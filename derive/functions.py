@@ -8,13 +8,15 @@ convention taken there. Adding a function is adding an entry (and its test); `re
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import sympy as sp
 
 __all__ = [
     "Z", "A", "Y", "KK", "Parameter", "Activation", "Output", "Cost", "Pair", "ACTIVATIONS", "OUTPUTS", "COSTS",
-    "L2_PENALTY", "HELPERS", "from_expression", "cost_from_expression", "activation", "output", "cost", "pair", "register", "names", "kind_of", "resolve_cost",
+    "L2_PENALTY", "HELPERS", "outside_domain", "fused", "helpers_called", "from_expression", "cost_from_expression",
+    "activation", "output", "cost", "pair", "register", "names", "kind_of", "resolve_cost",
 ]
 
 Z = sp.Symbol("z", real=True)  # the pre-activation of one unit
@@ -87,6 +89,7 @@ class Output(_Entry):
     elementwise: bool = True
     activation: str | None = None  # the element-wise activation of the table it applies
     numpy: str = ""  # for a normalized output: an expression in z over axis 0
+    range: tuple[float, float] = (-math.inf, math.inf)  # the open interval a takes its values in
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,11 @@ class Cost(_Entry):
     numpy: str = ""  # c(a, y) per unit, an expression in a and y (and the parameter names, K)
     targets: str = "distribution"  # "distribution" (sum to 1), "binary" (each in [0, 1]) or "real"
     kinks: tuple[str, ...] = ()
+    domain: tuple[float, float] = (-math.inf, math.inf)  # the open interval of a where c(a, y) is real
+    # (output id, C, δ^L): numpy forms in z and y (axis 0 the units; C one value per example) for an output whose
+    # pair with this cost no stability rule of derive.codegen.stable makes finite at extreme logits. Generated
+    # code uses them in place of the derived expressions, and its check holds them to the derivation.
+    stable_with: tuple[tuple[str, str, str], ...] = ()
 
     def expr(self, **given) -> sp.Expr:
         return self.per_unit.xreplace(self.values(**given))
@@ -199,23 +207,29 @@ _ACTIVATION_LIST = (
 
 _OUTPUT_LIST = (
     Output("softmax", "softmax", "a_j = e^{z_j} / Σ_k e^{z_k}", elementwise=False,
-           numpy="numpy.exp(z - m) / numpy.sum(numpy.exp(z - m), axis=0, keepdims=True)"),
-    Output("sigmoid", "sigmoid, unit by unit", "a_j = σ(z_j)", activation="sigmoid"),
+           numpy="numpy.exp(z - m) / numpy.sum(numpy.exp(z - m), axis=0, keepdims=True)", range=(0.0, 1.0)),
+    Output("sigmoid", "sigmoid, unit by unit", "a_j = σ(z_j)", activation="sigmoid", range=(0.0, 1.0)),
     Output("identity", "identity (regression)", "a_j = z_j", activation="identity"),
 )
 
 _COST_LIST = (
     Cost("cross-entropy", "cross-entropy", "C = −Σ_j y_j ln a_j", per_unit=-Y * sp.log(A), gradient=-Y / A,
-         numpy="-y * numpy.log(a)"),
+         numpy="-y * numpy.log(a)", domain=(0.0, math.inf)),
     Cost("binary-cross-entropy", "binary cross-entropy", "C = −Σ_j [y_j ln a_j + (1 − y_j) ln(1 − a_j)]",
          per_unit=-(Y * sp.log(A) + (1 - Y) * sp.log(1 - A)), gradient=-Y / A + (1 - Y) / (1 - A),
-         numpy="-(y * numpy.log(a) + (1 - y) * numpy.log(1 - a))", targets="binary"),
+         numpy="-(y * numpy.log(a) + (1 - y) * numpy.log(1 - a))", targets="binary", domain=(0.0, 1.0),
+         # −Σ_j [y_j ln a_j + (1 − y_j) ln(1 − a_j)] with ln a_j = z_j − L and ln(1 − a_j) = L_{≠j} − L (L the
+         # log-sum-exp of z, L_{≠j} that of the others); δ_i = K a_i − y_i − Σ_{j≠i} (1 − y_j) e^{z_i − L_{≠j}}:
+         # no ln 0 and no 1/(1 − a_j), though a_j rounds to 1 once one logit leads the others by about 37
+         stable_with=(("softmax", "-(y * (z - _lse(z)) + (1 - y) * (_lse_without(z) - _lse(z))).sum(axis=0)",
+                       "z.shape[0] * numpy.exp(z - _lse(z)) - y"
+                       " - ((1 - y)[:, None] * _softmax_without(z)).sum(axis=0)"),)),
     Cost("quadratic", "quadratic", "C = ½ Σ_j (a_j − y_j)²", per_unit=(A - Y) ** 2 / 2,
          gradient=A - Y, numpy="0.5 * (a - y) ** 2", targets="real"),
     Cost("label-smoothing", "cross-entropy with smoothed targets",
          "C = −Σ_j ((1 − ε) y_j + ε/K) ln a_j", parameters=(_EPSILON,),
          per_unit=-((1 - _e) * Y + _e / KK) * sp.log(A), gradient=-((1 - _e) * Y + _e / KK) / A,
-         numpy="-((1 - epsilon) * y + epsilon / K) * numpy.log(a)"),
+         numpy="-((1 - epsilon) * y + epsilon / K) * numpy.log(a)", domain=(0.0, math.inf)),
     Cost("huber", "Huber", "C = Σ_j ½ r_j² if |r_j| ≤ δ, else δ(|r_j| − ½ δ), r = a − y", parameters=(_DELTA,),
          per_unit=sp.Piecewise(((A - Y) ** 2 / 2, sp.Abs(A - Y) <= _d), (_d * (sp.Abs(A - Y) - _d / 2), True)),
          gradient=sp.Piecewise((A - Y, sp.Abs(A - Y) <= _d), (_d * sp.sign(A - Y), True)),
@@ -244,7 +258,36 @@ HELPERS = {
     "_abs": '''def _abs(x):
     """|x| by the sign of Re x, so that a complex step passes through (numpy.abs of a complex is its modulus)."""
     return numpy.where(x < 0, -x, x)''',
+    "_lse": '''def _lse(z):
+    """L = ln Σ_k e^{z_k} over axis 0 (kept), shifted by max_k Re z_k: no exponential overflows."""
+    m = z.real.max(axis=0, keepdims=True)
+    return m + numpy.log(numpy.exp(z - m).sum(axis=0, keepdims=True))''',
+    "_lse_without": '''def _lse_without(z):
+    """L_{≠j} = ln Σ_{k≠j} e^{z_k} for each j of axis 0, each shifted by the largest other Re z_k: finite even where
+    z_j leads the others by far (where 1 − a_j of the softmax rounds to 0)."""
+    others = numpy.where(_diagonal(z), -numpy.inf, z[None])  # [j, k]: z_k, with k = j left out
+    m = others.real.max(axis=1, keepdims=True)
+    return (m + numpy.log(numpy.exp(others - m).sum(axis=1, keepdims=True)))[:, 0]''',
+    "_softmax_without": '''def _softmax_without(z):
+    """[j, i] = e^{z_i − L_{≠j}} for i ≠ j, 0 for i = j: the softmax of the logits other than z_j, each in [0, 1]."""
+    return numpy.exp(numpy.where(_diagonal(z), -numpy.inf, z[None] - _lse_without(z)[:, None]))  # e^{−∞} = 0''',
+    "_diagonal": '''def _diagonal(z):
+    """[j, k] = (j == k) over axis 0 of z, with a unit axis for each batch axis."""
+    return numpy.eye(z.shape[0], dtype=bool).reshape(z.shape[:1] * 2 + (1,) * (z.ndim - 1))''',
 }
+
+
+def helpers_called(text: str) -> list[str]:
+    """The names of HELPERS that text calls, and those they call in turn, in the table's order."""
+    found: set[str] = set()
+    pending = [text]
+    while pending:
+        body = pending.pop()
+        for name, source in HELPERS.items():
+            if name not in found and name + "(" in body:
+                found.add(name)
+                pending.append(source)
+    return [name for name in HELPERS if name in found]
 
 
 @dataclass
@@ -343,6 +386,27 @@ def _softmax_delta(g: sp.Expr) -> sp.Expr:
     if not target.has(A):  # −a_j ∂c/∂a_j = t_j free of a: Σ_j a_j g_j = −Σ_j t_j = −1 for targets summing to 1
         return A - target
     return A * (g - sp.Symbol("Σ_j a_j ∂C/∂a_j"))
+
+
+def outside_domain(output_id: str, cost_id: str) -> str:
+    """'' when every value the output takes lies in the cost's domain, else the sentence that says where not."""
+    out, c = output(output_id), cost(resolve_cost(output_id, cost_id))
+    (low, high), (start, end) = out.range, c.domain
+    if start <= low and high <= end:
+        return ""
+    return (f"the {c.id} cost is real only for a in {_interval(c.domain)}, and the {out.id} output takes every "
+            f"value in {_interval(out.range)}: the pair is defined only where a lies in {_interval(c.domain)}")
+
+
+def fused(output_id: str, cost_id: str) -> tuple[str, str] | None:
+    """The cost entry's own stable numpy forms (C, δ^L) in z and y for this output, or None."""
+    c = cost(resolve_cost(output_id, cost_id))
+    return next(((cost_form, delta) for out, cost_form, delta in c.stable_with if out == output_id), None)
+
+
+def _interval(bounds) -> str:
+    low, high = ("−∞" if b == -math.inf else "∞" if b == math.inf else f"{b:g}" for b in bounds)
+    return f"({low}, {high})"
 
 
 def _cancels(delta: sp.Expr) -> bool:

@@ -83,3 +83,12 @@ def test_a_bad_cost_is_one_line_exit_2(cli, text, message):
     result = cli("show", "bp1", "--output", "identity", "--cost", text)
     assert result.returncode == 2 and result.stdout == "" and message in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_a_relu_network_under_a_cost_with_logs_is_proven_where_exact_and_60_digit_values_meet():
+    """relu's whole-network reference runs at 60 digits while the derived BP1 of an identity output is exact: the
+    comparison takes both (it raised a TypeError, mixing Fraction and mpf)."""
+    from derive.backprop import backprop
+
+    derivation = backprop(hidden=("relu",), output="identity", cost="binary-cross-entropy")
+    assert prove(derivation).passed

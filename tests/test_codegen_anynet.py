@@ -3,6 +3,7 @@ hand-written tanh/relu backprop, scipy's erf stated for the GELU, and a wrong BP
 
 import numpy as np
 import pytest
+import sympy as sp
 
 from derive import functions
 from derive.codegen import generate_module, load_module
@@ -78,3 +79,37 @@ def test_weight_decay_adds_lambda_w_and_the_penalty_and_a_module_without_it_fail
     failed = {c.function: c.max_rel_error for c in check_network(no_lambda_w, "backprop", hidden=("tanh",),
                                                                  weight_decay=0.01)}
     assert failed["backprop"] > 1e-6
+
+
+LOG_COSH = functions.Cost("log-cosh", "log-cosh", "C = Σ_j ln cosh(a_j − y_j)",
+                          per_unit=sp.log(sp.cosh(functions.A - functions.Y)),
+                          gradient=sp.tanh(functions.A - functions.Y), numpy="numpy.log(numpy.cosh(a - y))",
+                          targets="real")
+TANH_UNITS = functions.Output("tanh-units", "tanh, unit by unit", "a_j = tanh z_j", activation="tanh",
+                              range=(-1.0, 1.0))
+
+
+@pytest.fixture
+def registered():
+    functions.register(LOG_COSH)
+    functions.register(TANH_UNITS)
+    try:
+        yield
+    finally:
+        functions.COSTS.pop(LOG_COSH.id)
+        functions.OUTPUTS.pop(TANH_UNITS.id)
+
+
+@pytest.mark.parametrize("output, cost", [("tanh-units", "quadratic"), ("sigmoid", "log-cosh"),
+                                          ("tanh-units", "log-cosh"), ("tanh-units", "cross-entropy")])
+@pytest.mark.parametrize("id_", ["bp1", "backprop"])
+def test_a_registered_output_or_cost_gets_checked_code_with_no_codegen_edit(registered, id_, output, cost):
+    """A new table entry is all it takes: the module is generated, passes its pre-write check and gradcheck
+    (tanh units under cross-entropy only where a > 0, which its header says)."""
+    from test_codegen_cli import _gradcheck_of
+
+    source = generate_module(id_, sizes=(4, 3, 2), output=output, cost=cost)
+    module = load_module(source)
+    assert all(c.passed for c in check_network(module, id_, sizes=(4, 3, 2), output=output, cost=cost))
+    assert _gradcheck_of(module, id_, output, cost).verdict == "passed"
+    assert ("Defined only inside the cost's domain" in source) == (cost == "cross-entropy")

@@ -335,7 +335,12 @@ def _agree(value, expected) -> bool:
     """Exactly equal (rational arithmetic), or to 1e−40 relative at 60 digits."""
     if isinstance(value, Fraction) and isinstance(expected, Fraction):
         return value == expected
+    value, expected = _mpf(value), _mpf(expected)  # one side exact, the other not (mpmath cannot mix them)
     return abs(value - expected) <= _AGREEMENT * max(1, abs(expected))
+
+
+def _mpf(value):
+    return mpmath.mpf(value.numerator) / value.denominator if isinstance(value, Fraction) else value
 
 
 @lru_cache(maxsize=4096)

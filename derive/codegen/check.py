@@ -152,8 +152,13 @@ def _reference(derivation, f: Function, n: int, inputs: dict, rows: np.ndarray |
 
 
 def _lambdified(derivation, f: Function, n: int):
+    """The reference as SymPy's printer writes it: Σ_k c of a constant summed out first (the printed loop would
+    give c, not K c) and 1[c] as a Piecewise, which that printer knows."""
+    from derive.codegen.activation import _indicators_as_piecewise
+
     expr = _unfold(f.expr, derivation.definitions).xreplace({K: n})
-    return numpy_function(expr, [z, y, t, *f.layout])
+    expr = expr.replace(lambda e: isinstance(e, sp.Sum) and not e.function.has(e.limits[0][0]), lambda e: e.doit())
+    return numpy_function(_indicators_as_piecewise(expr), [z, y, t, *f.layout])
 
 
 def _unfold(expr, definitions):

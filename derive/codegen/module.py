@@ -10,8 +10,8 @@ import sympy as sp
 from derive.codegen.printer import Body, print_array
 from derive.codegen.stable import SHIFT, STABLE_RULES, Softplus, StableSigmoid, stabilize
 from derive.errors import UsageError
-from derive.functions import HELPERS
-from derive.notation import K, a, cross_entropy, j, sigmoid_of, softmax_of, t
+from derive.functions import HELPERS, helpers_called
+from derive.notation import K, a, cross_entropy, j, softmax_of, t
 from derive.printing import to_text
 from derive.rules import ASSUMPTION, rule
 from derive.steps import Derivation
@@ -66,6 +66,8 @@ class Function:
     classes_axis: bool  # the class axis is a softmax axis, whose length K is fixed by the module
     assumptions: tuple[tuple[str, str], ...] = ()  # (rule, note) of the assumption steps it relies on
     text: str | None = None  # the equation as its derivation writes it, when expr is a rewritten form of it
+    numpy: str = ""  # the table's stable numpy form, printed instead of `stable` (an output, or a pair's fused form)
+    constants: tuple[tuple[str, float, str], ...] = ()  # (name, value, meaning) of the parameters `numpy` reads
 
     @property
     def equation(self) -> str:
@@ -110,13 +112,32 @@ def _layout(lhs: sp.Expr) -> tuple[sp.Symbol, ...]:
 
 
 def definition_function(base, define, index, definitions) -> Function:
+    """a = softmax(z) printed from its derived form, or a = f(z) of an element-wise activation of the table
+    printed from the table's stable numpy form (derive.functions): no activation is spelled out here."""
     expr = define(index)
-    name = "softmax" if expr == softmax_of(index, None) else "sigmoid" if expr == sigmoid_of(index) else None
-    if name is None:
-        raise UsageError(f"codegen knows the softmax and sigmoid definitions of {base}, not {expr}")
-    stable, rules = stabilize(expr, {})
-    return Function(name, ("z",), (index,), base[index], expr, f"the definition of {base}", stable, rules,
-                    name == "softmax")
+    if expr == softmax_of(index, None):
+        stable, rules = stabilize(expr, {})
+        return Function("softmax", ("z",), (index,), base[index], expr, f"the definition of {base}", stable, rules,
+                        True)
+    entry = elementwise_entry(define)
+    if entry is None:
+        raise UsageError(f"codegen knows the softmax and the activations of the table as definitions of {base}, "
+                         f"not {expr}")
+    from derive.codegen.activation import function_name, numpy_text
+
+    constants = tuple((p.name, float(v), p.meaning) for p, v in zip(entry.parameters, entry.values().values()))
+    return Function(function_name(entry), ("z",), (index,), base[index], expr,
+                    f"the definition of {base}, {entry.notation}, in the table's stable numpy form", expr, (), False,
+                    numpy=numpy_text(entry), constants=constants)
+
+
+def elementwise_entry(define):
+    """The table's activation whose definition `define` (index -> a_index) is, or None (the softmax)."""
+    from derive import functions
+    from derive.notation import activation_of
+
+    probe = define(_X)
+    return next((e for name, e in functions.ACTIVATIONS.items() if activation_of(name, _X) == probe), None)
 
 
 def derived_function(name, layout, lhs, expr, source, definitions, unfold=False, softmax=True) -> Function:
@@ -228,11 +249,14 @@ def helper_sources(derivation, functions) -> list[str]:
         chosen.append(_IDENTITY)
     if any(e.has(sp.KroneckerDelta) and e.has(t) for e in stables):
         chosen.append(_ONE_HOT)
-    if any(e.has(StableSigmoid) for e in stables):
-        chosen.append(_SIGMOID)
-    if any(e.has(Softplus) for e in stables):
-        chosen.append(_SOFTPLUS)
-    return chosen
+    printed = [helper for kind, helper in _HELPER_OF.items() if any(f.stable.has(kind) for f in functions
+                                                                    if not f.numpy)]
+    calls = "\n".join([f.numpy for f in functions] + [f"{helper}(" for helper in printed])
+    return chosen + [HELPERS[helper] for helper in helpers_called(calls)]
+
+
+# The printer's nodes that print as a call of one of the table's helpers (derive.functions.HELPERS).
+_HELPER_OF = {StableSigmoid: "_sigmoid", Softplus: "_softplus", sp.Abs: "_abs"}
 
 
 _CHECK_CLASSES = '''def _check_classes(z):
@@ -248,17 +272,15 @@ _ONE_HOT = '''def _one_hot(t, z):
     classes = numpy.arange(z.shape[0]).reshape((-1,) + (1,) * (z.ndim - 1))
     return (classes == t).astype(float)'''
 
-_SIGMOID = HELPERS["_sigmoid"]  # the table's stable sigmoid (derive.functions)
-
-
-_SOFTPLUS = '''def _softplus(x):
-    """ln(1 + e^x) as r + ln(e^{-r} + e^{x - r}), r = max(Re x, 0): no exponential overflows (complex-safe)."""
-    x = numpy.asarray(x)
-    r = numpy.maximum(x.real, 0)
-    return r + numpy.log(numpy.exp(-r) + numpy.exp(x - r))'''
-
 
 def function_source(derivation: Derivation, f: Function) -> str:
+    if f.numpy:  # the table's own stable form, with the parameters it reads
+        lines = [f"def {f.name}({', '.join(f.args)}):", _docstring(derivation, f)]
+        lines += [f"    {name} = {value!r}  # {meaning}" for name, value, meaning in f.constants]
+        lines.append(f"    {', '.join(f.args)} = {', '.join(f'numpy.asarray({x})' for x in f.args)}")
+        if derivation.classes is not None and f.classes_axis:
+            lines.append("    _check_classes(z)")
+        return "\n".join(lines + [f"    return {f.numpy}"])
     body = Body(reserved={"z", "y", "t", "a", "m", "K", "numpy", f.name})
     value = print_array(f.stable, f.layout, body)
     lines = [f"def {f.name}({', '.join(f.args)}):", _docstring(derivation, f)]
@@ -280,7 +302,8 @@ def function_source(derivation: Derivation, f: Function) -> str:
 
 
 def _activation_name(derivation) -> str:
-    return "softmax" if derivation.definitions[a](_X) == softmax_of(_X, None) else "sigmoid"
+    """The generated function that computes a: softmax, or the element-wise activation's (definition_function)."""
+    return definition_function(a, derivation.definitions[a], _X, {}).name
 
 
 def _docstring(derivation: Derivation, f: Function) -> str:
@@ -291,7 +314,9 @@ def _docstring(derivation: Derivation, f: Function) -> str:
                      + "): the entries on the diagonal are not this derivative.")
     lines += [f"    {(_ARGUMENT_TEXT if f.classes_axis else _ELEMENTWISE_ARGUMENTS)[x]}" for x in f.args]
     lines.append(f"    Returns {_returns(f)}.")
-    if f.stable.has(a):
+    if f.numpy:
+        lines.append("    Stable form: the table's own (derive/functions.py); the check holds it to the derivation.")
+    elif f.stable.has(a):
         lines.append(f"    a = {_activation_name(derivation)}(z), in its stable form.")
     if f.rules:
         lines.append("    Stable form, by the rules")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 
 import shlex
@@ -10,6 +10,7 @@ import shlex
 import numpy as np
 import sympy as sp
 
+from derive import functions as table
 from derive.codegen.check import EXTREME_LOGITS, CodeCheck
 from derive.codegen.module import (
     Context, definition_function, derived_function, function_source, helper_sources, render, _rule_lines, _text,
@@ -18,7 +19,7 @@ from derive.codegen.printer import BatchMean, Body, print_array
 from derive.codegen.stable import STABLE_RULES
 from derive.errors import UsageError
 from derive.functions import output as output_entry
-from derive.notation import C, K, a as plain_a, activation_of, i, j, k, sigmoid_of, softmax_of, z as plain_z
+from derive.notation import C, K, a as plain_a, activation_of, i, j, k, softmax_of, z as plain_z
 from derive.rules import ASSUMPTION, rule
 
 __all__ = ["generate_network", "check_network", "CHECK_SIZES"]
@@ -27,15 +28,9 @@ CHECK_SIZES = (4, 5, 3)  # the network a module is checked on when no --sizes fi
 _BATCH = 3
 
 
-_GENERATED_OUTPUTS = ("softmax", "sigmoid")  # the output layers the module generator has stable forms for
-
-
 def _derivation(id_, sizes, output, cost, hidden=None, weight_decay=None):
     from derive.catalogue import build
 
-    if output not in (None, *_GENERATED_OUTPUTS):
-        raise UsageError(f"codegen writes {' and '.join(_GENERATED_OUTPUTS)} output layers, not {output} "
-                         "(derive show/check cover it)")
     extra = {name: value for name, value in (("hidden", hidden), ("weight_decay", weight_decay)) if value is not None}
     return build(id_, None, sizes=sizes, output=output, cost=cost, **extra)
 
@@ -80,7 +75,7 @@ def _at_output(expr: sp.Expr) -> sp.Expr:
 
 def _output_definition(output: str):
     """a_index for the output layer: the softmax, or the table's element-wise activation of the output."""
-    if output == "softmax":
+    if not output_entry(output).elementwise:
         return lambda index: softmax_of(index, None)
     return partial(activation_of, output_entry(output).activation)
 
@@ -96,10 +91,8 @@ def plan_output(derivation):
     bp1 = _equations(derivation)["bp1"]
     output = derivation.definitions["output"]
     definitions = {plain_a: _output_definition(output)}
-    softmax = output == "softmax"
-    functions = [] if derivation.id == "bp1" and softmax else [definition_function(plain_a, sigmoid_of, j, {})]
-    if softmax:
-        functions.append(definition_function(plain_a, definitions[plain_a], j, {}))
+    softmax = not output_entry(output).elementwise
+    functions = [definition_function(plain_a, definitions[plain_a], j, {})]
     source = "the cost of one example, from the output's weighted input z = z^L"
     cost = derived_function(names["cost"], (), C, _at_output(derivation.quantity), source, definitions, unfold=True,
                             softmax=softmax)
@@ -115,7 +108,17 @@ def plan_output(derivation):
     error = derived_function(names["error"], (i,), bp1.lhs, _at_output(bp1.result), "BP1, the error of the output "
                              "layer (z = z^L, the output's weighted input)", definitions, softmax=softmax)
     functions.append(replace(error, assumptions=assumed, text=f"BP1: {_text(bp1.lhs)} = {_text(bp1.result)}"))
-    return functions
+    return _fused(functions, output, derivation.definitions["cost"], names)
+
+
+def _fused(planned: list, output: str, cost: str, names: dict) -> list:
+    """The cost and BP1 in the cost entry's own stable numpy forms for this output, where the table has them (no
+    stability rule applies to the derived ones); their expressions stay the derived ones the check compares with."""
+    forms = table.fused(output, cost)
+    if forms is None:
+        return planned
+    by_name = dict(zip((names["cost"], names["error"]), forms))
+    return [replace(f, numpy=by_name[f.name], args=("z", "y"), rules=()) if f.name in by_name else f for f in planned]
 
 
 def _context(derivation, lhs=None, result=None) -> Context:
@@ -135,14 +138,26 @@ def generate_network(id_: str, sizes=None, output=None, cost=None, command=None,
     flags += [f"--hidden {shlex.quote(name)}" for name in (hidden or ())]
     flags += [f"--weight-decay {weight_decay:g}"] if weight_decay is not None else []
     command = command or " ".join([f"derive codegen {id_}", *filter(None, flags)])
+    note = Domain(derivation.definitions["output"], derivation.definitions["cost"]).note()
     try:
         if id_ == "bp1":
             bp1 = _equations(derivation)["bp1"]
-            return render(_context(derivation, bp1.lhs, bp1.result), plan_output(derivation), command)
-        return _generate_backprop(derivation, command)
-    except NotImplementedError:  # SymPy's printer has no rule for it: a cost whose gradient has branches (Huber)
-        raise UsageError(f"codegen cannot write the {derivation.definitions['cost']} cost's gradient yet (its "
-                         f"branches have no printer rule); derive show/check {id_} derive and check it") from None
+            return _with_note(render(_context(derivation, bp1.lhs, bp1.result), plan_output(derivation), command),
+                              note)
+        return _with_note(_generate_backprop(derivation, command), note)
+    except NotImplementedError as error:  # a user's cost with a function the array printer has no rule for
+        raise UsageError(f"codegen cannot print the {derivation.definitions['cost']} cost's equations: "
+                         f"{str(error).splitlines()[0]}; derive show/check {id_} derive and check it") from None
+
+
+def _with_note(source: str, note: str) -> str:
+    """The note (where the code holds) as the last paragraph of the module's docstring, wrapped at 110."""
+    if not note:
+        return source
+    import textwrap
+
+    wrapped = "\n".join(textwrap.fill(line, 110) for line in note.splitlines())
+    return source.replace('\n"""\n', f'\n{wrapped}\n"""\n', 1)
 
 
 def _generate_backprop(derivation, command) -> str:
@@ -164,7 +179,7 @@ def _generate_backprop(derivation, command) -> str:
                  "(λ/2) Σ ‖W^l‖² in the cost\n")
     network = [_forward_source(derivation), _cost_source(derivation), _backprop_source(derivation, found)]
     helpers = helper_sources(context, functions) + [_CHECK_NETWORK, _HIDDEN_OF]
-    helpers += [source for helper, source in _helpers_needed(activations, helpers)]
+    helpers += [source for helper, source in _helpers_needed([*network, *(s for _, s in activations)], helpers)]
     imports = ["import numpy"] + [f"import {module}  # needed by the hidden activation {', '.join(users)}"
                                   for module, users in _needs(hidden).items()]
     if _needs(hidden):
@@ -285,13 +300,12 @@ def _activation_table(hidden) -> str:
     return f"_ACTIVATIONS = {{{entries}}}  # HIDDEN's names -> the functions above"
 
 
-def _helpers_needed(activations, present) -> list[tuple[str, str]]:
-    from derive import functions
-
-    text = "\n".join(source for _, source in activations)
+def _helpers_needed(sources, present) -> list[tuple[str, str]]:
+    """The table's helpers (derive.functions.HELPERS) that the sources call and `present` does not define."""
+    text = "\n".join(sources)
     have = "\n".join(present)
-    return [(helper, source) for helper, source in functions.HELPERS.items()
-            if helper + "(" in text and f"def {helper}(" not in have]
+    return [(helper, table.HELPERS[helper]) for helper in table.helpers_called(text)
+            if f"def {helper}(" not in have]
 
 
 _CHECK_NETWORK = '''def _check_network(weights, biases, x):
@@ -311,6 +325,7 @@ def _forward_source(derivation) -> str:
     preactivation = rule("preactivation-definition").apply(sp.Derivative(bp.z[bp.l, i], bp.b[bp.l, i]), None).expr
     value = print_array(preactivation, (i,), Body(reserved={"a", "z", "x", "l", "L", "weights", "biases"}))
     output = derivation.definitions["output"]
+    function = definition_function(plain_a, _output_definition(output), j, {}).name
     return f'''def forward(weights, biases, x):
     """{_text(bp.z[bp.l, i])} = {_text(preactivation)}; a^l = f_l(z^l) for l < L (HIDDEN), a^L = {output}(z^L).
 
@@ -327,7 +342,7 @@ def _forward_source(derivation) -> str:
     a, z = [x], [None]
     for l in range(1, L + 1):
         z.append({value})
-        a.append(_ACTIVATIONS[_hidden(l)](z[l]) if l < L else {output}(z[l]))
+        a.append(_ACTIVATIONS[_hidden(l)](z[l]) if l < L else {function}(z[l]))
     return a, z'''
 
 
@@ -390,9 +405,10 @@ def check_network(module, id_: str, sizes=None, output=None, cost=None, seed: in
         shapes = (CHECK_SIZES[0],) + (CHECK_SIZES[1],) * len(hidden) + (CHECK_SIZES[-1],)
     rng = np.random.default_rng(seed)
     context = _context(derivation)._replace(classes=shapes[-1])
-    checks = [_check_plain(module, context, f, shapes[-1], rng) for f in plan_output(derivation)]
+    domain = Domain(derivation.definitions["output"], derivation.definitions["cost"])
+    checks = [_check_plain(module, context, f, shapes[-1], rng, domain) for f in plan_output(derivation)]
     if id_ == "backprop":
-        checks.append(_check_gradients(module, shapes, rng))
+        checks.append(_check_gradients(module, shapes, rng, domain))
         # the gradient check runs the module's own cost: its λ must be the derivation's
         derived = float(derivation.definitions.get("weight_decay") or 0.0)
         written = float(getattr(module, "WEIGHT_DECAY", float("nan")))
@@ -400,25 +416,86 @@ def check_network(module, id_: str, sizes=None, output=None, cost=None, seed: in
     return tuple(checks)
 
 
-def _check_plain(module, context, f, n, rng) -> CodeCheck:
+@dataclass(frozen=True)
+class Domain:
+    """Where a pair's generated code is checked, from the table (derive.functions): a inside the cost's domain,
+    and extreme logits only where the pair is meant to be stable (and a stays inside the domain there too)."""
+
+    output: str
+    cost: str
+
+    @property
+    def restricted(self) -> str:
+        return table.outside_domain(self.output, self.cost)
+
+    def inside(self, z: np.ndarray) -> bool:
+        if not self.restricted:
+            return True
+        from derive.codegen.activation import compiled
+
+        low, high = table.cost(table.resolve_cost(self.output, self.cost)).domain
+        a = compiled(table.output(self.output).activation)[0](np.asarray(z, dtype=float))
+        return bool(np.all((a > low) & (a < high)))
+
+    def moderate(self, n: int, rng) -> np.ndarray:
+        """z ~ N(0, 1) entry by entry, each drawn again (seeded) until a lies inside the cost's domain."""
+        z = rng.normal(size=n)
+        for entry in range(n):
+            while not self.inside(z[entry:entry + 1]):
+                z[entry] = rng.normal()
+        return z
+
+    def extremes(self, z: np.ndarray) -> list[np.ndarray]:
+        """z scaled to |z| = EXTREME_LOGITS, shifted by −EXTREME_LOGITS, and ±EXTREME_LOGITS everywhere: those
+        inside the domain."""
+        scaled = z / np.max(np.abs(z)) * EXTREME_LOGITS
+        points = [scaled, scaled - EXTREME_LOGITS, np.full_like(z, EXTREME_LOGITS), np.full_like(z, -EXTREME_LOGITS)]
+        return [p for p in points if self.inside(p)]
+
+    def note(self) -> str:
+        """The module header's sentence on where the code holds (empty for a pair defined and stable everywhere)."""
+        if not self.restricted:
+            return ""
+        return (f"Defined only inside the cost's domain: {self.restricted}. It was checked at such points (at "
+                f"|z| = {EXTREME_LOGITS:g} only where a stays inside; backprop at weights of moderate size only).")
+
+
+def _check_plain(module, context, f, n, rng, domain: Domain) -> CodeCheck:
     from derive.codegen.check import _one_hot, _reference
 
     one_hot = any(name == "one-hot" for name, _ in f.assumptions)
     targets = _one_hot(n, rng.integers(n)) if one_hot else rng.uniform(0.05, 1.0, n)
-    inputs = {"z": rng.normal(size=n), "y": targets, "t": 0}
+    inputs = {"z": domain.moderate(n, rng), "y": targets, "t": 0}
     generated = np.asarray(getattr(module, f.name)(*[inputs[x] for x in f.args]))
     reference = _reference(context, f, n, inputs)
     error = np.linalg.norm(generated - reference) / max(np.linalg.norm(reference), np.finfo(float).tiny)
-    extreme = {**inputs, "z": inputs["z"] / np.max(np.abs(inputs["z"])) * EXTREME_LOGITS}
-    finite = bool(np.all(np.isfinite(getattr(module, f.name)(*[extreme[x] for x in f.args]))))
-    return CodeCheck(f.name, float(error), finite)
+    finite = all(np.all(np.isfinite(getattr(module, f.name)(*[{**inputs, "z": z}[x] for x in f.args])))
+                 for z in domain.extremes(inputs["z"]))
+    return CodeCheck(f.name, float(error), bool(finite))
 
 
-def _check_gradients(module, sizes, rng, directions: int = 3, step: float = 1e-30) -> CodeCheck:
-    """Along seeded random directions V: Im cost(θ + i h V) / h against Σ grad · V (complex step, no cancellation)."""
+def inside_the_domain(weights: list, biases: list, domain: Domain, largest: float = 1.0) -> tuple[list, list]:
+    """For a pair defined on part of the line (an identity output under ln a): the output weights scaled to row
+    sums of |w| ≤ 0.2 / `largest` and the biases set to ½, so that z^L lies in (0.3, 0.7) for hidden values of
+    size up to `largest` (1 for sigmoid, tanh, softsign; the batch's own for relu and the other unbounded ones)."""
+    if not domain.restricted:
+        return weights, biases
+    scale = 0.2 / max(float(np.abs(weights[-1]).sum(axis=1).max()) * max(largest, 1.0), 1e-300)
+    return [*weights[:-1], weights[-1] * min(scale, 1.0)], [*biases[:-1], np.full_like(biases[-1], 0.5)]
+
+
+def _largest_hidden(module, weights, biases, x) -> float:
+    """max |a^(L−1)| over the batch: the last hidden layer's values, which the output layer does not change."""
+    return float(np.abs(module.forward(weights, biases, x)[0][-2]).max())
+
+
+def _check_gradients(module, sizes, rng, domain: Domain, directions: int = 3, step: float = 1e-30) -> CodeCheck:
+    """Along seeded random directions V: Im cost(θ + i h V) / h against Σ grad · V (complex step, no cancellation).
+    With weights ×1000 the gradients must stay finite, where the pair is meant to be (Domain)."""
     weights = [rng.normal(size=(n, m)) / np.sqrt(m) for m, n in zip(sizes[:-1], sizes[1:])]
     biases = [rng.normal(size=(n, 1)) for n in sizes[1:]]
     x = rng.random((sizes[0], _BATCH))
+    weights, biases = inside_the_domain(weights, biases, domain, _largest_hidden(module, weights, biases, x))
     y = np.zeros((sizes[-1], _BATCH))  # not np.eye(n_L)[:, labels]: a dense n_L x n_L identity (74.5 GiB at 100,000)
     y[rng.integers(sizes[-1], size=_BATCH), np.arange(_BATCH)] = 1.0
     grad_w, grad_b = module.backprop(weights, biases, x, y)
@@ -431,7 +508,7 @@ def _check_gradients(module, sizes, rng, directions: int = 3, step: float = 1e-3
         analytic = sum(np.sum(g * v) for g, v in zip(grad_w + grad_b, vw + vb))
         errors.append(abs(numeric - analytic) / max(abs(numeric), np.finfo(float).tiny))
     big = [w * EXTREME_LOGITS for w in weights]
-    finite = all(np.all(np.isfinite(g)) for g in sum(module.backprop(big, biases, x, y), []))
+    finite = domain.restricted or all(np.all(np.isfinite(g)) for g in sum(module.backprop(big, biases, x, y), []))
     return CodeCheck("backprop", float(max(errors)), bool(finite))
 
 

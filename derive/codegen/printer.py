@@ -17,7 +17,7 @@ from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import precedence
 
 from derive.codegen.stable import SHIFT, Softplus, StableSigmoid
-from derive.notation import t as LABEL
+from derive.notation import K as CLASSES, t as LABEL
 
 __all__ = ["ArrayPrinter", "Body", "BatchMean", "print_array"]
 
@@ -121,6 +121,8 @@ class ArrayPrinter(NumPyPrinter):
         (index, low, high), = expr.limits
         if low != 1:
             raise NotImplementedError(f"{expr}: only sums over the whole class range 1..K are vectorized")
+        if not expr.function.has(index):  # Σ_k c = K c: nothing varies along the axis summed over
+            return self._print(high * expr.function)
         product = self._matrix_vector(expr)
         if product is not None:
             return product
@@ -175,6 +177,35 @@ class ArrayPrinter(NumPyPrinter):
         condition = expr.args[0]
         return f"({self._print(condition.lhs)} {condition.rel_op} {self._print(condition.rhs)})"
 
+    # Branches (a Huber cost, a kinked activation): every branch and every comparison is taken by the real part, so
+    # a complex step passes through with its derivative; the conditions are the derivation's own, so at a kink
+    # the branch the table's convention names (the first whose condition holds) is the one taken.
+    def _print_Piecewise(self, expr):
+        """Piecewise((u, c), (v, True)) -> numpy.where(c, u, v): the first branch whose condition holds."""
+        (value, condition), *rest = expr.args
+        if condition == sp.true:
+            return self._print(value)
+        otherwise = self._print(sp.Piecewise(*rest)) if rest else "numpy.nan"
+        return f"numpy.where({self._print(condition)}, {self._print(value)}, {otherwise})"
+
+    def _print_Relational(self, expr):
+        """u <= v -> numpy.real(u) <= numpy.real(v) (numbers stay bare): complex values compare by their real part."""
+        sides = [self._print(side) if side.is_Number else f"numpy.real({self._print(side)})"
+                 for side in (expr.lhs, expr.rhs)]
+        return f"({sides[0]} {expr.rel_op} {sides[1]})"
+
+    def _print_Abs(self, expr):
+        """|u| by the sign of Re u (the table's _abs): numpy.abs of a complex step is its modulus, not |u| + i..."""
+        return f"_abs({self._print(expr.args[0])})"
+
+    def _print_sign(self, expr):
+        """sign(u) of the real part: piecewise constant, so its complex-step derivative is 0, as it should be."""
+        return f"numpy.sign(numpy.real({self._print(expr.args[0])}))"
+
+    def _print_Indicator(self, expr):
+        """1[c] (derive.backprop's indicator) as 1.0 where c holds, else 0.0."""
+        return f"numpy.where({self._print(expr.args[0])}, 1.0, 0.0)"
+
     def _print_StableSigmoid(self, expr):
         return self._shared(expr, f"_sigmoid({self._print(expr.args[0])})")
 
@@ -198,7 +229,10 @@ class ArrayPrinter(NumPyPrinter):
         return text if coefficient == 1 else f"{self._print(coefficient)}*{text}"
 
     def _print_Symbol(self, expr):
-        return "m" if expr == SHIFT else super()._print_Symbol(expr)
+        """m is the bound shift; K, the number of classes (output units), is the length of the class axis."""
+        if expr == SHIFT:
+            return "m"
+        return f"{self.like}.shape[0]" if expr == CLASSES else super()._print_Symbol(expr)
 
     def _print_Add(self, expr, order=None):
         """Positive terms first, as a person writes them: z - m, not -m + z."""
