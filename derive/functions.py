@@ -176,16 +176,16 @@ _ACTIVATION_LIST = (
     Activation("tanh", "hyperbolic tangent", "tanh z = (e^z − e^{−z})/(e^z + e^{−z})", definition=sp.tanh(Z),
                numpy="numpy.tanh(z)", derivative_in_a=1 - A**2),
     Activation("relu", "rectified linear unit", "relu(z) = max(0, z)", definition=sp.Max(0, Z),
-               numpy="numpy.where(z.real > 0, z, 0 * z)",
+               numpy="numpy.where(z > 0, z, 0 * z)",
                derivative_in_a=sp.Piecewise((1, Z > 0), (0, True)), kinks=(0.0,), convention=_KINK_AT_0),
     Activation("leaky-relu", "leaky ReLU", "max(0, z) + α min(0, z)",
                parameters=(_ALPHA_LEAKY,), definition=sp.Max(0, Z) + _a * sp.Min(0, Z),
-               numpy="numpy.where(z.real > 0, z, alpha * z)",
+               numpy="numpy.where(z > 0, z, alpha * z)",
                derivative_in_a=sp.Piecewise((1, Z > 0), (_a, True)), kinks=(0.0,),
                convention="at z = 0 the slope of the branch z ≤ 0, α, is taken (PyTorch and JAX)"),
     Activation("elu", "exponential linear unit", "elu(z) = z for z > 0, α(e^z − 1) for z ≤ 0",
                parameters=(_ALPHA_ELU,), definition=sp.Max(0, Z) + _ALPHA_ELU.symbol * (sp.exp(sp.Min(0, Z)) - 1),
-               numpy="numpy.where(z.real > 0, z, alpha * numpy.expm1(numpy.where(z.real > 0, 0 * z, z)))",
+               numpy="numpy.where(z > 0, z, alpha * numpy.expm1(numpy.where(z > 0, 0 * z, z)))",
                derivative_in_a=sp.Piecewise((1, Z > 0), (A + _ALPHA_ELU.symbol, True)), kinks=(0.0,),
                convention="at z = 0 the derivative of the branch z ≤ 0, α e^0 = α, is taken (PyTorch)"),
     Activation("softplus", "softplus", "softplus(z) = ln(1 + e^z)", definition=sp.log(1 + sp.exp(Z)),
@@ -243,8 +243,9 @@ _COST_LIST = (
 L2_PENALTY = Parameter("lambda", 0.0, "the weight of the penalty (λ/2) Σ w²; adds λ w to ∂C/∂w")
 
 # Complex-safe numpy helpers the stable forms may call (copied verbatim into generated modules).
-# Branches are chosen by comparisons, never by .real or numpy.abs: numpy orders complex numbers by their real part
-# first, so a complex step passes through exactly, and checks.complex_safety can follow every operation.
+# Branches and shifts are chosen by comparisons and max, never by .real or numpy.abs: numpy orders complex numbers
+# by their real part first, so a complex step passes through exactly, and checks.complex_safety can follow every
+# operation (a shift m taken from z itself cancels, whatever its imaginary part).
 HELPERS = {
     "_sigmoid": '''def _sigmoid(x):
     """σ(x) = 1/(1 + e^{-x}) from e^{-|x|} <= 1 (the branch by the sign of Re x): no exponential overflows."""
@@ -259,14 +260,14 @@ HELPERS = {
     """|x| by the sign of Re x, so that a complex step passes through (numpy.abs of a complex is its modulus)."""
     return numpy.where(x < 0, -x, x)''',
     "_lse": '''def _lse(z):
-    """L = ln Σ_k e^{z_k} over axis 0 (kept), shifted by max_k Re z_k: no exponential overflows."""
-    m = z.real.max(axis=0, keepdims=True)
+    """L = ln Σ_k e^{z_k} over axis 0 (kept), shifted by m = max_k z_k (by Re z first): no exponential overflows."""
+    m = z.max(axis=0, keepdims=True)
     return m + numpy.log(numpy.exp(z - m).sum(axis=0, keepdims=True))''',
     "_lse_without": '''def _lse_without(z):
     """L_{≠j} = ln Σ_{k≠j} e^{z_k} for each j of axis 0, each shifted by the largest other Re z_k: finite even where
     z_j leads the others by far (where 1 − a_j of the softmax rounds to 0)."""
     others = numpy.where(_diagonal(z), -numpy.inf, z[None])  # [j, k]: z_k, with k = j left out
-    m = others.real.max(axis=1, keepdims=True)
+    m = others.max(axis=1, keepdims=True)
     return (m + numpy.log(numpy.exp(others - m).sum(axis=1, keepdims=True)))[:, 0]''',
     "_softmax_without": '''def _softmax_without(z):
     """[j, i] = e^{z_i − L_{≠j}} for i ≠ j, 0 for i = j: the softmax of the logits other than z_j, each in [0, 1]."""

@@ -69,13 +69,13 @@ class _Printer(NumPyPrinter):
         return self._extreme(expr, "<=")
 
     def _extreme(self, expr, order: str) -> str:
-        """max(u, v) as numpy.where(Re u >= Re v, u, v): element-wise, and a complex step passes through."""
+        """max(u, v) as numpy.where(u >= v, u, v) (complex values by Re first): a complex step passes through."""
         first, *rest = expr.args
         if not rest:
             return self._print(first)
         other = self._print(expr.func(*rest)) if len(rest) > 1 else self._print(rest[0])
         u = self._print(first)
-        return f"numpy.where(numpy.real({u}) {order} numpy.real({other}), {u}, {other})"
+        return f"numpy.where({u} {order} {other}, {u}, {other})"
 
     def _print_Pow(self, expr, rational=False):
         """1/(1 + e^{−u}) -> _sigmoid(u), which never overflows (the stable-sigmoid rule of derive.codegen.stable)."""

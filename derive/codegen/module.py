@@ -252,11 +252,18 @@ def helper_sources(derivation, functions) -> list[str]:
     printed = [helper for kind, helper in _HELPER_OF.items() if any(f.stable.has(kind) for f in functions
                                                                     if not f.numpy)]
     calls = "\n".join([f.numpy for f in functions] + [f"{helper}(" for helper in printed])
-    return chosen + [HELPERS[helper] for helper in helpers_called(calls)]
+    return [ARRAY] + chosen + [HELPERS[helper] for helper in helpers_called(calls)]
 
 
 # The printer's nodes that print as a call of one of the table's helpers (derive.functions.HELPERS).
 _HELPER_OF = {StableSigmoid: "_sigmoid", Softplus: "_softplus", sp.Abs: "_abs"}
+
+
+# numpy.asarray would turn an array-like that takes part in numpy's protocols (the tracked arrays of
+# checks.complex_safety) into a plain array, and gradcheck would then rule complex step out for our own code.
+ARRAY = '''def _array(v):
+    """v as an array: an array, or anything that takes part in numpy's operators, is kept as it is."""
+    return v if hasattr(v, "__array_ufunc__") else numpy.asarray(v)'''
 
 
 _CHECK_CLASSES = '''def _check_classes(z):
@@ -277,20 +284,20 @@ def function_source(derivation: Derivation, f: Function) -> str:
     if f.numpy:  # the table's own stable form, with the parameters it reads
         lines = [f"def {f.name}({', '.join(f.args)}):", _docstring(derivation, f)]
         lines += [f"    {name} = {value!r}  # {meaning}" for name, value, meaning in f.constants]
-        lines.append(f"    {', '.join(f.args)} = {', '.join(f'numpy.asarray({x})' for x in f.args)}")
+        lines.append(f"    {', '.join(f.args)} = {', '.join(f'_array({x})' for x in f.args)}")
         if derivation.classes is not None and f.classes_axis:
             lines.append("    _check_classes(z)")
         return "\n".join(lines + [f"    return {f.numpy}"])
     body = Body(reserved={"z", "y", "t", "a", "m", "K", "numpy", f.name})
     value = print_array(f.stable, f.layout, body)
     lines = [f"def {f.name}({', '.join(f.args)}):", _docstring(derivation, f)]
-    lines.append(f"    {', '.join(f.args)} = {', '.join(f'numpy.asarray({x})' for x in f.args)}")
+    lines.append(f"    {', '.join(f.args)} = {', '.join(f'_array({x})' for x in f.args)}")
     if derivation.classes is not None and f.classes_axis:
         lines.append("    _check_classes(z)")
     if f.stable.has(a):
         lines.append(f"    a = {_activation_name(derivation)}(z)")
     if f.stable.has(SHIFT):
-        lines.append("    m = z.real.max(axis=0, keepdims=True)  # m = max_k Re z_k (softmax-shift)")
+        lines.append("    m = z.max(axis=0, keepdims=True)  # m = max_k z_k, by Re z first (softmax-shift)")
     lines.extend(f"    {name} = {text}" for name, text in body.lines)
     if f.layout:
         lines.append(f"    return {value}")

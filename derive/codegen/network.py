@@ -287,7 +287,7 @@ def _hidden_sources(hidden, defined) -> list[tuple[str, str]]:
                          for p, v in zip(entry.parameters, entry.values().values()))
         sources.append((python, f'''def {python}(z):
     """a = {entry.notation}: the hidden activation {name}, its stable numpy form from derive/functions.py."""
-{values}    z = numpy.asarray(z)
+{values}    z = _array(z)
     return {numpy_text(entry)}'''))
     return sources
 
@@ -333,9 +333,9 @@ def _forward_source(derivation) -> str:
     x: inputs (n_0, batch), one column per example, or one example (n_0,).
     Returns the lists a and z of the layers: a[l] = a^l (a[0] = x), z[l] = z^l (z[0] = None).
     """
-    weights = [numpy.asarray(w) for w in weights]
-    biases = [numpy.asarray(b) for b in biases]
-    x = numpy.asarray(x)
+    weights = [_array(w) for w in weights]
+    biases = [_array(b) for b in biases]
+    x = _array(x)
     x = x.reshape(x.shape[0], -1)
     _check_network(weights, biases, x)
     L = len(weights)

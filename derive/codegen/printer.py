@@ -177,7 +177,7 @@ class ArrayPrinter(NumPyPrinter):
         condition = expr.args[0]
         return f"({self._print(condition.lhs)} {condition.rel_op} {self._print(condition.rhs)})"
 
-    # Branches (a Huber cost, a kinked activation): every branch and every comparison is taken by the real part, so
+    # Branches (a Huber cost, a kinked activation): every branch and every comparison is taken by the real part first, so
     # a complex step passes through with its derivative; the conditions are the derivation's own, so at a kink
     # the branch the table's convention names (the first whose condition holds) is the one taken.
     def _print_Piecewise(self, expr):
@@ -189,18 +189,17 @@ class ArrayPrinter(NumPyPrinter):
         return f"numpy.where({self._print(condition)}, {self._print(value)}, {otherwise})"
 
     def _print_Relational(self, expr):
-        """u <= v -> numpy.real(u) <= numpy.real(v) (numbers stay bare): complex values compare by their real part."""
-        sides = [self._print(side) if side.is_Number else f"numpy.real({self._print(side)})"
-                 for side in (expr.lhs, expr.rhs)]
-        return f"({sides[0]} {expr.rel_op} {sides[1]})"
+        """u <= v as it is: numpy orders complex values by their real part first, and checks.complex_safety sees it."""
+        return f"({self._print(expr.lhs)} {expr.rel_op} {self._print(expr.rhs)})"
 
     def _print_Abs(self, expr):
         """|u| by the sign of Re u (the table's _abs): numpy.abs of a complex step is its modulus, not |u| + i..."""
         return f"_abs({self._print(expr.args[0])})"
 
     def _print_sign(self, expr):
-        """sign(u) of the real part: piecewise constant, so its complex-step derivative is 0, as it should be."""
-        return f"numpy.sign(numpy.real({self._print(expr.args[0])}))"
+        """sign(u) by comparisons (numpy.sign of a complex is u/|u|): piecewise constant, complex-step derivative 0."""
+        u = self._print(expr.args[0])
+        return f"(numpy.where({u} > 0, 1.0, 0.0) - numpy.where({u} < 0, 1.0, 0.0))"
 
     def _print_Indicator(self, expr):
         """1[c] (derive.backprop's indicator) as 1.0 where c holds, else 0.0."""
