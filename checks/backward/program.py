@@ -65,6 +65,11 @@ class Program:
         object.__setattr__(other, "namespace", namespace)
         return other
 
+    def functions(self, namespace: dict) -> tuple[FunctionType, ...]:
+        """Each statement as a function of no arguments computing its target, reading `namespace` as its globals
+        (made once per namespace: a probe runs a statement for the cost of a call)."""
+        return tuple(FunctionType(s.code, namespace) for s in self.statements)
+
     def defining(self, name: str) -> Statement | None:
         return self._defining.get(name)
 

@@ -22,6 +22,7 @@ class Runner:
         self.steps: dict[tuple[str, str], float] = {}  # (name, method) -> the probe step, set by checks.backward.probe
         namespace = dict(program.namespace)
         namespace.update({p: inputs[p] for p in program.params})
+        self._functions = program.functions(namespace)  # the person's own statements, compiled from their file
         for statement in program.statements:
             self._exec(statement, namespace)
         self.values = {name: namespace[name] for name in program.names}
@@ -29,17 +30,18 @@ class Runner:
 
     def _exec(self, statement, namespace: dict) -> None:
         self.statements_run += 1
-        statement.run(namespace)  # the person's own statement, compiled from their file
+        namespace[statement.target] = self._functions[statement.index]()
 
-    def value_of(self, statement, changed: Mapping[str, object]) -> object:
-        """The target of one statement run with `changed` values (the rest as at the inputs)."""
+    def value_of(self, statement, name: str, value: object) -> object:
+        """The target of one statement run with `value` for `name` (the rest as at the inputs)."""
         namespace = self._base
-        namespace.update(changed)
+        namespace[name] = value
         try:
             self._exec(statement, namespace)
             return namespace[statement.target]
-        finally:
-            self._restore()
+        finally:  # only these two differ from the values at the inputs
+            namespace[name] = self._base_values[name]
+            namespace[statement.target] = self._base_values[statement.target]
 
     def loss(self, changed: Mapping[str, object], only_in: int | None = None) -> object:
         """The loss with `changed` values; with `only_in`, the change reaches statement `only_in` and nothing else."""
