@@ -17,6 +17,7 @@ import traceback
 import weakref
 from dataclasses import dataclass
 from functools import cached_property
+from operator import itemgetter
 from types import CodeType, FunctionType
 
 __all__ = ["BackwardError", "Statement", "Program", "parse_forward", "backward_lines", "failing_line"]
@@ -119,7 +120,9 @@ def _source(function, what: str) -> tuple[str, str, int]:
         lines, first = _lines(function, file) or inspect.getsourcelines(function)
     except (OSError, TypeError):
         raise BackwardError(f"the source of {what} cannot be read (define it in a file or a notebook cell)") from None
-    return textwrap.dedent("".join(lines)), file, first
+    text = "".join(lines)
+    # A def at the margin needs no dedent (its regular expressions cost more than the parse of a small forward).
+    return (textwrap.dedent(text) if lines and lines[0][:1].isspace() else text), file, first
 
 
 def _lines(function, file: str) -> tuple[list[str], int] | None:
@@ -130,7 +133,7 @@ def _lines(function, file: str) -> tuple[list[str], int] | None:
     lines = linecache.getlines(file)
     if positions is None or not lines:
         return None
-    last = max((end for _, end, _, _ in positions() if end is not None), default=0)
+    last = max(filter(None, map(itemgetter(1), positions())), default=0)  # the end lines; None for no position
     first = code.co_firstlineno
     return (lines[first - 1:last], first) if first <= last <= len(lines) else None
 

@@ -31,16 +31,16 @@ def statement_safety(runner: Runner, seed: int) -> dict[int, Safety]:
     namespace = dict(program.namespace)
     namespace.update({p: _complexified(runner.values[p], rng) for p in program.params})
     verdicts = {}
-    for statement in program.statements:
+    for statement, function in zip(program.statements, program.functions(namespace)):
         recorder, target = Recorder(), statement.target
         plain = {name: namespace[name] for name in statement.reads}
-        namespace.update({name: recorder.wrap(value) for name, value in plain.items()})  # tracked while it runs
-        runner.statements_run += 1
-        recorder.call(statement.run, namespace)  # the person's own statement, compiled from their file
+        for name, value in plain.items():  # tracked while it runs
+            namespace[name] = recorder.wrap(value)
+        value = recorder.unwrap(recorder.call(function))  # the person's own statement, compiled from their file
         verdicts[statement.index] = recorder.verdict()
-        value = recorder.unwrap(namespace[target]) if target in namespace else None
         namespace.update(plain)
-        namespace[target] = runner.values[target] if value is None else value
+        namespace[target] = runner.values[target] if value is None else value  # None: it raised
+    runner.statements_run += len(program.statements)
     return verdicts
 
 
