@@ -1,7 +1,9 @@
 """Which names complex step may probe: every statement after the name keeps the imaginary part (checks.complex_safety).
 
-Each statement is run once on tracked complex values, with its own Recorder, from inputs carrying a seeded random
-imaginary part (so that ties of real parts with different imaginary parts are seen, as in a probe). A name is
+The statements are run on tracked complex values from inputs carrying a seeded random imaginary part (so that ties
+of real parts with different imaginary parts are seen, as in a probe): once under one Recorder, and again one by one,
+each with its own Recorder, only when that run is not safe (a Recorder per statement costs more than the statement,
+and the verdict of a safe run is that of each of its statements). A name is
 complex-safe when every statement that depends on it, directly or not, is safe; otherwise it gets central
 differences, and the report says which statement decided it.
 """
@@ -26,22 +28,50 @@ def _complexified(value, rng: np.random.Generator):
 
 
 def statement_safety(runner: Runner, seed: int) -> dict[int, Safety]:
-    """Statement index -> the Safety of that statement on complex inputs (statements after an unsafe one still run)."""
+    """Statement index -> the Safety of that statement on complex inputs (statements after an unsafe one still run).
+
+    One Recorder watches the whole run first. When it records nothing unsafe, no statement did: each one's verdict
+    is that run's (safe). Otherwise every statement is run again with its own Recorder, which names the culprit.
+    """
+    program = runner.program
+    runner.statements_run += len(program.statements)
+    recorder, statements = Recorder(), program.statements
+    namespace = _complex_inputs(runner, seed)
+    functions = program.functions(namespace)
+    recorder.call(_run, runner, namespace, functions, [(s, recorder) for s in statements])  # warnings caught once
+    verdict = recorder.verdict()
+    if verdict.safe:
+        return dict.fromkeys((s.index for s in statements), verdict)
+    runner.statements_run += len(program.statements)
+    recorders = [Recorder() for _ in statements]
+    namespace = _complex_inputs(runner, seed)  # afresh: the first run may have failed half-way
+    functions = program.functions(namespace)
+    for statement, own in zip(statements, recorders):
+        own.call(_run, runner, namespace, functions, [(statement, own)])
+    return {s.index: own.verdict() for s, own in zip(statements, recorders)}
+
+
+def _complex_inputs(runner: Runner, seed: int) -> dict:
     program, rng = runner.program, np.random.default_rng([seed, 1])
     namespace = dict(program.namespace)
     namespace.update({p: _complexified(runner.values[p], rng) for p in program.params})
-    verdicts = {}
-    for statement, function in zip(program.statements, program.functions(namespace)):
-        recorder, target = Recorder(), statement.target
+    return namespace
+
+
+def _run(runner: Runner, namespace: dict, functions: tuple, tracked: list) -> None:
+    """Each (statement, recorder): the statement run on its reads wrapped by the recorder, its target unwrapped."""
+    for statement, recorder in tracked:
         plain = {name: namespace[name] for name in statement.reads}
-        for name, value in plain.items():  # tracked while it runs
+        for name, value in plain.items():
             namespace[name] = recorder.wrap(value)
-        value = recorder.unwrap(recorder.call(function))  # the person's own statement, compiled from their file
-        verdicts[statement.index] = recorder.verdict()
-        namespace.update(plain)
-        namespace[target] = runner.values[target] if value is None else value  # None: it raised
-    runner.statements_run += len(program.statements)
-    return verdicts
+        target = statement.target
+        try:  # the person's own statement, compiled from their file
+            namespace[target] = recorder.unwrap(functions[statement.index]())
+        except Exception:
+            namespace[target] = runner.values[target]  # the rest runs on: its verdicts are wanted too
+            raise
+        finally:
+            namespace.update(plain)
 
 
 def unsafe_statement(program: Program, name: str, verdicts: dict[int, Safety]):
