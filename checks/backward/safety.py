@@ -14,7 +14,7 @@ import numpy as np
 
 from checks.backward.program import Program
 from checks.backward.run import Runner
-from checks.complex_safety import Recorder, Safety
+from checks.complex_safety import Recorder, Safety, Tracked
 
 __all__ = ["statement_safety", "unsafe_statement"]
 
@@ -33,22 +33,17 @@ def statement_safety(runner: Runner, seed: int) -> dict[int, Safety]:
     One Recorder watches the whole run first. When it records nothing unsafe, no statement did: each one's verdict
     is that run's (safe). Otherwise every statement is run again with its own Recorder, which names the culprit.
     """
-    program = runner.program
+    program, recorder = runner.program, Recorder()
     runner.statements_run += len(program.statements)
-    recorder, statements = Recorder(), program.statements
     namespace = _complex_inputs(runner, seed)
-    functions = program.functions(namespace)
-    recorder.call(_run, runner, namespace, functions, [(s, recorder) for s in statements])  # warnings caught once
+    recorder.call(_watched, program, namespace, recorder)  # its warnings caught once, not once per statement
     verdict = recorder.verdict()
     if verdict.safe:
-        return dict.fromkeys((s.index for s in statements), verdict)
+        return dict.fromkeys((s.index for s in program.statements), verdict)
     runner.statements_run += len(program.statements)
-    recorders = [Recorder() for _ in statements]
-    namespace = _complex_inputs(runner, seed)  # afresh: the first run may have failed half-way
+    namespace = _complex_inputs(runner, seed)  # afresh: the first run may have stopped half-way
     functions = program.functions(namespace)
-    for statement, own in zip(statements, recorders):
-        own.call(_run, runner, namespace, functions, [(statement, own)])
-    return {s.index: own.verdict() for s, own in zip(statements, recorders)}
+    return {s.index: _alone(runner, s, functions[s.index], namespace) for s in program.statements}
 
 
 def _complex_inputs(runner: Runner, seed: int) -> dict:
@@ -58,20 +53,28 @@ def _complex_inputs(runner: Runner, seed: int) -> dict:
     return namespace
 
 
-def _run(runner: Runner, namespace: dict, functions: tuple, tracked: list) -> None:
-    """Each (statement, recorder): the statement run on its reads wrapped by the recorder, its target unwrapped."""
-    for statement, recorder in tracked:
-        plain = {name: namespace[name] for name in statement.reads}
+def _watched(program: Program, namespace: dict, recorder: Recorder) -> None:
+    """Every statement on its reads wrapped by `recorder`: what _alone does, without unwrapping a target that the
+    next statement would wrap again (a Tracked value is wrapped as itself; anything else is wrapped afresh)."""
+    for statement, function in zip(program.statements, program.functions(namespace)):
+        plain = {name: namespace[name] for name in statement.reads if type(namespace[name]) is not Tracked}
         for name, value in plain.items():
             namespace[name] = recorder.wrap(value)
-        target = statement.target
-        try:  # the person's own statement, compiled from their file
-            namespace[target] = recorder.unwrap(functions[statement.index]())
-        except Exception:
-            namespace[target] = runner.values[target]  # the rest runs on: its verdicts are wanted too
-            raise
-        finally:
-            namespace.update(plain)
+        namespace[statement.target] = function()  # the person's own statement, compiled from their file
+        namespace.update(plain)
+
+
+def _alone(runner: Runner, statement, function, namespace: dict) -> Safety:
+    """The statement run on its reads wrapped by its own Recorder; its target unwrapped (the value at the inputs
+    when it raised, so that the rest runs on)."""
+    recorder, target = Recorder(), statement.target
+    plain = {name: namespace[name] for name in statement.reads}
+    for name, value in plain.items():
+        namespace[name] = recorder.wrap(value)
+    value = recorder.unwrap(recorder.call(function))  # None when it raised
+    namespace.update(plain)
+    namespace[target] = runner.values[target] if value is None else value
+    return recorder.verdict()
 
 
 def unsafe_statement(program: Program, name: str, verdicts: dict[int, Safety]):
