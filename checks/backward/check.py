@@ -94,6 +94,8 @@ def _methods(method: str, runner: Runner, names, noted, seed: int) -> tuple[dict
     if method in ("central", "richardson"):
         return dict.fromkeys(names, method), ()
     verdicts = statement_safety(runner, seed)
+    if all(verdict.safe for verdict in verdicts.values()):
+        return dict.fromkeys(names, "complex"), ()
     chosen, notes = {}, []
     for name in names:
         unsafe = unsafe_statement(runner.program, name, verdicts)
@@ -182,9 +184,10 @@ class _Walk:
         """ZERO_FLOOR x S, S the largest |D| of the name and of the values computed from it (whose gradients it
         gathers): those already measured, and its direct consumers, measured now if need be."""
         targets = [s.target for s in self.program.consumers(name) if s.target in self.directions]
-        measured = [abs(self.derivative(t)) for t in [name, *targets]]
-        measured += [abs(self.numeric[m]) for m in self.program.downstream(name) if m in self.numeric]
-        return ZERO_FLOOR[self.methods[name]].rtol * max(measured)
+        measured = [self.derivative(t) for t in [name, *targets]]
+        numeric = self.numeric
+        measured += [numeric[m] for m in self.program.downstream(name) if m in numeric]
+        return ZERO_FLOOR[self.methods[name]].rtol * max(map(abs, measured))
 
     def judge(self, name: str) -> None:
         """(right, error): error = |<g, v> - D| / max(||g||, |D|, floor); None for a wrong shape or inf / nan."""

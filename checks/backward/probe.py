@@ -45,12 +45,16 @@ def _directional(loss, runner: Runner, name: str, direction: np.ndarray, method:
 
 
 def _complex_step(loss, runner: Runner, name: str, value: np.ndarray, direction: np.ndarray, step: float) -> float:
-    """Im L(x + i h v) / h, the complex step of checks.differences on the one array x, with the same numbers (x in
-    the complex dtype of its Workspace, imaginary part h v), without building a Workspace and a Probe: they cost
-    more than the one statement a local probe runs."""
+    """Im L(x + i h v) / h, the complex step of checks.differences on the one array x, with the same numbers,
+    without building a Workspace and a Probe: they cost more than the one statement a local probe runs."""
+    return differences.scalar(loss(_perturbed(value, direction, step))).imag / step
+
+
+def _perturbed(value: np.ndarray, direction: np.ndarray, step: float) -> np.ndarray:
+    """x + i h v as checks.differences' Workspace holds it: x in its complex dtype, imaginary part h v."""
     perturbed = value.astype(np.result_type(value.dtype, np.complex64))
     perturbed.imag = step * direction
-    return differences.scalar(loss(perturbed)).imag / step
+    return perturbed
 
 
 def _as_value(runner: Runner, name: str, array: np.ndarray):
@@ -64,11 +68,24 @@ def local_derivative(runner: Runner, statement, name: str, direction: np.ndarray
     By the chain rule this is the part of D_v L that flows through the statement; only the statement itself runs.
     """
     weight = np.asarray(upstream)
+    if method == "complex":
+        return _local_complex_step(runner, statement, name, direction, weight)
 
     def weighted(array):
         return (weight * runner.value_of(statement, name, _as_value(runner, name, array))).sum()
 
     return _directional(weighted, runner, name, direction, method)
+
+
+def _local_complex_step(runner: Runner, statement, name: str, direction: np.ndarray, weight: np.ndarray) -> float:
+    """Im <w, t(x + i h v)> / h = <w, Im t(x + i h v)> / h: complex step reads only the imaginary part of t, so
+    for float64 one real dot product gives it (a complex product and sum cost more than the statement)."""
+    value = probe_value(runner.values[name])
+    step = _step(runner, name, value, "complex")
+    out = np.imag(runner.value_of(statement, name, _as_value(runner, name, _perturbed(value, direction, step))))
+    if weight.dtype == out.dtype == np.float64 and weight.shape == out.shape:
+        return float(np.vdot(weight, out)) / step
+    return float((weight * out).sum()) / step  # float32 sums pairwise, as the complex sum does
 
 
 def derivative(runner: Runner, name: str, direction: np.ndarray, method: str, through: int | None = None) -> float:
