@@ -35,7 +35,7 @@ def _inputs(inputs) -> Mapping[str, object]:
         raise BackwardError(f"inputs must be a dict of name -> array (or a function returning one), "
                             f"got {type(value).__name__}")
     for name, array in value.items():  # complex data would make the complex-step probe meaningless
-        if np.iscomplexobj(array):
+        if array.dtype.kind == "c":
             raise BackwardError(f"inputs[{name!r}] is complex ({np.asarray(array).dtype}): the check needs real arrays")
     return value
 
@@ -73,7 +73,7 @@ def _gradients(backward: Callable, program: Program, values: dict) -> dict[str, 
             raise BackwardError(f"backward returns a gradient for {name!r}, whose value is not a float array")
         if not _is(array, np.number):
             raise BackwardError(f"the gradient backward returns for {name!r} is not an array of numbers")
-        if np.iscomplexobj(array):
+        if array.dtype.kind == "c":
             raise BackwardError(f"the gradient backward returns for {name!r} is complex ({array.dtype}): "
                                 f"return the real gradient")
         gradients[name] = array
@@ -139,8 +139,11 @@ def _directions(seed: int, runner: Runner, names: list[str]) -> dict[str, np.nda
     shapes = [np.shape(runner.values[name]) for name in names]
     sizes = [math.prod(shape) for shape in shapes]
     drawn = np.random.default_rng(seed).standard_normal(sum(sizes))
-    ends = np.cumsum(sizes)
-    return {name: drawn[end - size:end].reshape(shape) for name, shape, size, end in zip(names, shapes, sizes, ends)}
+    directions, start = {}, 0
+    for name, shape, size in zip(names, shapes, sizes):
+        directions[name] = drawn[start:start + size].reshape(shape)
+        start += size
+    return directions
 
 
 class _Walk:
