@@ -404,3 +404,20 @@ def test_a_statement_raising_at_complex_input_is_the_only_unsafe_one_and_names_u
     assert report.passed and report.method == "central and complex"
     assert [note.split(":")[0] for note in report.notes] == ["w", "u"]
     assert "line 6" in report.notes[0] and "np.floor" in report.notes[0]
+
+
+@pytest.mark.parametrize("text", [EXERCISE, UNSAFE, RAISING], ids=["exercise", "unsafe", "raising"])
+def test_the_watched_safety_run_agrees_with_running_each_statement_alone(tmp_path, text):
+    from checks.backward import safety
+    from checks.backward.program import parse_forward
+    from checks.backward.run import Runner
+
+    module = load(tmp_path, text, "watched")
+    rng = np.random.default_rng(0)
+    inputs = module.inputs() if text is EXERCISE else {"x": rng.standard_normal(5), "w": rng.standard_normal(5)}
+    runner = Runner(parse_forward(module.forward), inputs)
+    namespace = safety._complex_inputs(runner, 0)
+    functions = runner.program.functions(namespace)
+    alone = [safety._alone(runner, s, functions[s.index], namespace).safe for s in runner.program.statements]
+    assert [v.safe for v in safety.statement_safety(runner, 0).values()] == alone
+    assert all(alone) == (text is EXERCISE)
