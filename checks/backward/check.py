@@ -15,6 +15,7 @@ from typing import Callable, Mapping
 import numpy as np
 
 from checks.backward.causes import Evidence, diagnose
+from checks.backward.downstream import Downstream
 from checks.backward.probe import derivative, local_derivative, probe_value
 from checks.backward.program import BackwardError, Program, backward_lines, parse_forward
 from checks.backward.report import BackwardReport, NodeResult
@@ -160,10 +161,12 @@ class _Walk:
         rtols = {m: rtol_for(family, m) for m in set(methods.values())}
         self.rtols = {name: rtols[methods[name]] for name in gradients}
         self.numeric: dict[str, float] = {}
+        self._below = Downstream(program)
         self.judged: dict[str, tuple[bool, float | None]] = {}
 
     def right(self, name: str) -> bool:
-        return self.judged.get(name, (False, None))[0]
+        judged = self.judged.get(name)
+        return judged is not None and judged[0]
 
     def path(self, name: str, direction: np.ndarray, statement) -> float:
         """The part of D_v L flowing through one consumer statement of `name`."""
@@ -179,23 +182,26 @@ class _Walk:
         return [self.path(name, direction, statement) for statement in consumers]
 
     def derivative(self, name: str) -> float:
-        if name not in self.numeric:
-            self.numeric[name] = float(sum(self.paths(name, self.directions[name])))
-        return self.numeric[name]
+        numeric = self.numeric.get(name)
+        if numeric is None:
+            numeric = self.numeric[name] = float(sum(self.paths(name, self.directions[name])))
+            self._below.measured(name, numeric)
+        return numeric
 
     def floor(self, name: str) -> float:
         """ZERO_FLOOR x S, S the largest |D| of the name and of the values computed from it (whose gradients it
         gathers): those already measured, and its direct consumers, measured now if need be."""
-        targets = [s.target for s in self.program.consumers(name) if s.target in self.directions]
-        measured = [self.derivative(t) for t in [name, *targets]]
-        numeric = self.numeric
-        measured += [numeric[m] for m in self.program.downstream(name) if m in numeric]
-        return ZERO_FLOOR[self.methods[name]].rtol * max(map(abs, measured))
+        largest = abs(self.derivative(name))
+        for statement in self.program.consumers(name):
+            if statement.target in self.directions:
+                self.derivative(statement.target)
+        largest = max(largest, self._below.largest(name))
+        return ZERO_FLOOR[self.methods[name]].rtol * largest
 
     def judge(self, name: str) -> None:
         """(right, error): error = |<g, v> - D| / max(||g||, |D|, floor); None for a wrong shape or inf / nan."""
         gradient = self.gradients[name]
-        norm = float(np.linalg.norm(gradient)) if gradient.shape == np.shape(self.runner.values[name]) else None
+        norm = _norm(gradient) if gradient.shape == _shape(self.runner.values[name]) else None
         # A finite norm means finite entries; an inf norm may still be an overflow of finite ones, so look.
         if norm is None or not (math.isfinite(norm) or np.isfinite(gradient).all()):
             self.judged[name] = (False, None)  # no error can be measured: wrong shape, or inf / nan
@@ -215,6 +221,23 @@ class _Walk:
         evidence = Evidence(self.program, name, value, self.gradients[name], self.program.consumers(name),
                             directions, paths, self.rtols[name], self.floor(name), self.runner.values, right)
         return diagnose(evidence)
+
+
+def _shape(value) -> tuple[int, ...]:
+    """np.shape(value), without its dispatch for an array."""
+    return value.shape if type(value) is np.ndarray else np.shape(value)
+
+
+def _norm(gradient: np.ndarray) -> float:
+    """float(np.linalg.norm(gradient)): for float64 its own steps (sqrt of the dot product of the K-order ravel),
+    without its checks of the arguments, which cost more than the dot product."""
+    if gradient.dtype is not _FLOAT64:
+        return float(np.linalg.norm(gradient))
+    flat = gradient.ravel(order="K")
+    return math.sqrt(flat.dot(flat))
+
+
+_FLOAT64 = np.dtype(np.float64)
 
 
 def _nodes(program, judged, causes, lines, first) -> tuple[NodeResult, ...]:

@@ -6,12 +6,14 @@ the value is changed in one consuming statement only: that is the part of the gr
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from checks import differences
 from checks.backward.run import Runner
 
-__all__ = ["derivative", "local_derivative", "probe_value"]
+__all__ = ["derivative", "local_derivative", "probe_value", "scale_of"]
 
 
 def probe_value(value: object) -> np.ndarray:
@@ -20,11 +22,20 @@ def probe_value(value: object) -> np.ndarray:
 
 
 def _step(runner: Runner, name: str, value: np.ndarray, method: str) -> float:
-    if (name, method) not in runner.steps:
+    step = runner.steps.get((name, method))
+    if step is None:
         low = value.dtype in (np.float32, np.complex64)
-        scale = differences.tensor_scale([value], 0)
-        runner.steps[name, method] = differences.default_step(method, scale, low_precision=low)
-    return runner.steps[name, method]
+        step = runner.steps[name, method] = differences.default_step(method, scale_of(value), low_precision=low)
+    return step
+
+
+def scale_of(value: np.ndarray) -> float:
+    """sqrt(<x, x> / size), or 1 when that is 0 or not finite: checks.differences.tensor_scale([x], 0), whose
+    generator sums and second pass cost more than the statement a local probe runs (a test holds them equal)."""
+    square = abs(np.vdot(value, value)) / value.size if value.size else 0.0
+    # np.sqrt of a float64 is IEEE sqrt, as math.sqrt; another dtype (float32) keeps numpy's own rounding.
+    rms = math.sqrt(square) if type(square) is np.float64 else float(np.sqrt(square))
+    return rms if rms > 0 and math.isfinite(rms) else 1.0
 
 
 def _directional(loss, runner: Runner, name: str, direction: np.ndarray, method: str) -> float:
@@ -52,9 +63,12 @@ def _complex_step(loss, runner: Runner, name: str, value: np.ndarray, direction:
 
 def _perturbed(value: np.ndarray, direction: np.ndarray, step: float) -> np.ndarray:
     """x + i h v as checks.differences' Workspace holds it: x in its complex dtype, imaginary part h v."""
-    perturbed = value.astype(np.result_type(value.dtype, np.complex64))
+    perturbed = value.astype(_COMPLEX.get(value.dtype) or np.result_type(value.dtype, np.complex64))
     perturbed.imag = step * direction
     return perturbed
+
+
+_COMPLEX = {np.dtype(np.float64): np.dtype(np.complex128)}  # np.result_type costs more than the statement's ufunc
 
 
 def _as_value(runner: Runner, name: str, array: np.ndarray):
@@ -67,7 +81,7 @@ def local_derivative(runner: Runner, statement, name: str, direction: np.ndarray
 
     By the chain rule this is the part of D_v L that flows through the statement; only the statement itself runs.
     """
-    weight = np.asarray(upstream)
+    weight = upstream if type(upstream) is np.ndarray else np.asarray(upstream)
     if method == "complex":
         return _local_complex_step(runner, statement, name, direction, weight)
 
@@ -80,12 +94,30 @@ def local_derivative(runner: Runner, statement, name: str, direction: np.ndarray
 def _local_complex_step(runner: Runner, statement, name: str, direction: np.ndarray, weight: np.ndarray) -> float:
     """Im <w, t(x + i h v)> / h = <w, Im t(x + i h v)> / h: complex step reads only the imaginary part of t, so
     for float64 one real dot product gives it (a complex product and sum cost more than the statement)."""
-    value = probe_value(runner.values[name])
+    given = runner.values[name]
+    value = given if type(given) is np.ndarray else probe_value(given)
     step = _step(runner, name, value, "complex")
-    out = np.imag(runner.value_of(statement, name, _as_value(runner, name, _perturbed(value, direction, step))))
-    if weight.dtype == out.dtype == np.float64 and weight.shape == out.shape:
+    perturbed = _perturbed(value, direction, step)
+    out = _imag(runner.value_of(statement, name, perturbed if isinstance(given, np.ndarray) else
+                                perturbed.reshape(())[()]))
+    if _is_float64(weight.dtype) and _is_float64(out.dtype) and weight.shape == out.shape:
         return float(np.vdot(weight, out)) / step
     return float((weight * out).sum()) / step  # float32 sums pairwise, as the complex sum does
+
+
+_FLOAT64 = np.dtype(np.float64)
+
+
+def _is_float64(dtype: np.dtype) -> bool:
+    return dtype is _FLOAT64 or dtype == _FLOAT64  # identity first: a dtype comparison costs more than a ufunc
+
+
+def _imag(value):
+    """np.imag(value) without its dispatch (the same: it reads .imag, converting only what has none)."""
+    try:
+        return value.imag
+    except AttributeError:
+        return np.imag(value)
 
 
 def derivative(runner: Runner, name: str, direction: np.ndarray, method: str, through: int | None = None) -> float:

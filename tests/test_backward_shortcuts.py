@@ -1,0 +1,85 @@
+"""The checker's shortcuts give the very numbers of what they replace (the check's verdicts and errors rest on it)."""
+
+import numpy as np
+import pytest
+
+from checks import differences
+from checks.backward import exercise
+from checks.backward.check import _norm
+from checks.backward.downstream import Downstream
+from checks.backward.probe import scale_of
+from checks.backward.program import parse_forward
+
+ARRAYS = [np.random.default_rng(0).standard_normal((32, 64)), np.random.default_rng(1).standard_normal(7) * 1e-200,
+          np.random.default_rng(2).standard_normal((5, 3)).astype(np.float32), np.zeros((2, 2)), np.array(3.0),
+          np.full(4, 1e300), np.random.default_rng(3).standard_normal((64, 32)).T, np.empty((0, 3)),
+          np.random.default_rng(4).standard_normal(9) + 1j * np.random.default_rng(5).standard_normal(9)]
+
+
+@pytest.mark.parametrize("array", ARRAYS, ids=range(len(ARRAYS)))
+def test_scale_of_one_array_is_tensor_scale(array):
+    assert scale_of(array) == differences.tensor_scale([array], 0)
+
+
+@pytest.mark.parametrize("array", [a for a in ARRAYS if a.dtype.kind == "f"], ids=range(8))
+def test_norm_is_numpys_bit_for_bit(array):
+    assert _norm(array) == float(np.linalg.norm(array))
+
+
+def _set_based(program, measured: dict, name: str) -> float:
+    """What the floor took before: max |D| over the measured names downstream (0.0 for none)."""
+    return max([abs(measured[m]) for m in program.downstream(name) if m in measured], default=0.0)
+
+
+class _Dag:
+    """A Program's downstream tables for a random DAG (only what Downstream reads)."""
+
+    def __init__(self, rng: np.random.Generator, size: int):
+        self.names = tuple(f"n{i}" for i in range(size))
+        reads = {i: set(rng.choice(i, size=rng.integers(0, min(i, 3) + 1), replace=False)) if i else set()
+                 for i in range(size)}
+        self._consumers = {n: tuple(_Statement(self.names[j]) for j in range(size) if i in reads[j])
+                           for i, n in enumerate(self.names)}
+        self._downstream = {}
+        for n in reversed(self.names):
+            targets = [s.target for s in self._consumers[n]]
+            self._downstream[n] = frozenset(targets).union(*(self._downstream[t] for t in targets))
+
+    def consumers(self, name):
+        return self._consumers[name]
+
+    def downstream(self, name):
+        return self._downstream[name]
+
+
+class _Statement:
+    def __init__(self, target):
+        self.target = target
+
+
+def _replay(program, order, rng):
+    """Measure names in `order`, asking for S of random names between: the kept S equals the set-based one."""
+    below, measured = Downstream(program), {}
+    for name in order:
+        for asked in rng.choice(program.names, size=3):
+            assert below.largest(asked) == _set_based(program, measured, asked), asked
+        measured[name] = float(rng.standard_normal() * 10.0 ** rng.integers(-5, 5))
+        below.measured(name, measured[name])
+    for name in program.names:
+        assert below.largest(name) == _set_based(program, measured, name), name
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_kept_maximum_below_a_name_is_the_set_based_one_on_a_random_dag(seed):
+    rng = np.random.default_rng(seed)
+    program = _Dag(rng, int(rng.integers(2, 30)))
+    # a walk from the last name down, with names measured out of order now and then (a consumer measured late)
+    order = [n for n in reversed(program.names) if rng.random() < 0.8]
+    for _ in range(3):
+        order.insert(int(rng.integers(len(order) + 1)), program.names[int(rng.integers(len(program.names)))])
+    _replay(program, order, rng)
+
+
+def test_the_kept_maximum_below_a_name_is_the_set_based_one_on_the_exercise():
+    program = parse_forward(exercise.forward)
+    _replay(program, list(reversed(program.names)), np.random.default_rng(0))
