@@ -83,3 +83,45 @@ def test_the_kept_maximum_below_a_name_is_the_set_based_one_on_a_random_dag(seed
 def test_the_kept_maximum_below_a_name_is_the_set_based_one_on_the_exercise():
     program = parse_forward(exercise.forward)
     _replay(program, list(reversed(program.names)), np.random.default_rng(0))
+
+
+def _ast_reads(program):
+    """What the reads were before they came from the code: the Name nodes under each expression, known so far."""
+    import ast
+
+    known, reads = set(program.params), []
+    for statement in program.statements:
+        reads.append(frozenset({n.id for n in ast.walk(statement.node) if isinstance(n, ast.Name)} & known))
+        known.add(statement.target)
+    return reads
+
+
+def test_reads_from_the_code_are_the_names_of_the_expression_on_the_exercise():
+    program = parse_forward(exercise.forward)
+    assert [s.reads for s in program.statements] == _ast_reads(program)
+
+
+FORWARD = '''
+import numpy as np
+
+def forward(x, w):
+    a = x * w
+    b = sum(k * a for k in range(3))
+    c = (lambda z: z + b)(a) + np.stack([b for _ in range(2)]).sum()
+    d = np.sum([v for v in (a, c)], axis=0)
+    loss = d.sum()
+    return loss
+'''
+
+
+def test_reads_from_the_code_follow_comprehensions_and_nested_lambdas(tmp_path):
+    import importlib.util
+
+    path = tmp_path / "forward_reads.py"
+    path.write_text(FORWARD)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    program = parse_forward(module.forward)
+    assert [sorted(s.reads) for s in program.statements] == [["w", "x"], ["a"], ["a", "b"], ["a", "c"], ["d"]]
+    assert [s.reads for s in program.statements] == _ast_reads(program)

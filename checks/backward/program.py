@@ -160,22 +160,16 @@ def _simple_target(node: ast.stmt) -> tuple[str, ast.expr] | None:
     return None
 
 
-def _reads(value: ast.expr, known: set[str]) -> frozenset[str]:
-    """The forward names among the Name nodes under `value` (ast.walk's nodes, without its generators' cost)."""
-    # An over-approximation (a name bound inside a comprehension counts too) only adds a dependency, never loses one.
-    found, stack = set(), [value]
+def _reads(code: CodeType, known: set[str]) -> frozenset[str]:
+    """The forward names among the global names the statement's code loads (and its nested code's: comprehensions,
+    lambdas). An over-approximation (an attribute spelled like a forward name counts too) only adds a dependency,
+    never loses one; a comprehension's own variable is local to it and does not count."""
+    names, stack = set(code.co_names), [c for c in code.co_consts if type(c) is CodeType]
     while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Name):
-            found.add(node.id)
-            continue
-        for field in node._fields:
-            child = getattr(node, field, None)
-            if isinstance(child, ast.AST):
-                stack.append(child)
-            elif isinstance(child, list):
-                stack.extend(item for item in child if isinstance(item, ast.AST))
-    return frozenset(found & known)
+        nested = stack.pop()
+        names.update(nested.co_names)
+        stack.extend(c for c in nested.co_consts if type(c) is CodeType)
+    return frozenset(names & known)
 
 
 _NOT_SIMPLE = ("is not a simple assignment `name = expression`: write forward as one intermediate per statement "
@@ -196,13 +190,17 @@ def _statements(node: ast.FunctionDef, source: str, file: str, params: tuple[str
         target, value = simple
         if target in known:
             raise _fail(file, stmt, source, f"assigns `{target}` again: give every intermediate its own name")
-        statements.append((target, _reads(value, known), stmt.lineno, _text(lines, stmt), value))
+        statements.append((target, stmt.lineno, _text(lines, stmt), value))
         known.add(target)
     loss = body[-1].value.id
     if loss not in known:
         raise _fail(file, body[-1], source, f"returns `{loss}`, which forward does not compute")
-    codes = _compiled([value for *_, value in statements], file)
-    return tuple(Statement(i, *parts, code) for i, (parts, code) in enumerate(zip(statements, codes))), loss
+    codes, known = _compiled([value for *_, value in statements], file), set(params)
+    program = []
+    for i, ((target, line, text, value), code) in enumerate(zip(statements, codes)):
+        program.append(Statement(i, target, _reads(code, known), line, text, value, code))
+        known.add(target)
+    return tuple(program), loss
 
 
 def _compiled(values: list[ast.expr], file: str) -> list[CodeType]:
