@@ -170,7 +170,8 @@ class _Walk:
 
     def path(self, name: str, direction: np.ndarray, statement) -> float:
         """The part of D_v L flowing through one consumer statement of `name`."""
-        if self.right(statement.target):
+        verdict = self.judged.get(statement.target)
+        if verdict is not None and verdict[0]:  # right: the chain rule from its gradient
             return local_derivative(self.runner, statement, name, direction, self.methods[name],
                                     self.gradients[statement.target])
         return derivative(self.runner, name, direction, self.methods[name], through=statement.index)
@@ -179,7 +180,8 @@ class _Walk:
         consumers = self.program.consumers(name)
         if not consumers:  # the loss itself, or a value nothing reads
             return [derivative(self.runner, name, direction, self.methods[name])]
-        return [self.path(name, direction, statement) for statement in consumers]
+        path = self.path
+        return [path(name, direction, statement) for statement in consumers]
 
     def derivative(self, name: str) -> float:
         numeric = self.numeric.get(name)
