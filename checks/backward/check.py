@@ -16,7 +16,7 @@ import numpy as np
 
 from checks.backward.causes import Evidence, diagnose
 from checks.backward.downstream import Downstream
-from checks.backward.probe import derivative, local_derivative, probe_value
+from checks.backward.probe import derivative, local_probe, probe_value
 from checks.backward.program import BackwardError, Program, backward_lines, parse_forward
 from checks.backward.report import BackwardReport, NodeResult
 from checks.backward.run import Runner
@@ -168,20 +168,20 @@ class _Walk:
         judged = self.judged.get(name)
         return judged is not None and judged[0]
 
-    def path(self, name: str, direction: np.ndarray, statement) -> float:
-        """The part of D_v L flowing through one consumer statement of `name`."""
-        verdict = self.judged.get(statement.target)
-        if verdict is not None and verdict[0]:  # right: the chain rule from its gradient
-            return local_derivative(self.runner, statement, name, direction, self.methods[name],
-                                    self.gradients[statement.target])
-        return derivative(self.runner, name, direction, self.methods[name], through=statement.index)
-
     def paths(self, name: str, direction: np.ndarray) -> list[float]:
-        consumers = self.program.consumers(name)
+        """The parts of D_v L flowing through each consumer statement of `name` (one part when it has none)."""
+        consumers, method, runner = self.program.consumers(name), self.methods[name], self.runner
         if not consumers:  # the loss itself, or a value nothing reads
-            return [derivative(self.runner, name, direction, self.methods[name])]
-        path = self.path
-        return [path(name, direction, statement) for statement in consumers]
+            return [derivative(runner, name, direction, method)]
+        judged, gradients, local, found = self.judged, self.gradients, None, []
+        for statement in consumers:
+            verdict = judged.get(statement.target)
+            if verdict is not None and verdict[0]:  # right: the chain rule from its gradient, the statement alone
+                local = local or local_probe(runner, name, direction, method)
+                found.append(local(statement, gradients[statement.target]))
+            else:  # the statements after it re-run
+                found.append(derivative(runner, name, direction, method, through=statement.index))
+        return found
 
     def derivative(self, name: str) -> float:
         numeric = self.numeric.get(name)

@@ -28,12 +28,14 @@ class Downstream:
 
     def largest(self, name: str) -> float:
         """max |D_m| over the measured m in program.downstream(name); 0.0 when there is none."""
-        if name not in self._kept:  # the names below first, from the last: each reads its consumers' S
-            position = self._position
-            for below in sorted(self.program.downstream(name) - self._kept.keys(), key=position.get, reverse=True):
-                self._keep(below)
+        kept = self._kept
+        if name not in kept:
+            if any(s.target not in kept for s in self.program.consumers(name)):  # the names below first, from
+                position = self._position  # the last: each reads its consumers' S
+                for below in sorted(self.program.downstream(name) - kept.keys(), key=position.get, reverse=True):
+                    self._keep(below)
             self._keep(name)
-        return self._kept[name]
+        return kept[name]
 
     def _keep(self, name: str) -> None:
         largest, measured, kept = 0.0, self._measured, self._kept

@@ -13,7 +13,7 @@ import numpy as np
 from checks import differences
 from checks.backward.run import Runner
 
-__all__ = ["derivative", "local_derivative", "probe_value", "scale_of"]
+__all__ = ["derivative", "local_derivative", "local_probe", "probe_value", "scale_of"]
 
 
 def probe_value(value: object) -> np.ndarray:
@@ -81,28 +81,45 @@ def local_derivative(runner: Runner, statement, name: str, direction: np.ndarray
 
     By the chain rule this is the part of D_v L that flows through the statement; only the statement itself runs.
     """
-    weight = upstream if type(upstream) is np.ndarray else np.asarray(upstream)
+    return local_probe(runner, name, direction, method)(statement, upstream)
+
+
+def local_probe(runner: Runner, name: str, direction: np.ndarray, method: str):
+    """local_derivative for one name and direction, as a function of (statement, upstream): what does not depend
+    on the statement (the value, its step) is looked up once for all the name's consumers."""
     if method == "complex":
-        return _local_complex_step(runner, statement, name, direction, weight)
+        return _local_complex_step(runner, name, direction)
 
-    def weighted(array):
-        return (weight * runner.value_of(statement, name, _as_value(runner, name, array))).sum()
+    def local(statement, upstream) -> float:
+        weight = upstream if type(upstream) is np.ndarray else np.asarray(upstream)
 
-    return _directional(weighted, runner, name, direction, method)
+        def weighted(array):
+            return (weight * runner.value_of(statement, name, _as_value(runner, name, array))).sum()
+
+        return _directional(weighted, runner, name, direction, method)
+
+    return local
 
 
-def _local_complex_step(runner: Runner, statement, name: str, direction: np.ndarray, weight: np.ndarray) -> float:
+def _local_complex_step(runner: Runner, name: str, direction: np.ndarray):
     """Im <w, t(x + i h v)> / h = <w, Im t(x + i h v)> / h: complex step reads only the imaginary part of t, so
     for float64 one real dot product gives it (a complex product and sum cost more than the statement)."""
     given = runner.values[name]
-    value = given if type(given) is np.ndarray else probe_value(given)
+    array = type(given) is np.ndarray
+    value = given if array else probe_value(given)
     step = _step(runner, name, value, "complex")
-    perturbed = _perturbed(value, direction, step)
-    out = _imag(runner.value_of(statement, name, perturbed if isinstance(given, np.ndarray) else
-                                perturbed.reshape(())[()]))
-    if _is_float64(weight.dtype) and _is_float64(out.dtype) and weight.shape == out.shape:
-        return float(np.vdot(weight, out)) / step
-    return float((weight * out).sum()) / step  # float32 sums pairwise, as the complex sum does
+    whole = array or isinstance(given, np.ndarray)  # a subclass is probed as an ndarray too
+    value_of = runner.value_of
+
+    def local(statement, upstream) -> float:
+        weight = upstream if type(upstream) is np.ndarray else np.asarray(upstream)
+        perturbed = _perturbed(value, direction, step)
+        out = _imag(value_of(statement, name, perturbed if whole else perturbed.reshape(())[()]))
+        if _is_float64(weight.dtype) and _is_float64(out.dtype) and weight.shape == out.shape:
+            return float(np.vdot(weight, out)) / step
+        return float((weight * out).sum()) / step  # float32 sums pairwise, as the complex sum does
+
+    return local
 
 
 _FLOAT64 = np.dtype(np.float64)
