@@ -125,3 +125,28 @@ def test_reads_from_the_code_follow_comprehensions_and_nested_lambdas(tmp_path):
     program = parse_forward(module.forward)
     assert [sorted(s.reads) for s in program.statements] == [["w", "x"], ["a"], ["a", "b"], ["a", "c"], ["d"]]
     assert [s.reads for s in program.statements] == _ast_reads(program)
+
+
+def test_one_draw_cut_per_input_is_one_draw_per_input():
+    """What _directions and the complex-safety inputs rest on: a Generator's normals do not depend on the calls."""
+    shapes = [(32, 10), (), (1, 64), (0, 3), (5,)]
+    one = np.random.default_rng([0, 1]).standard_normal(sum(int(np.prod(s)) for s in shapes))
+    rng, start = np.random.default_rng([0, 1]), 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        assert np.array_equal(rng.standard_normal(shape), one[start:start + size].reshape(shape))
+        start += size
+
+
+def test_the_complex_safety_inputs_are_those_drawn_input_by_input():
+    from checks.backward.run import Runner
+    from checks.backward.safety import _IMAGINARY, _complex_inputs
+
+    inputs = exercise.inputs() | {"b2": np.array(-0.0)}  # a 0-d input (and a negative zero) among them
+    runner = Runner(parse_forward(exercise.forward), inputs)
+    got, rng = _complex_inputs(runner, 3), np.random.default_rng([3, 1])
+    for name, value in inputs.items():  # each float input, in forward order, with its own call
+        if value.dtype.kind == "f":
+            value = value + 1j * _IMAGINARY * np.abs(value).max(initial=1.0) * rng.standard_normal(value.shape)
+        assert type(got[name]) is type(value) and np.array_equal(got[name], value), name
+        assert np.array_equal(np.signbit(np.real(got[name])), np.signbit(np.real(value))), name

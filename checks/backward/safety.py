@@ -21,10 +21,12 @@ __all__ = ["statement_safety", "unsafe_statement"]
 _IMAGINARY = 1e-20  # the size of a complex step: the imaginary parts seen by the recorder are those of a probe
 
 
-def _complexified(value, rng: np.random.Generator):
-    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
-        return value + 1j * _IMAGINARY * np.abs(value).max(initial=1.0) * rng.standard_normal(value.shape)
-    return value
+def _complexified(value, noise: np.ndarray):
+    return value + 1j * _IMAGINARY * np.abs(value).max(initial=1.0) * noise
+
+
+def _is_float_array(value) -> bool:
+    return isinstance(value, np.ndarray) and value.dtype.kind == "f"
 
 
 def statement_safety(runner: Runner, seed: int) -> dict[int, Safety]:
@@ -47,9 +49,17 @@ def statement_safety(runner: Runner, seed: int) -> dict[int, Safety]:
 
 
 def _complex_inputs(runner: Runner, seed: int) -> dict:
-    program, rng = runner.program, np.random.default_rng([seed, 1])
-    namespace = dict(program.namespace)
-    namespace.update({p: _complexified(runner.values[p], rng) for p in program.params})
+    """The namespace with each float input complex. The noise is drawn in one call and cut: the Generator draws
+    normals one by one, so these are the numbers of one call per input, in forward order."""
+    program, values = runner.program, runner.values
+    floats = [p for p in program.params if _is_float_array(values[p])]
+    drawn = np.random.default_rng([seed, 1]).standard_normal(sum(values[p].size for p in floats))
+    namespace, start = dict(program.namespace), 0
+    namespace.update({p: values[p] for p in program.params})
+    for p in floats:
+        value = values[p]
+        namespace[p] = _complexified(value, drawn[start:start + value.size].reshape(value.shape))
+        start += value.size
     return namespace
 
 
