@@ -206,7 +206,9 @@ def _statements(node: ast.FunctionDef, source: str, file: str, params: tuple[str
 def _compiled(values: list[ast.expr], file: str) -> list[CodeType]:
     """The code of each expression as a lambda body, from one compile of the tuple of lambdas."""
     empty = ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
-    lambdas = [ast.copy_location(ast.Lambda(args=empty, body=value), value) for value in values]
+    # Each lambda placed at its body, as ast.copy_location places it (without its loop of getattr per node).
+    lambdas = [ast.Lambda(empty, value, lineno=value.lineno, col_offset=value.col_offset,
+                          end_lineno=value.end_lineno, end_col_offset=value.end_col_offset) for value in values]
     tree = ast.Expression(body=ast.copy_location(ast.Tuple(elts=lambdas, ctx=ast.Load()), values[0]) if values else
                           ast.Tuple(elts=[], ctx=ast.Load(), lineno=1, col_offset=0))
     code = compile(tree, file, "eval")  # every node placed by copy_location: no fix_missing_locations walk
