@@ -30,12 +30,22 @@ class Downstream:
         """max |D_m| over the measured m in program.downstream(name); 0.0 when there is none."""
         kept = self._kept
         if name not in kept:
-            if any(s.target not in kept for s in self.program.consumers(name)):  # the names below first, from
-                position = self._position  # the last: each reads its consumers' S
-                for below in sorted(self.program.downstream(name) - kept.keys(), key=position.get, reverse=True):
-                    self._keep(below)
+            for below in self._unkept_below(name):  # from the last: each reads its consumers' S
+                self._keep(below)
             self._keep(name)
         return kept[name]
+
+    def _unkept_below(self, name: str) -> list[str]:
+        """The names below `name` with no S kept, from the last in forward order (the consumers of a kept name
+        are all kept, so the search stops there)."""
+        kept, found, stack = self._kept, set(), [name]
+        while stack:
+            for statement in self.program.consumers(stack.pop()):
+                target = statement.target
+                if target not in kept and target not in found:
+                    found.add(target)
+                    stack.append(target)
+        return sorted(found, key=self._position.get, reverse=True)
 
     def _keep(self, name: str) -> None:
         largest, measured, kept = 0.0, self._measured, self._kept

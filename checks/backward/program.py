@@ -252,7 +252,7 @@ def _parsed(forward) -> Program:
     params = tuple(a.arg for a in args.args)
     statements, loss = _statements(node, source, file, params)
     program = Program(file, node.lineno, params, statements, loss, {})
-    for table in ("names", "_defining", "_consumers", "_downstream"):
+    for table in ("names", "_defining", "_consumers"):  # _downstream is only read when something is wrong
         getattr(program, table)  # built once here, shared by every copy running_in a namespace
     return program
 
