@@ -150,3 +150,66 @@ def test_the_complex_safety_inputs_are_those_drawn_input_by_input():
             value = value + 1j * _IMAGINARY * np.abs(value).max(initial=1.0) * rng.standard_normal(value.shape)
         assert type(got[name]) is type(value) and np.array_equal(got[name], value), name
         assert np.array_equal(np.signbit(np.real(got[name])), np.signbit(np.real(value))), name
+
+
+ARITHMETIC = '''
+import numpy as np
+
+SCALE = np.array([1.0, 2.0, 3.0])  # a float array that is not a forward name: the recorder must see its statement
+HALF = 0.5
+
+def forward(x, w):
+    n = 3
+    m = n * 2 - 1
+    a = x * w + HALF
+    b = -a / (w - 2j) @ a
+    c = a * SCALE
+    d = +c - b
+    e = np.abs(d) * a
+    loss = (e + m).sum()
+    return loss
+'''
+
+
+@pytest.mark.parametrize("text", [None, ARITHMETIC], ids=["exercise", "arithmetic"])
+def test_the_safety_run_on_plain_arrays_for_arithmetic_is_the_run_on_tracked_ones(tmp_path, text, monkeypatch):
+    """Statements of + - * / @ on complex arrays run plain: the same values, bit for bit, and the same verdict."""
+    import importlib.util
+
+    from checks.backward import safety
+    from checks.backward.run import Runner
+    from checks.complex_safety import Recorder, Tracked
+
+    module = exercise
+    if text is not None:
+        path = tmp_path / "arithmetic.py"
+        path.write_text(text)
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    rng = np.random.default_rng(0)
+    inputs = exercise.inputs() if text is None else {"x": rng.standard_normal(3), "w": rng.standard_normal(3)}
+    runner = Runner(parse_forward(module.forward), inputs)
+    shortcut = [s.target for s in runner.program.statements if safety._arithmetic(s.code)]
+    assert shortcut == (["pre", "centered", "normed", "bn", "logits", "shifted", "probs"] if text is None else
+                        ["n", "m", "a", "b", "c", "d"])  # `c` reads a float array: it is watched all the same
+
+    def run():
+        namespace, recorder = safety._complex_inputs(runner, 0), Recorder()
+        recorder.call(safety._watched, runner.program, namespace, recorder)
+        plain = {n: namespace[n].array if type(namespace[n]) is Tracked else namespace[n] for n in runner.program.names}
+        return plain, recorder.verdict()
+
+    fast, fast_verdict = run()
+    monkeypatch.setattr(safety, "_arithmetic", lambda code: False)
+    slow, slow_verdict = run()
+    assert fast_verdict == slow_verdict and fast_verdict.safe == (text is None)
+    for name in runner.program.names:
+        assert type(fast[name]) is type(slow[name]), name
+        assert _bits(fast[name]) == _bits(slow[name]), name
+
+
+def _bits(value) -> tuple:
+    """The value's dtype, shape and bytes: equal means the same numbers, signed zeros and NaNs included."""
+    array = np.ascontiguousarray(np.atleast_1d(value))
+    return array.dtype, np.shape(value), array.tobytes()
