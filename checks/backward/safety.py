@@ -10,9 +10,6 @@ differences, and the report says which statement decided it.
 
 from __future__ import annotations
 
-import dis
-from types import CodeType
-
 import numpy as np
 
 from checks.backward.program import Program
@@ -68,73 +65,13 @@ def _complex_inputs(runner: Runner, seed: int) -> dict:
 
 def _watched(program: Program, namespace: dict, recorder: Recorder) -> None:
     """Every statement on its reads wrapped by `recorder`: what _alone does, without unwrapping a target that the
-    next statement would wrap again (a Tracked value is wrapped as itself; anything else is wrapped afresh).
-
-    A statement of names and numbers under + - * / @ and unary - + on complex arrays and Python numbers runs on the
-    plain arrays: on Tracked ones each of its operations is the same ufunc on the same arrays (all holomorphic, so
-    the recorder would note nothing), through a Python call each, which costs more than the operation."""
+    next statement would wrap again (a Tracked value is wrapped as itself; anything else is wrapped afresh)."""
     for statement, function in zip(program.statements, program.functions(namespace)):
-        unwrapped = _unwrapped(statement.code, namespace) if _arithmetic(statement.code) else None
-        if unwrapped is not None:
-            kept = {name: namespace[name] for name in unwrapped}
-            namespace.update(unwrapped)
-            namespace[statement.target] = _as_tracked_result(function())
-            namespace.update(kept)
-            continue
         plain = {name: namespace[name] for name in statement.reads if type(namespace[name]) is not Tracked}
         for name, value in plain.items():
             namespace[name] = recorder.wrap(value)
         namespace[statement.target] = function()  # the person's own statement, compiled from their file
         namespace.update(plain)
-
-
-_BINARY_OP, _LOAD_GLOBAL = dis.opmap["BINARY_OP"], dis.opmap["LOAD_GLOBAL"]
-# + - * / @: ** is left out (ndarray's ** takes shortcuts, np.square for 2, that the mixin's np.power does not).
-_OPERATORS = frozenset(i for i, (_, symbol) in enumerate(getattr(dis, "_nb_ops", ())) if symbol in ("+", "-", "*",
-                                                                                                     "/", "@"))
-_OTHER_OPCODES = bytes(op for op in range(256) if op not in {
-    dis.opmap.get(name) for name in ("CACHE", "RESUME", "LOAD_GLOBAL", "LOAD_CONST", "BINARY_OP", "UNARY_NEGATIVE",
-                                     "UNARY_POSITIVE", "RETURN_VALUE")})
-_NUMBERS = (int, float, complex)
-
-
-def _arithmetic(code: CodeType) -> bool:
-    """The code loads names (no call, attribute or subscript) and numbers, and combines them with + - * / @ and
-    unary - + only (read from its opcodes; an opcode this does not know means no)."""
-    ops, args = code.co_code[::2], code.co_code[1::2]
-    if ops.translate(None, delete=_OTHER_OPCODES) != ops:  # some other opcode
-        return False
-    if not all(c is None or type(c) in _NUMBERS for c in code.co_consts):
-        return False
-    return all(args[i] in _OPERATORS for i in _positions(ops, _BINARY_OP)) and \
-        not any(args[i] & 1 for i in _positions(ops, _LOAD_GLOBAL))  # a global pushed for a call
-
-
-def _positions(ops: bytes, op: int):
-    at = ops.find(op)
-    while at >= 0:
-        yield at
-        at = ops.find(op, at + 1)
-
-
-def _unwrapped(code: CodeType, namespace: dict) -> dict | None:
-    """name -> the complex array of each Tracked value the code reads; None when some value it reads is neither a
-    complex array (Tracked or not) nor a Python number: then the recorder must see the statement."""
-    unwrapped = {}
-    for name in code.co_names:
-        value = namespace.get(name)
-        kind = type(value)
-        if kind is Tracked and value.array.dtype.kind == "c":
-            unwrapped[name] = value.array
-        elif not (kind is np.ndarray and value.dtype.kind == "c" or kind in _NUMBERS):
-            return None
-    return unwrapped
-
-
-def _as_tracked_result(value):
-    """What Tracked returns for the value: a complex numpy scalar as a 0-d array (the recorder wraps complex arrays
-    as the next statements read them)."""
-    return np.asarray(value) if isinstance(value, np.generic) and value.dtype.kind == "c" else value
 
 
 def _alone(runner: Runner, statement, function, namespace: dict) -> Safety:
