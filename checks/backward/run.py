@@ -45,10 +45,13 @@ class Runner:
     def loss(self, changed: Mapping[str, object], only_in: int | None = None) -> object:
         """The loss with `changed` values; with `only_in`, the change reaches statement `only_in` and nothing else."""
         namespace, dirty = self._base, set(changed) if only_in is None else set()
+        # A statement reads only names defined before it: the first that can see the change is the one after the
+        # earliest changed name's statement (or statement `only_in`); the ones before it would all be skipped.
+        start = only_in if only_in is not None else min(map(self._after, changed), default=0)
         try:
             if only_in is None:
                 namespace.update(changed)
-            for statement in self.program.statements:
+            for statement in self.program.statements[start:]:
                 if statement.index == only_in:
                     namespace.update(changed)
                     self._exec(statement, namespace)
@@ -59,10 +62,10 @@ class Runner:
                     continue
                 dirty.add(statement.target)
             return namespace[self.program.loss]
-        finally:
-            self._restore()
+        finally:  # the changed names and the targets run are the only ones that differ from the inputs' values
+            namespace.update({name: self._base_values[name] for name in dirty.union(changed)})
 
-    def _restore(self) -> None:
-        """Every forward name back to its value at the inputs. One namespace serves every probe: copying it per
-        probe (the module's globals with it) costs more than the statements a probe runs."""
-        self._base.update(self._base_values)
+    def _after(self, name: str) -> int:
+        """The index of the first statement that may read `name`: 0 for an input."""
+        statement = self.program.defining(name)
+        return 0 if statement is None else statement.index + 1
