@@ -150,3 +150,24 @@ def test_the_complex_safety_inputs_are_those_drawn_input_by_input():
             value = value + 1j * _IMAGINARY * np.abs(value).max(initial=1.0) * rng.standard_normal(value.shape)
         assert type(got[name]) is type(value) and np.array_equal(got[name], value), name
         assert np.array_equal(np.signbit(np.real(got[name])), np.signbit(np.real(value))), name
+
+
+def test_the_nonlocals_of_forward_are_inspects():
+    import inspect
+
+    from checks.backward.program import _nonlocals
+
+    scale = np.ones(3)
+
+    def forward(x):
+        y = x * scale
+        return y
+
+    class Model:
+        def forward(self, x):
+            return x
+
+    for function in (forward, exercise.forward, Model().forward):
+        assert _nonlocals(function) == inspect.getclosurevars(function).nonlocals
+    with pytest.raises(TypeError):
+        _nonlocals(len)

@@ -237,8 +237,17 @@ def parse_forward(forward) -> Program:
         if code is not None:
             _PARSED[forward] = cached
     namespace = dict(forward.__globals__)  # read at every call: a notebook may redefine a global between checks
-    namespace.update(inspect.getclosurevars(forward).nonlocals)
+    namespace.update(_nonlocals(forward))
     return cached[1].running_in(namespace)
+
+
+def _nonlocals(function) -> dict:
+    """inspect.getclosurevars(function).nonlocals, without its lookup of every global and builtin name."""
+    function = function.__func__ if inspect.ismethod(function) else function
+    if not inspect.isfunction(function):
+        raise TypeError(f"{function!r} is not a Python function")
+    cells = function.__closure__ or ()
+    return {name: cell.cell_contents for name, cell in zip(function.__code__.co_freevars, cells)}
 
 
 def _parsed(forward) -> Program:
