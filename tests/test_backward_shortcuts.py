@@ -23,7 +23,8 @@ def test_scale_of_one_array_is_tensor_scale(array):
 
 @pytest.mark.parametrize("array", [a for a in ARRAYS if a.dtype.kind == "f"], ids=range(8))
 def test_norm_is_numpys_bit_for_bit(array):
-    assert _norm(array) == float(np.linalg.norm(array))
+    with np.errstate(over="ignore"):  # 1e300 squared: both overflow to inf
+        assert _norm(array) == float(np.linalg.norm(array))
 
 
 def _set_based(program, measured: dict, name: str) -> float:
