@@ -29,7 +29,7 @@ class Downstream:
     def largest(self, name: str) -> float:
         """max |D_m| over the measured m in program.downstream(name); 0.0 when there is none."""
         kept = self._kept
-        if name not in kept:
+        if name not in kept and not self._keep(name):  # some consumer has no S kept: those below first
             for below in self._unkept_below(name):  # from the last: each reads its consumers' S
                 self._keep(below)
             self._keep(name)
@@ -47,11 +47,16 @@ class Downstream:
                     stack.append(target)
         return sorted(found, key=self._position.get, reverse=True)
 
-    def _keep(self, name: str) -> None:
+    def _keep(self, name: str) -> bool:
+        """Keep S(name) from its consumers' S; False (nothing kept) when one of them has none."""
         largest, measured, kept = 0.0, self._measured, self._kept
         for statement in self.program.consumers(name):
-            for value in (measured.get(statement.target, 0.0), kept[statement.target]):
+            below = kept.get(statement.target)
+            if below is None:
+                return False
+            for value in (measured.get(statement.target, 0.0), below):
                 if value > largest:
                     largest = value
         kept[name] = largest
         self._lowest = min(self._lowest, self._position[name])
+        return True
