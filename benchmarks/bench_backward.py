@@ -3,9 +3,11 @@
 - forward passes run to check: the statements the check runs (probes, the complex-safety run) divided by the
   statements of forward, counted by the checker; budget <= 60;
 - forward-pass-equivalents: the CPU time of check_backward divided by the CPU time of one forward pass
-  (forward(**inputs), plain numpy), both the best of their calls in this process, measured in interleaved rounds. Budget <= 60. Two cases: a forward already checked once (a notebook checking again
-  after editing backward: forward's statements are parsed and compiled once per function) and a forward never seen
-  (what `derive gradcheck FILE.py` does, once per process), with the part before any probe;
+  (forward(**inputs), plain numpy), both the best of their calls in this process, measured in interleaved rounds.
+  Budget <= 60. Two cases: a forward already checked once (a notebook checking again after editing backward:
+  forward's statements are parsed and compiled once per function) and a forward never seen (what
+  `derive gradcheck FILE.py` does, once per process: each call gets a new copy of the file, with its own text),
+  with the part before any probe;
 - the whole command `derive gradcheck exercise.py` (start-up included), wall time: budget < 1 s, next to the bare
   start-up `python -c "import numpy"` and `derive list`, with the load average (the machine is shared).
 
@@ -63,11 +65,12 @@ _FRESH = iter(range(10**9))
 
 
 def _fresh(folder: Path, text: tuple[str, str] | None = None):
-    """The exercise module loaded anew from a new file in `folder` (a forward function this process has not
-    checked, whose file linecache has not read), optionally edited."""
-    source = Path(exercise.__file__).read_text()
-    path = folder / f"exercise_{next(_FRESH)}.py"
-    path.write_text(source.replace(*text) if text else source)
+    """The exercise module loaded anew from a new file in `folder`, optionally edited: a forward function this
+    process has not checked, from a file linecache has not read, whose text differs from every earlier copy's (a
+    last comment line), so that nothing keyed by function, code, file or text can have been kept."""
+    source, number = Path(exercise.__file__).read_text(), next(_FRESH)
+    path = folder / f"exercise_{number}.py"
+    path.write_text((source.replace(*text) if text else source) + f"# fresh copy {number}\n")
     spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -368,3 +368,56 @@ def test_two_independent_mistakes_are_both_first_errors_closest_to_the_loss_firs
     assert report.first_errors == ("sq", "b2")  # forward line 34 before the input b2 in backward order
     assert "also wrong on their own: b2" in str(report)
     assert [c.id for c in report.node("b2").causes] == ["missing-broadcast-sum"]
+
+
+RAISING = textwrap.dedent(
+    """
+    import numpy as np
+
+    def forward(x, w):
+        u = x * w
+        k = np.floor(u)
+        s = u * 2
+        loss = (s**2).sum() + k.sum()
+        return loss
+
+    def backward(v):
+        ds = 2 * v["s"]
+        du = 2 * ds
+        return {"s": ds, "u": du, "w": du * v["x"]}
+    """
+)
+
+
+def test_a_statement_raising_at_complex_input_is_the_only_unsafe_one_and_names_upstream_get_central(tmp_path):
+    from checks.backward.program import parse_forward
+    from checks.backward.run import Runner
+    from checks.backward.safety import statement_safety
+
+    module = load(tmp_path, RAISING, "raising")
+    rng = np.random.default_rng(0)
+    inputs = {"x": rng.standard_normal(5), "w": rng.standard_normal(5)}
+    verdicts = statement_safety(Runner(parse_forward(module.forward), inputs), 0)
+    assert [(v.safe, v.raised) for v in verdicts.values()] == [(True, False), (False, True), (True, False),
+                                                               (True, False)]
+    report = check_backward(module.forward, module.backward, inputs)
+    assert report.passed and report.method == "central and complex"
+    assert [note.split(":")[0] for note in report.notes] == ["w", "u"]
+    assert "line 6" in report.notes[0] and "np.floor" in report.notes[0]
+
+
+@pytest.mark.parametrize("text", [EXERCISE, UNSAFE, RAISING], ids=["exercise", "unsafe", "raising"])
+def test_the_watched_safety_run_agrees_with_running_each_statement_alone(tmp_path, text):
+    from checks.backward import safety
+    from checks.backward.program import parse_forward
+    from checks.backward.run import Runner
+
+    module = load(tmp_path, text, "watched")
+    rng = np.random.default_rng(0)
+    inputs = module.inputs() if text is EXERCISE else {"x": rng.standard_normal(5), "w": rng.standard_normal(5)}
+    runner = Runner(parse_forward(module.forward), inputs)
+    namespace = safety._complex_inputs(runner, 0)
+    functions = runner.program.functions(namespace)
+    alone = [safety._alone(runner, s, functions[s.index], namespace).safe for s in runner.program.statements]
+    assert [v.safe for v in safety.statement_safety(runner, 0).values()] == alone
+    assert all(alone) == (text is EXERCISE)

@@ -56,3 +56,14 @@ def test_checking_twice_gives_the_same_numbers(tmp_path):
     once, twice = (check_backward(module.forward, module.backward, module.inputs) for _ in range(2))
     assert not once.passed and once.as_json() == twice.as_json()
 
+
+
+def test_a_forward_is_compiled_in_one_call_and_not_again(tmp_path, monkeypatch):
+    import checks.backward.program as program
+
+    calls = []
+    monkeypatch.setattr(program, "compile", lambda *args: calls.append(args[1]) or compile(*args), raising=False)
+    module = load(tmp_path, "compiled")
+    for _ in range(2):
+        assert check_backward(module.forward, module.backward, module.inputs).passed
+    assert calls == [str(tmp_path / "compiled.py")]  # every statement from one compile of the person's file

@@ -15,7 +15,8 @@ from typing import Callable, Mapping
 import numpy as np
 
 from checks.backward.causes import Evidence, diagnose
-from checks.backward.probe import derivative, local_derivative, probe_value
+from checks.backward.downstream import Downstream
+from checks.backward.probe import derivative, local_probe, probe_value
 from checks.backward.program import BackwardError, Program, backward_lines, parse_forward
 from checks.backward.report import BackwardReport, NodeResult
 from checks.backward.run import Runner
@@ -35,7 +36,7 @@ def _inputs(inputs) -> Mapping[str, object]:
         raise BackwardError(f"inputs must be a dict of name -> array (or a function returning one), "
                             f"got {type(value).__name__}")
     for name, array in value.items():  # complex data would make the complex-step probe meaningless
-        if np.iscomplexobj(array):
+        if array.dtype.kind == "c":
             raise BackwardError(f"inputs[{name!r}] is complex ({np.asarray(array).dtype}): the check needs real arrays")
     return value
 
@@ -73,7 +74,7 @@ def _gradients(backward: Callable, program: Program, values: dict) -> dict[str, 
             raise BackwardError(f"backward returns a gradient for {name!r}, whose value is not a float array")
         if not _is(array, np.number):
             raise BackwardError(f"the gradient backward returns for {name!r} is not an array of numbers")
-        if np.iscomplexobj(array):
+        if array.dtype.kind == "c":
             raise BackwardError(f"the gradient backward returns for {name!r} is complex ({array.dtype}): "
                                 f"return the real gradient")
         gradients[name] = array
@@ -94,6 +95,8 @@ def _methods(method: str, runner: Runner, names, noted, seed: int) -> tuple[dict
     if method in ("central", "richardson"):
         return dict.fromkeys(names, method), ()
     verdicts = statement_safety(runner, seed)
+    if all(verdict.safe for verdict in verdicts.values()):
+        return dict.fromkeys(names, "complex"), ()
     chosen, notes = {}, []
     for name in names:
         unsafe = unsafe_statement(runner.program, name, verdicts)
@@ -137,8 +140,11 @@ def _directions(seed: int, runner: Runner, names: list[str]) -> dict[str, np.nda
     shapes = [np.shape(runner.values[name]) for name in names]
     sizes = [math.prod(shape) for shape in shapes]
     drawn = np.random.default_rng(seed).standard_normal(sum(sizes))
-    ends = np.cumsum(sizes)
-    return {name: drawn[end - size:end].reshape(shape) for name, shape, size, end in zip(names, shapes, sizes, ends)}
+    directions, start = {}, 0
+    for name, shape, size in zip(names, shapes, sizes):
+        directions[name] = drawn[start:start + size].reshape(shape)
+        start += size
+    return directions
 
 
 class _Walk:
@@ -155,41 +161,49 @@ class _Walk:
         rtols = {m: rtol_for(family, m) for m in set(methods.values())}
         self.rtols = {name: rtols[methods[name]] for name in gradients}
         self.numeric: dict[str, float] = {}
+        self._below = Downstream(program)
         self.judged: dict[str, tuple[bool, float | None]] = {}
 
     def right(self, name: str) -> bool:
-        return self.judged.get(name, (False, None))[0]
-
-    def path(self, name: str, direction: np.ndarray, statement) -> float:
-        """The part of D_v L flowing through one consumer statement of `name`."""
-        if self.right(statement.target):
-            return local_derivative(self.runner, statement, name, direction, self.methods[name],
-                                    self.gradients[statement.target])
-        return derivative(self.runner, name, direction, self.methods[name], through=statement.index)
+        judged = self.judged.get(name)
+        return judged is not None and judged[0]
 
     def paths(self, name: str, direction: np.ndarray) -> list[float]:
-        consumers = self.program.consumers(name)
+        """The parts of D_v L flowing through each consumer statement of `name` (one part when it has none)."""
+        consumers, method, runner = self.program.consumers(name), self.methods[name], self.runner
         if not consumers:  # the loss itself, or a value nothing reads
-            return [derivative(self.runner, name, direction, self.methods[name])]
-        return [self.path(name, direction, statement) for statement in consumers]
+            return [derivative(runner, name, direction, method)]
+        judged, gradients, local, found = self.judged, self.gradients, None, []
+        for statement in consumers:
+            verdict = judged.get(statement.target)
+            if verdict is not None and verdict[0]:  # right: the chain rule from its gradient, the statement alone
+                local = local or local_probe(runner, name, direction, method)
+                found.append(local(statement, gradients[statement.target]))
+            else:  # the statements after it re-run
+                found.append(derivative(runner, name, direction, method, through=statement.index))
+        return found
 
     def derivative(self, name: str) -> float:
-        if name not in self.numeric:
-            self.numeric[name] = float(sum(self.paths(name, self.directions[name])))
-        return self.numeric[name]
+        numeric = self.numeric.get(name)
+        if numeric is None:
+            numeric = self.numeric[name] = float(sum(self.paths(name, self.directions[name])))
+            self._below.measured(name, numeric)
+        return numeric
 
     def floor(self, name: str) -> float:
         """ZERO_FLOOR x S, S the largest |D| of the name and of the values computed from it (whose gradients it
         gathers): those already measured, and its direct consumers, measured now if need be."""
-        targets = [s.target for s in self.program.consumers(name) if s.target in self.directions]
-        measured = [abs(self.derivative(t)) for t in [name, *targets]]
-        measured += [abs(self.numeric[m]) for m in self.program.downstream(name) if m in self.numeric]
-        return ZERO_FLOOR[self.methods[name]].rtol * max(measured)
+        largest = abs(self.derivative(name))
+        for statement in self.program.consumers(name):
+            if statement.target in self.directions:
+                self.derivative(statement.target)
+        largest = max(largest, self._below.largest(name))
+        return ZERO_FLOOR[self.methods[name]].rtol * largest
 
     def judge(self, name: str) -> None:
         """(right, error): error = |<g, v> - D| / max(||g||, |D|, floor); None for a wrong shape or inf / nan."""
         gradient = self.gradients[name]
-        norm = float(np.linalg.norm(gradient)) if gradient.shape == np.shape(self.runner.values[name]) else None
+        norm = _norm(gradient) if gradient.shape == _shape(self.runner.values[name]) else None
         # A finite norm means finite entries; an inf norm may still be an overflow of finite ones, so look.
         if norm is None or not (math.isfinite(norm) or np.isfinite(gradient).all()):
             self.judged[name] = (False, None)  # no error can be measured: wrong shape, or inf / nan
@@ -209,6 +223,23 @@ class _Walk:
         evidence = Evidence(self.program, name, value, self.gradients[name], self.program.consumers(name),
                             directions, paths, self.rtols[name], self.floor(name), self.runner.values, right)
         return diagnose(evidence)
+
+
+def _shape(value) -> tuple[int, ...]:
+    """np.shape(value), without its dispatch for an array."""
+    return value.shape if type(value) is np.ndarray else np.shape(value)
+
+
+def _norm(gradient: np.ndarray) -> float:
+    """float(np.linalg.norm(gradient)): for float64 its own steps (sqrt of the dot product of the K-order ravel),
+    without its checks of the arguments, which cost more than the dot product."""
+    if gradient.dtype is not _FLOAT64:
+        return float(np.linalg.norm(gradient))
+    flat = gradient.ravel(order="K")
+    return math.sqrt(flat.dot(flat))
+
+
+_FLOAT64 = np.dtype(np.float64)
 
 
 def _nodes(program, judged, causes, lines, first) -> tuple[NodeResult, ...]:

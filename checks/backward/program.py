@@ -17,6 +17,7 @@ import traceback
 import weakref
 from dataclasses import dataclass
 from functools import cached_property
+from operator import itemgetter
 from types import CodeType, FunctionType
 
 __all__ = ["BackwardError", "Statement", "Program", "parse_forward", "backward_lines", "failing_line"]
@@ -64,6 +65,11 @@ class Program:
         other = copy.copy(self)  # the cached properties are in the instance dict: copied with it
         object.__setattr__(other, "namespace", namespace)
         return other
+
+    def functions(self, namespace: dict) -> tuple[FunctionType, ...]:
+        """Each statement as a function of no arguments computing its target, reading `namespace` as its globals
+        (made once per namespace: a probe runs a statement for the cost of a call)."""
+        return tuple(FunctionType(s.code, namespace) for s in self.statements)
 
     def defining(self, name: str) -> Statement | None:
         return self._defining.get(name)
@@ -114,7 +120,9 @@ def _source(function, what: str) -> tuple[str, str, int]:
         lines, first = _lines(function, file) or inspect.getsourcelines(function)
     except (OSError, TypeError):
         raise BackwardError(f"the source of {what} cannot be read (define it in a file or a notebook cell)") from None
-    return textwrap.dedent("".join(lines)), file, first
+    text = "".join(lines)
+    # A def at the margin needs no dedent (its regular expressions cost more than the parse of a small forward).
+    return (textwrap.dedent(text) if lines and lines[0][:1].isspace() else text), file, first
 
 
 def _lines(function, file: str) -> tuple[list[str], int] | None:
@@ -125,7 +133,7 @@ def _lines(function, file: str) -> tuple[list[str], int] | None:
     lines = linecache.getlines(file)
     if positions is None or not lines:
         return None
-    last = max((end for _, end, _, _ in positions() if end is not None), default=0)
+    last = max(filter(None, map(itemgetter(1), positions())), default=0)  # the end lines; None for no position
     first = code.co_firstlineno
     return (lines[first - 1:last], first) if first <= last <= len(lines) else None
 
@@ -152,22 +160,16 @@ def _simple_target(node: ast.stmt) -> tuple[str, ast.expr] | None:
     return None
 
 
-def _reads(value: ast.expr, known: set[str]) -> frozenset[str]:
-    """The forward names among the Name nodes under `value` (ast.walk's nodes, without its generators' cost)."""
-    # An over-approximation (a name bound inside a comprehension counts too) only adds a dependency, never loses one.
-    found, stack = set(), [value]
+def _reads(code: CodeType, known: set[str]) -> frozenset[str]:
+    """The forward names among the global names the statement's code loads (and its nested code's: comprehensions,
+    lambdas). An over-approximation (an attribute spelled like a forward name counts too) only adds a dependency,
+    never loses one; a comprehension's own variable is local to it and does not count."""
+    names, stack = set(code.co_names), [c for c in code.co_consts if type(c) is CodeType]
     while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Name):
-            found.add(node.id)
-            continue
-        for field in node._fields:
-            child = getattr(node, field, None)
-            if isinstance(child, ast.AST):
-                stack.append(child)
-            elif isinstance(child, list):
-                stack.extend(item for item in child if isinstance(item, ast.AST))
-    return frozenset(found & known)
+        nested = stack.pop()
+        names.update(nested.co_names)
+        stack.extend(c for c in nested.co_consts if type(c) is CodeType)
+    return frozenset(names & known)
 
 
 _NOT_SIMPLE = ("is not a simple assignment `name = expression`: write forward as one intermediate per statement "
@@ -188,19 +190,25 @@ def _statements(node: ast.FunctionDef, source: str, file: str, params: tuple[str
         target, value = simple
         if target in known:
             raise _fail(file, stmt, source, f"assigns `{target}` again: give every intermediate its own name")
-        statements.append((target, _reads(value, known), stmt.lineno, _text(lines, stmt), value))
+        statements.append((target, stmt.lineno, _text(lines, stmt), value))
         known.add(target)
     loss = body[-1].value.id
     if loss not in known:
         raise _fail(file, body[-1], source, f"returns `{loss}`, which forward does not compute")
-    codes = _compiled([value for *_, value in statements], file)
-    return tuple(Statement(i, *parts, code) for i, (parts, code) in enumerate(zip(statements, codes))), loss
+    codes, known = _compiled([value for *_, value in statements], file), set(params)
+    program = []
+    for i, ((target, line, text, value), code) in enumerate(zip(statements, codes)):
+        program.append(Statement(i, target, _reads(code, known), line, text, value, code))
+        known.add(target)
+    return tuple(program), loss
 
 
 def _compiled(values: list[ast.expr], file: str) -> list[CodeType]:
     """The code of each expression as a lambda body, from one compile of the tuple of lambdas."""
     empty = ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
-    lambdas = [ast.copy_location(ast.Lambda(args=empty, body=value), value) for value in values]
+    # Each lambda placed at its body, as ast.copy_location places it (without its loop of getattr per node).
+    lambdas = [ast.Lambda(empty, value, lineno=value.lineno, col_offset=value.col_offset,
+                          end_lineno=value.end_lineno, end_col_offset=value.end_col_offset) for value in values]
     tree = ast.Expression(body=ast.copy_location(ast.Tuple(elts=lambdas, ctx=ast.Load()), values[0]) if values else
                           ast.Tuple(elts=[], ctx=ast.Load(), lineno=1, col_offset=0))
     code = compile(tree, file, "eval")  # every node placed by copy_location: no fix_missing_locations walk
@@ -229,8 +237,17 @@ def parse_forward(forward) -> Program:
         if code is not None:
             _PARSED[forward] = cached
     namespace = dict(forward.__globals__)  # read at every call: a notebook may redefine a global between checks
-    namespace.update(inspect.getclosurevars(forward).nonlocals)
+    namespace.update(_nonlocals(forward))
     return cached[1].running_in(namespace)
+
+
+def _nonlocals(function) -> dict:
+    """inspect.getclosurevars(function).nonlocals, without its lookup of every global and builtin name."""
+    function = function.__func__ if inspect.ismethod(function) else function
+    if not inspect.isfunction(function):
+        raise TypeError(f"{function!r} is not a Python function")
+    cells = function.__closure__ or ()
+    return {name: cell.cell_contents for name, cell in zip(function.__code__.co_freevars, cells)}
 
 
 def _parsed(forward) -> Program:
@@ -244,7 +261,7 @@ def _parsed(forward) -> Program:
     params = tuple(a.arg for a in args.args)
     statements, loss = _statements(node, source, file, params)
     program = Program(file, node.lineno, params, statements, loss, {})
-    for table in ("names", "_defining", "_consumers", "_downstream"):
+    for table in ("names", "_defining", "_consumers"):  # _downstream is only read when something is wrong
         getattr(program, table)  # built once here, shared by every copy running_in a namespace
     return program
 
