@@ -160,11 +160,17 @@ def _map(value: Any, fn: Callable) -> Any:
 
 
 def _unwrap(value: Any) -> Any:
-    if isinstance(value, Tracked):
+    kind = type(value)
+    if kind is Tracked:
         return value.array
+    if kind in _LEAVES:  # the common arguments (axis=0, keepdims=True, arrays) cost one lookup
+        return value
     if isinstance(value, (dict, list, tuple)):
         return _map(value, _unwrap)
     return value
+
+
+_LEAVES = frozenset((int, float, bool, complex, str, type(None), np.ndarray))
 
 
 def _here() -> str:
@@ -275,6 +281,8 @@ class Tracked(NDArrayOperatorsMixin):
         self.array, self.recorder = array, recorder
 
     def _wrap(self, value: Any) -> Any:
+        if type(value) is np.ndarray:  # the common result, decided by one dtype lookup
+            return Tracked(value, self.recorder) if value.dtype.kind == "c" else value
         if isinstance(value, tuple):
             return tuple(self._wrap(item) for item in value)
         if isinstance(value, list):
@@ -284,16 +292,14 @@ class Tracked(NDArrayOperatorsMixin):
         return value
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        args = tuple(a.array if type(a) is Tracked else a for a in inputs)
+        args = [a.array if type(a) is Tracked else a for a in inputs]
         if kwargs:
             kwargs = _unwrap(kwargs)
-        if method != "__call__" or ufunc.__name__ not in _HOLOMORPHIC_UFUNCS:  # the common case costs one lookup
-            if any(_is_complex(a) for a in args):
-                _judge_ufunc(self.recorder, ufunc, method, args, kwargs)
-        result = getattr(ufunc, method)(*args, **kwargs)
-        if type(result) is np.ndarray and result.dtype.kind == "c":
-            return Tracked(result, self.recorder)
-        return self._wrap(result)
+        if method == "__call__" and ufunc.__name__ in _HOLOMORPHIC_UFUNCS:  # the common case costs one lookup
+            return self._wrap(ufunc(*args, **kwargs))
+        if any(_is_complex(a) for a in args):
+            _judge_ufunc(self.recorder, ufunc, method, tuple(args), kwargs)
+        return self._wrap(getattr(ufunc, method)(*args, **kwargs))
 
     def __array_function__(self, func, types, args, kwargs):
         args, kwargs = _unwrap(args), _unwrap(kwargs)
