@@ -201,7 +201,8 @@ def _is_complex(value: Any) -> bool:
 def _tie(a: Any, b: Any) -> bool:
     """Whether some pair has equal real parts and different imaginary parts (the order then reads the imaginary)."""
     a, b = np.asarray(a), np.asarray(b)
-    return bool(np.any((a.real == b.real) & (a.imag != b.imag)))
+    same = a.real == b.real
+    return bool(same.any()) and bool(np.any(same & (a.imag != b.imag)))  # equal real parts are rare: one test
 
 
 def _reduction_tie(values: Any, axis: Any, smallest: bool) -> bool:
@@ -209,8 +210,11 @@ def _reduction_tie(values: Any, axis: Any, smallest: bool) -> bool:
     real = np.asarray(values).real
     if real.size == 0:
         return False
-    extreme = (np.min if smallest else np.max)(real, axis=axis, keepdims=True)
-    return bool(np.any(np.sum(real == extreme, axis=axis) > 1))
+    extreme = (real.min if smallest else real.max)(axis=axis, keepdims=True)
+    hits = real == extreme
+    if np.count_nonzero(hits) == extreme.size and not np.isnan(extreme).any():
+        return False  # every slice attains its extreme at least once (no NaN), so exactly once: the common case
+    return bool(np.any(np.sum(hits, axis=axis) > 1))
 
 
 def _duplicates(values: Any) -> bool:
