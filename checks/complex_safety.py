@@ -306,7 +306,8 @@ class Tracked(NDArrayOperatorsMixin):
         return self._wrap(getattr(ufunc, method)(*args, **kwargs))
 
     def __array_function__(self, func, types, args, kwargs):
-        args, kwargs = _unwrap(args), _unwrap(kwargs)
+        args = tuple([a.array if type(a) is Tracked else _unwrap(a) for a in args])
+        kwargs = {key: _unwrap(value) for key, value in kwargs.items()} if kwargs else kwargs
         _judge_function(self.recorder, func, args, kwargs)
         return self._wrap(func(*args, **kwargs))
 
@@ -407,3 +408,37 @@ for _name in ("sum", "mean", "prod", "cumsum", "cumprod", "max", "min", "argmax"
               "diagonal", "ravel", "squeeze", "swapaxes", "repeat", "take", "round", "std", "var", "all", "any",
               "nonzero", "argsort", "conj", "conjugate"):
     setattr(Tracked, _name, _method(getattr(np, _name)))
+
+
+# The common operators call __array_ufunc__ directly when the other operand is an array or a number: numpy's
+# dispatch would make the same call (such operands define no override), one layer of Python slower.
+_OPERANDS = frozenset((Tracked, np.ndarray, float, int, complex, bool, np.float64, np.float32, np.complex128,
+                       np.complex64, np.int64))
+
+
+def _operator(name: str, ufunc: np.ufunc, reflected: bool) -> Callable:
+    fallback = getattr(NDArrayOperatorsMixin, name)
+
+    def method(self, other):
+        if type(other) in _OPERANDS:
+            inputs = (other, self) if reflected else (self, other)
+            return self.__array_ufunc__(ufunc, "__call__", *inputs)
+        return fallback(self, other)
+
+    method.__name__ = name
+    return method
+
+
+for _name, _ufunc in (("add", np.add), ("sub", np.subtract), ("mul", np.multiply), ("truediv", np.true_divide),
+                      ("matmul", np.matmul), ("pow", np.power)):
+    setattr(Tracked, f"__{_name}__", _operator(f"__{_name}__", _ufunc, False))
+    setattr(Tracked, f"__r{_name}__", _operator(f"__r{_name}__", _ufunc, True))
+for _name, _ufunc in (("lt", np.less), ("le", np.less_equal), ("gt", np.greater), ("ge", np.greater_equal)):
+    setattr(Tracked, f"__{_name}__", _operator(f"__{_name}__", _ufunc, False))
+
+
+def _negative(self):
+    return self.__array_ufunc__(np.negative, "__call__", self)
+
+
+Tracked.__neg__ = _negative

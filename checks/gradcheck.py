@@ -147,29 +147,14 @@ class _Method:
     value: float
     piecewise: bool
     first: joint.Measure | None = None
-    plan: _Plan | None = None
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """The joint probes, prepared while the gradient is at hand: norms, weights, threshold scale, step, u . g."""
-
-    norms: list[float]
-    w: Array
-    c: float
-    h: float
-    sides: list[float]
-    rng: np.random.Generator
-    states: list
+    plan: joint.Probes | None = None
 
 
 def _plan(grads: list[Array], norms: list[float], arrays: list[Array], family: str, seed: int, tol: Tolerance,
-          count: int) -> _Plan:
-    w, c = joint.weights(norms, tol)
+          count: int) -> joint.Probes:
+    """The joint probes, prepared while the gradient is at hand."""
     h = joint.step(default_step("complex", _overall_scale(arrays), family == "float32"))
-    rng = np.random.default_rng([seed, 7919])
-    sides, states = joint.analytic(grads, w, rng, count, [_imaginary_dtype(a.dtype) for a in arrays])
-    return _Plan(norms, w, c, h, sides, rng, states)
+    return joint.prepare(grads, norms, tol, h, seed, count, [_imaginary_dtype(a.dtype) for a in arrays])
 
 
 @functools.lru_cache(maxsize=8)
@@ -178,12 +163,12 @@ def _imaginary_dtype(dtype: np.dtype) -> np.dtype:
     return np.finfo(complex_dtype(dtype)).dtype
 
 
-def _choose_method(method: str, loss: Callable, arrays: list[Array], plan: _Plan | None) -> _Method:
+def _choose_method(method: str, loss: Callable, arrays: list[Array], plan: joint.Probes | None) -> _Method:
     """Complex step when the tracked first joint probe finds the loss complex-safe; else Richardson, with a note."""
     if plan is None:
         return _Method(method, "", Workspace(arrays, False), _real_value(loss, arrays), True)
     work = Workspace(arrays, True)
-    first, safety = joint.measure(loss, work, plan.sides[0], plan.w, plan.rng, plan.states[0], plan.h, tracked=True)
+    first, safety = joint.measure(loss, work, plan, 0, tracked=True)
     if safety.safe and np.isfinite(first.numeric) and np.isfinite(first.value):
         _check_value(first.value)
         return _Method("complex", "", work, first.value, bool(safety.branches), first, plan)
@@ -434,8 +419,7 @@ def _joint_residual(loss: _Counted, chosen: _Method, family: str) -> float | Non
     for index in range(rule.probes):
         if index:
             plan = chosen.plan
-            measure = joint.measure(loss, chosen.work, plan.sides[index], plan.w, plan.rng, plan.states[index],
-                                    plan.h)[0]
+            measure = joint.measure(loss, chosen.work, plan, index)[0]
         if not abs(measure.residual) <= rule.ratio * chosen.plan.c:
             return None
         largest = max(largest, abs(measure.residual))
