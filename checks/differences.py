@@ -12,8 +12,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["Part", "Probe", "single", "complex_dtype", "Workspace", "METHODS", "directional", "central", "default_step", "tensor_scale",
-           "scalar", "richardson_tableau", "richardson_step", "kink"]
+__all__ = ["Part", "Probe", "single", "complex_dtype", "Workspace", "METHODS", "directional", "central",
+           "default_step", "tensor_scale", "scalar", "richardson_tableau", "richardson_step", "kink"]
 
 Array = np.ndarray
 Loss = Callable[[list[Array]], object]
@@ -86,7 +86,7 @@ class Workspace:
     """
 
     def __init__(self, params: Sequence[Array], complex_step: bool):
-        self.originals = [np.ravel(p) for p in params]
+        self.originals = [p.ravel() for p in params]
         self.complex_step = complex_step
         if complex_step:
             self.arrays = [p.astype(complex_dtype(p.dtype)) for p in params]

@@ -21,8 +21,8 @@ import numpy as np
 
 from checks.diagnose import Evidence, diagnose, layer_hint
 from checks import joint
-from checks.differences import (METHODS, Workspace, central, complex_dtype, default_step, directional, kink, richardson_step,
-                                richardson_tableau, scalar, single, tensor_scale)
+from checks.differences import (METHODS, Workspace, central, complex_dtype, default_step, directional, kink,
+                                richardson_step, richardson_tableau, scalar, single, tensor_scale)
 from checks.layouts import bias_shape_note, infer_layout
 from checks.localize import localize
 from checks.report import Entry, Report, TensorResult
@@ -109,21 +109,32 @@ def _gradients(grad: Callable, params: list[Array], single: bool,
         raise ValueError(f"grad(params) returned {len(grads)} arrays for {len(params)} parameter arrays")
     out, transposed, notes, norms = [], [], [], []
     for name, g, p in zip(names, grads, params):
-        g = np.asarray(g)
-        if note := bias_shape_note(name, g.shape, p.shape):
-            notes.append(note)
-            g = np.broadcast_to(g, p.shape).copy() if g.size != p.size else g.reshape(p.shape)
-        if g.shape != p.shape and g.ndim == 2 and g.shape[::-1] == p.shape:
-            transposed.append(name)
-            g = g.T
-        if g.shape != p.shape:
-            raise ValueError(f"grad(params) for {name} has shape {g.shape}, expected {p.shape} (the parameter's shape)")
-        if np.iscomplexobj(g):
+        g = g if type(g) is np.ndarray and g.shape == p.shape else _reshaped(np.asarray(g), p, name, transposed, notes)
+        if g.dtype.kind == "c":
             raise ValueError(f"grad(params) for {name} is a complex array ({g.dtype}); the gradient of a real loss is "
                              "real: return real arrays")
-        out.append(np.asarray(g, dtype=np.result_type(g, np.float32)))
-        norms.append(_norm(out[-1], name))
+        if g.dtype not in _FLOATS:
+            g = np.asarray(g, dtype=np.result_type(g, np.float32))
+        out.append(g)
+        norms.append(_norm(g, name))
     return out, tuple(transposed), tuple(notes), norms
+
+
+def _reshaped(g: Array, p: Array, name: str, transposed: list[str], notes: list[str]) -> Array:
+    """g in p's shape: broadcast with a note when it broadcasts as an update would, transposed back (and recorded)
+    when its 2-D shape is reversed; any other shape is an error."""
+    if note := bias_shape_note(name, g.shape, p.shape):
+        notes.append(note)
+        g = np.broadcast_to(g, p.shape).copy() if g.size != p.size else g.reshape(p.shape)
+    if g.shape != p.shape and g.ndim == 2 and g.shape[::-1] == p.shape:
+        transposed.append(name)
+        g = g.T
+    if g.shape != p.shape:
+        raise ValueError(f"grad(params) for {name} has shape {g.shape}, expected {p.shape} (the parameter's shape)")
+    return g
+
+
+_FLOATS = frozenset((np.dtype(np.float64), np.dtype(np.float32)))
 
 
 def _norm(g: Array, name: str) -> float:

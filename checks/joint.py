@@ -109,7 +109,27 @@ def _fill(out: Array, k: Array, scale: float) -> Array:
 
 def _dot(d: Array, g: Array) -> float:
     """d . g accumulated in float64 (a float32 dot of 10^6 terms would lose the digits the threshold needs)."""
-    return float(np.dot(d.astype(np.float64, copy=False), g.astype(np.float64, copy=False)))
+    if d.dtype == g.dtype == _FLOAT64:
+        return float(np.dot(d, g))
+    return float(np.dot(d.astype(np.float64), g.astype(np.float64, copy=False)))
+
+
+_FLOAT64 = np.dtype(np.float64)
+
+
+@functools.lru_cache(maxsize=64)
+def _layout(sizes: tuple[int, ...]) -> tuple:
+    """The directions as one stream over all tensors, chunk by chunk: (start, count, pieces) with pieces (t, a, b, o),
+    entries [a, b) of tensor t at offset o of the chunk (so small tensors share a draw)."""
+    ends = np.cumsum((0,) + sizes)
+    chunks = []
+    for start in range(0, int(ends[-1]), _CHUNK):
+        stop = min(start + _CHUNK, int(ends[-1]))
+        pieces = tuple((t, max(start, int(ends[t])) - int(ends[t]), min(stop, int(ends[t + 1])) - int(ends[t]),
+                        max(start, int(ends[t])) - start)
+                       for t in range(len(sizes)) if ends[t] < stop and ends[t + 1] > start)
+        chunks.append((start, stop - start, pieces))
+    return tuple(chunks)
 
 
 def prepare(grads: Sequence[Array], norms: Sequence[float], tol: Tolerance, h: float, seed: int, count: int,
@@ -118,44 +138,34 @@ def prepare(grads: Sequence[Array], norms: Sequence[float], tol: Tolerance, h: f
     tensor t's direction rounded to dtypes[t] as the workspace's imaginary part will hold it."""
     w, c = weights(norms, tol)
     streams = [_stream(seed, k) for k in range(count)]
-    size = min(_CHUNK, max(g.size for g in grads))
-    buffers = {dtype: np.empty(size, dtype=dtype) for dtype in set(dtypes)}
+    flats, scales = [g.reshape(-1) for g in grads], [_SPREAD * float(x) for x in w]
+    layout = _layout(tuple(flat.size for flat in flats))
+    buffers = {dtype: np.empty(layout[0][1], dtype=dtype) for dtype in set(dtypes)}
     keep = all(np.dtype(dtype).itemsize >= 8 for dtype in dtypes)  # int32 words at most half the parameters
-    words = np.empty(sum(g.size for g in grads), dtype=np.int32) if keep else None
-    sides, offset = [0.0] * count, 0
-    for t, g in enumerate(grads):
-        flat, scale, buffer = g.reshape(-1), _SPREAD * float(w[t]), buffers[dtypes[t]]
-        for start in range(0, flat.size, _CHUNK):
-            piece = flat[start:start + _CHUNK]
-            for k, stream in enumerate(streams):
-                drawn = _draw(stream, piece.size)
-                if k == 0 and keep:
-                    words[offset + start:offset + start + piece.size] = drawn
-                sides[k] += _dot(_fill(buffer[:piece.size], drawn, scale), piece)
-        offset += flat.size
+    words = np.empty(sum(flat.size for flat in flats), dtype=np.int32) if keep else None
+    sides = [0.0] * count
+    for start, size, pieces in layout:
+        for k, stream in enumerate(streams):
+            drawn = _draw(stream, size)
+            if k == 0 and keep:
+                words[start:start + size] = drawn
+            for t, a, b, o in pieces:
+                sides[k] += _dot(_fill(buffers[dtypes[t]][:b - a], drawn[o:o + b - a], scales[t]), flats[t][a:b])
     return Probes(list(norms), w, c, h, sides, seed, words)
 
 
-def _directions(probes: Probes, index: int, sizes: Sequence[int]):
-    """(t, start, k) over every tensor: the kept words of the first probe (let go here), else its stream again."""
-    words = probes.words if index == 0 else None
-    if words is not None:
-        probes.words = None  # used once, and not held while the loss runs
-    stream = None if words is not None else _stream(probes.seed, index)
-    offset = 0
-    for t, size in enumerate(sizes):
-        for start in range(0, size, _CHUNK):
-            count = min(_CHUNK, size - start)
-            yield t, start, (_draw(stream, count) if words is None else words[offset + start:offset + start + count])
-        offset += size
-
-
 def _write(work: Workspace, probes: Probes, index: int) -> None:
-    """work.imag = h u for probe `index` (in a function of its own, so nothing drawn outlives it)."""
+    """work.imag = h u for probe `index`: from the kept words of the first probe (let go here, so they are not held
+    while the loss runs), else from its stream again."""
+    words = probes.words if index == 0 else None
+    probes.words = None if index == 0 else probes.words
+    stream = _stream(probes.seed, index) if words is None else None
     flats = work.flats
     scales = [probes.h * (_SPREAD * float(w)) for w in probes.w]  # h times prepare()'s: exact, h a power of two
-    for t, start, k in _directions(probes, index, [flat.size for flat in flats]):
-        _fill(flats[t].imag[start:start + k.size], k, scales[t])
+    for start, size, pieces in _layout(tuple(flat.size for flat in flats)):
+        drawn = _draw(stream, size) if words is None else words[start:start + size]
+        for t, a, b, o in pieces:
+            _fill(flats[t].imag[a:b], drawn[o:o + b - a], scales[t])
 
 
 def measure(loss: Callable, work: Workspace, probes: Probes, index: int,
