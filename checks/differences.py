@@ -7,6 +7,7 @@ perturbs one Workspace in place and restores it.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -72,6 +73,7 @@ def default_step(method: str, scale: float, low_precision: bool = False) -> floa
     return base * max(scale, 1e-3) if method == "complex" else base * max(scale, 1e-8)
 
 
+@functools.lru_cache(maxsize=16)
 def complex_dtype(dtype: np.dtype) -> np.dtype:
     """The complex dtype complex step works in for real `dtype`: complex64 for float32 and below, else complex128."""
     return np.result_type(dtype, np.complex64)

@@ -81,7 +81,7 @@ def _as_arrays(params) -> tuple[list[Array], bool]:
     if not arrays:
         raise ValueError("params is empty: pass a numpy array or a list of arrays")
     for i, array in enumerate(arrays):
-        if not isinstance(array, np.ndarray) or not np.issubdtype(array.dtype, np.floating):
+        if not isinstance(array, np.ndarray) or array.dtype.kind != "f":
             kind = f"a {type(array).__name__}" if not isinstance(array, np.ndarray) else f"an array of {array.dtype}"
             raise ValueError(f"params[{i}] is {kind}; every parameter must be a floating-point numpy array")
     return arrays, single
