@@ -418,12 +418,15 @@ _OPERANDS = frozenset((Tracked, np.ndarray, float, int, complex, bool, np.float6
 
 def _operator(name: str, ufunc: np.ufunc, reflected: bool) -> Callable:
     fallback = getattr(NDArrayOperatorsMixin, name)
+    holomorphic = ufunc.__name__ in _HOLOMORPHIC_UFUNCS  # nothing to judge: computed and wrapped right here
 
     def method(self, other):
-        if type(other) in _OPERANDS:
-            inputs = (other, self) if reflected else (self, other)
-            return self.__array_ufunc__(ufunc, "__call__", *inputs)
-        return fallback(self, other)
+        if type(other) not in _OPERANDS:
+            return fallback(self, other)
+        if not holomorphic:
+            return self.__array_ufunc__(ufunc, "__call__", *((other, self) if reflected else (self, other)))
+        plain = other.array if type(other) is Tracked else other
+        return self._wrap(ufunc(plain, self.array) if reflected else ufunc(self.array, plain))
 
     method.__name__ = name
     return method
