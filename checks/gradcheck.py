@@ -183,6 +183,7 @@ def _choose_method(method: str, loss: Callable, arrays: list[Array], plan: joint
     if safety.safe and np.isfinite(first.numeric) and np.isfinite(first.value):
         _check_value(first.value)
         return _Method("complex", "", work, first.value, bool(safety.branches), first, plan)
+    del work  # the complex copy goes before the real one is made (peak memory)
     value = _real_value(loss, arrays)  # a loss that fails at real input too is the caller's error, raised here
     reason = safety.reason if not safety.safe else "L(p + ih v) is not finite"
     if method == "complex":
