@@ -155,10 +155,11 @@ def prepare(grads: Sequence[Array], norms: Sequence[float], tol: Tolerance, h: f
 
 
 def _write(work: Workspace, probes: Probes, index: int) -> None:
-    """work.imag = h u for probe `index`: from the kept words of the first probe (let go here, so they are not held
-    while the loss runs), else from its stream again."""
+    """work.imag = h u for probe `index`: from the kept words of the first probe, else from its stream again (in a
+    function of its own, so nothing drawn outlives it)."""
     words = probes.words if index == 0 else None
-    probes.words = None if index == 0 else probes.words
+    if index == 0:
+        probes.words = None  # used once, and not held while the loss runs
     stream = _stream(probes.seed, index) if words is None else None
     flats = work.flats
     scales = [probes.h * (_SPREAD * float(w)) for w in probes.w]  # h times prepare()'s: exact, h a power of two
