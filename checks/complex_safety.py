@@ -160,11 +160,17 @@ def _map(value: Any, fn: Callable) -> Any:
 
 
 def _unwrap(value: Any) -> Any:
-    if isinstance(value, Tracked):
+    kind = type(value)
+    if kind is Tracked:
         return value.array
+    if kind in _LEAVES:  # the common arguments (axis=0, keepdims=True, arrays) cost one lookup
+        return value
     if isinstance(value, (dict, list, tuple)):
         return _map(value, _unwrap)
     return value
+
+
+_LEAVES = frozenset((int, float, bool, complex, str, type(None), np.ndarray))
 
 
 def _here() -> str:
@@ -195,7 +201,8 @@ def _is_complex(value: Any) -> bool:
 def _tie(a: Any, b: Any) -> bool:
     """Whether some pair has equal real parts and different imaginary parts (the order then reads the imaginary)."""
     a, b = np.asarray(a), np.asarray(b)
-    return bool(np.any((a.real == b.real) & (a.imag != b.imag)))
+    same = a.real == b.real
+    return bool(same.any()) and bool(np.any(same & (a.imag != b.imag)))  # equal real parts are rare: one test
 
 
 def _reduction_tie(values: Any, axis: Any, smallest: bool) -> bool:
@@ -203,8 +210,11 @@ def _reduction_tie(values: Any, axis: Any, smallest: bool) -> bool:
     real = np.asarray(values).real
     if real.size == 0:
         return False
-    extreme = (np.min if smallest else np.max)(real, axis=axis, keepdims=True)
-    return bool(np.any(np.sum(real == extreme, axis=axis) > 1))
+    extreme = (real.min if smallest else real.max)(axis=axis, keepdims=True)
+    hits = real == extreme
+    if np.count_nonzero(hits) == extreme.size and not np.isnan(extreme).any():
+        return False  # every slice attains its extreme at least once (no NaN), so exactly once: the common case
+    return bool(np.any(np.sum(hits, axis=axis) > 1))
 
 
 def _duplicates(values: Any) -> bool:
@@ -275,6 +285,8 @@ class Tracked(NDArrayOperatorsMixin):
         self.array, self.recorder = array, recorder
 
     def _wrap(self, value: Any) -> Any:
+        if type(value) is np.ndarray:  # the common result, decided by one dtype lookup
+            return Tracked(value, self.recorder) if value.dtype.kind == "c" else value
         if isinstance(value, tuple):
             return tuple(self._wrap(item) for item in value)
         if isinstance(value, list):
@@ -284,19 +296,18 @@ class Tracked(NDArrayOperatorsMixin):
         return value
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        args = tuple(a.array if type(a) is Tracked else a for a in inputs)
+        args = [a.array if type(a) is Tracked else a for a in inputs]
         if kwargs:
             kwargs = _unwrap(kwargs)
-        if method != "__call__" or ufunc.__name__ not in _HOLOMORPHIC_UFUNCS:  # the common case costs one lookup
-            if any(_is_complex(a) for a in args):
-                _judge_ufunc(self.recorder, ufunc, method, args, kwargs)
-        result = getattr(ufunc, method)(*args, **kwargs)
-        if type(result) is np.ndarray and result.dtype.kind == "c":
-            return Tracked(result, self.recorder)
-        return self._wrap(result)
+        if method == "__call__" and ufunc.__name__ in _HOLOMORPHIC_UFUNCS:  # the common case costs one lookup
+            return self._wrap(ufunc(*args, **kwargs))
+        if any(_is_complex(a) for a in args):
+            _judge_ufunc(self.recorder, ufunc, method, tuple(args), kwargs)
+        return self._wrap(getattr(ufunc, method)(*args, **kwargs))
 
     def __array_function__(self, func, types, args, kwargs):
-        args, kwargs = _unwrap(args), _unwrap(kwargs)
+        args = tuple([a.array if type(a) is Tracked else _unwrap(a) for a in args])
+        kwargs = {key: _unwrap(value) for key, value in kwargs.items()} if kwargs else kwargs
         _judge_function(self.recorder, func, args, kwargs)
         return self._wrap(func(*args, **kwargs))
 
@@ -397,3 +408,40 @@ for _name in ("sum", "mean", "prod", "cumsum", "cumprod", "max", "min", "argmax"
               "diagonal", "ravel", "squeeze", "swapaxes", "repeat", "take", "round", "std", "var", "all", "any",
               "nonzero", "argsort", "conj", "conjugate"):
     setattr(Tracked, _name, _method(getattr(np, _name)))
+
+
+# The common operators call __array_ufunc__ directly when the other operand is an array or a number: numpy's
+# dispatch would make the same call (such operands define no override), one layer of Python slower.
+_OPERANDS = frozenset((Tracked, np.ndarray, float, int, complex, bool, np.float64, np.float32, np.complex128,
+                       np.complex64, np.int64))
+
+
+def _operator(name: str, ufunc: np.ufunc, reflected: bool) -> Callable:
+    fallback = getattr(NDArrayOperatorsMixin, name)
+    holomorphic = ufunc.__name__ in _HOLOMORPHIC_UFUNCS  # nothing to judge: computed and wrapped right here
+
+    def method(self, other):
+        if type(other) not in _OPERANDS:
+            return fallback(self, other)
+        if not holomorphic:
+            return self.__array_ufunc__(ufunc, "__call__", *((other, self) if reflected else (self, other)))
+        plain = other.array if type(other) is Tracked else other
+        return self._wrap(ufunc(plain, self.array) if reflected else ufunc(self.array, plain))
+
+    method.__name__ = name
+    return method
+
+
+for _name, _ufunc in (("add", np.add), ("sub", np.subtract), ("mul", np.multiply), ("truediv", np.true_divide),
+                      ("matmul", np.matmul), ("pow", np.power)):
+    setattr(Tracked, f"__{_name}__", _operator(f"__{_name}__", _ufunc, False))
+    setattr(Tracked, f"__r{_name}__", _operator(f"__r{_name}__", _ufunc, True))
+for _name, _ufunc in (("lt", np.less), ("le", np.less_equal), ("gt", np.greater), ("ge", np.greater_equal)):
+    setattr(Tracked, f"__{_name}__", _operator(f"__{_name}__", _ufunc, False))
+
+
+def _negative(self):
+    return self.__array_ufunc__(np.negative, "__call__", self)
+
+
+Tracked.__neg__ = _negative

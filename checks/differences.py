@@ -7,13 +7,14 @@ perturbs one Workspace in place and restores it.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["Part", "Probe", "single", "Workspace", "METHODS", "directional", "central", "default_step", "tensor_scale",
-           "scalar", "richardson_tableau", "richardson_step", "kink"]
+__all__ = ["Part", "Probe", "single", "complex_dtype", "Workspace", "METHODS", "directional", "central",
+           "default_step", "tensor_scale", "scalar", "richardson_tableau", "richardson_step", "kink"]
 
 Array = np.ndarray
 Loss = Callable[[list[Array]], object]
@@ -72,6 +73,12 @@ def default_step(method: str, scale: float, low_precision: bool = False) -> floa
     return base * max(scale, 1e-3) if method == "complex" else base * max(scale, 1e-8)
 
 
+@functools.lru_cache(maxsize=16)
+def complex_dtype(dtype: np.dtype) -> np.dtype:
+    """The complex dtype complex step works in for real `dtype`: complex64 for float32 and below, else complex128."""
+    return np.result_type(dtype, np.complex64)
+
+
 class Workspace:
     """The one working copy of the parameters, perturbed in place and restored after every evaluation.
 
@@ -81,10 +88,10 @@ class Workspace:
     """
 
     def __init__(self, params: Sequence[Array], complex_step: bool):
-        self.originals = [np.ravel(p) for p in params]
+        self.originals = [p.ravel() for p in params]
         self.complex_step = complex_step
         if complex_step:
-            self.arrays = [p.astype(np.result_type(p.dtype, np.complex64)) for p in params]
+            self.arrays = [p.astype(complex_dtype(p.dtype)) for p in params]
         else:
             self.arrays = [np.array(p, copy=True) for p in params]
         self.flats = [a.reshape(-1) for a in self.arrays]

@@ -11,6 +11,8 @@ extrapolation. A failing probe of a piecewise loss that crosses a kink (checks.d
 
 from __future__ import annotations
 
+import functools
+import math
 import warnings
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
@@ -19,8 +21,8 @@ import numpy as np
 
 from checks.diagnose import Evidence, diagnose, layer_hint
 from checks import joint
-from checks.differences import (METHODS, Workspace, central, default_step, directional, kink, richardson_step,
-                                richardson_tableau, scalar, single, tensor_scale)
+from checks.differences import (METHODS, Workspace, central, complex_dtype, default_step, directional, kink,
+                                richardson_step, richardson_tableau, scalar, single, tensor_scale)
 from checks.layouts import bias_shape_note, infer_layout
 from checks.localize import localize
 from checks.report import Entry, Report, TensorResult
@@ -79,7 +81,7 @@ def _as_arrays(params) -> tuple[list[Array], bool]:
     if not arrays:
         raise ValueError("params is empty: pass a numpy array or a list of arrays")
     for i, array in enumerate(arrays):
-        if not isinstance(array, np.ndarray) or not np.issubdtype(array.dtype, np.floating):
+        if not isinstance(array, np.ndarray) or array.dtype.kind != "f":
             kind = f"a {type(array).__name__}" if not isinstance(array, np.ndarray) else f"an array of {array.dtype}"
             raise ValueError(f"params[{i}] is {kind}; every parameter must be a floating-point numpy array")
     return arrays, single
@@ -87,36 +89,62 @@ def _as_arrays(params) -> tuple[list[Array], bool]:
 
 def _default_names(shapes: list[tuple[int, ...]], single: bool) -> list[str]:
     """W1, b1, W2, b2, ... in column or row layout, W1, W2, ... with biases folded in; params[i] otherwise."""
-    return ["params"] if single else list(infer_layout(shapes).names)
+    return ["params"] if single else list(_layout_names(tuple(shapes)))
+
+
+@functools.lru_cache(maxsize=64)
+def _layout_names(shapes: tuple[tuple[int, ...], ...]) -> tuple[str, ...]:
+    return tuple(infer_layout(list(shapes)).names)  # cached: a training loop checks the same shapes again and again
 
 
 def _gradients(grad: Callable, params: list[Array], single: bool,
-               names: list[str]) -> tuple[list[Array], tuple[str, ...], tuple[str, ...]]:
-    """grad(params) as a list of arrays shaped like params; a reversed 2-D shape is transposed back and recorded,
-    one that broadcasts to the parameter's shape ((H,) for a (1, H) bias, a scalar) is broadcast with a note."""
+               names: list[str]) -> tuple[list[Array], tuple[str, ...], tuple[str, ...], list[float]]:
+    """grad(params) as a list of arrays shaped like params, and their norms; a reversed 2-D shape is transposed back
+    and recorded, one that broadcasts to the parameter's shape ((H,) for a (1, H) bias, a scalar) is broadcast with a
+    note."""
     copies = [p.copy() for p in params]  # a grad that edits its arguments (an SGD step inside) leaves ours alone
     value = grad(copies[0] if single else copies)
     grads = [value] if single and isinstance(value, np.ndarray) else list(value)
     if len(grads) != len(params):
         raise ValueError(f"grad(params) returned {len(grads)} arrays for {len(params)} parameter arrays")
-    out, transposed, notes = [], [], []
+    out, transposed, notes, norms = [], [], [], []
     for name, g, p in zip(names, grads, params):
-        g = np.asarray(g)
-        if note := bias_shape_note(name, g.shape, p.shape):
-            notes.append(note)
-            g = np.broadcast_to(g, p.shape).copy() if g.size != p.size else g.reshape(p.shape)
-        if g.shape != p.shape and g.ndim == 2 and g.shape[::-1] == p.shape:
-            transposed.append(name)
-            g = g.T
-        if g.shape != p.shape:
-            raise ValueError(f"grad(params) for {name} has shape {g.shape}, expected {p.shape} (the parameter's shape)")
-        if np.iscomplexobj(g):
+        g = g if type(g) is np.ndarray and g.shape == p.shape else _reshaped(np.asarray(g), p, name, transposed, notes)
+        if g.dtype.kind == "c":
             raise ValueError(f"grad(params) for {name} is a complex array ({g.dtype}); the gradient of a real loss is "
                              "real: return real arrays")
-        if not np.all(np.isfinite(g)):
-            raise ValueError(f"grad(params) for {name} contains NaN or inf")
-        out.append(np.asarray(g, dtype=np.result_type(g, np.float32)))
-    return out, tuple(transposed), tuple(notes)
+        if g.dtype not in _FLOATS:
+            g = np.asarray(g, dtype=np.result_type(g, np.float32))
+        out.append(g)
+        norms.append(_norm(g, name))
+    return out, tuple(transposed), tuple(notes), norms
+
+
+def _reshaped(g: Array, p: Array, name: str, transposed: list[str], notes: list[str]) -> Array:
+    """g in p's shape: broadcast with a note when it broadcasts as an update would, transposed back (and recorded)
+    when its 2-D shape is reversed; any other shape is an error."""
+    if note := bias_shape_note(name, g.shape, p.shape):
+        notes.append(note)
+        g = np.broadcast_to(g, p.shape).copy() if g.size != p.size else g.reshape(p.shape)
+    if g.shape != p.shape and g.ndim == 2 and g.shape[::-1] == p.shape:
+        transposed.append(name)
+        g = g.T
+    if g.shape != p.shape:
+        raise ValueError(f"grad(params) for {name} has shape {g.shape}, expected {p.shape} (the parameter's shape)")
+    return g
+
+
+_FLOATS = frozenset((np.dtype(np.float64), np.dtype(np.float32)))
+
+
+def _norm(g: Array, name: str) -> float:
+    """||g||, which is finite exactly when every entry is (a sum of squares has no cancellation), unless it
+    overflows: only then are the entries looked at one by one."""
+    flat = g.reshape(-1)
+    squares = float(np.dot(flat, flat))
+    if not math.isfinite(squares) and not np.all(np.isfinite(g)):
+        raise ValueError(f"grad(params) for {name} contains NaN or inf")
+    return math.sqrt(squares)
 
 
 @dataclass(frozen=True)
@@ -130,40 +158,32 @@ class _Method:
     value: float
     piecewise: bool
     first: joint.Measure | None = None
-    plan: _Plan | None = None
+    plan: joint.Probes | None = None
 
 
-@dataclass(frozen=True)
-class _Plan:
-    """The joint probes, prepared while the gradient is at hand: norms, weights, threshold scale, step, u . g."""
-
-    norms: list[float]
-    w: Array
-    c: float
-    h: float
-    sides: list[float]
-    rng: np.random.Generator
-    states: list
+def _plan(grads: list[Array], norms: list[float], arrays: list[Array], family: str, seed: int, tol: Tolerance,
+          count: int) -> joint.Probes:
+    """The joint probes, prepared while the gradient is at hand."""
+    h = joint.step(default_step("complex", _overall_scale(arrays), family == "float32"))
+    return joint.prepare(grads, norms, tol, h, seed, count, [_imaginary_dtype(a.dtype) for a in arrays])
 
 
-def _plan(grads: list[Array], arrays: list[Array], family: str, seed: int, tol: Tolerance, count: int) -> _Plan:
-    norms = [float(np.sqrt(abs(np.vdot(g, g)))) for g in grads]
-    w, c = joint.weights(norms, tol)
-    h = default_step("complex", _overall_scale(arrays), family == "float32")
-    rng = np.random.default_rng([seed, 7919])
-    sides, states = joint.analytic(grads, w, rng, count)
-    return _Plan(norms, w, c, h, sides, rng, states)
+@functools.lru_cache(maxsize=8)
+def _imaginary_dtype(dtype: np.dtype) -> np.dtype:
+    """The dtype of the workspace's imaginary parts for parameters of `dtype` (float32 for complex64)."""
+    return np.finfo(complex_dtype(dtype)).dtype
 
 
-def _choose_method(method: str, loss: Callable, arrays: list[Array], plan: _Plan | None) -> _Method:
+def _choose_method(method: str, loss: Callable, arrays: list[Array], plan: joint.Probes | None) -> _Method:
     """Complex step when the tracked first joint probe finds the loss complex-safe; else Richardson, with a note."""
     if plan is None:
         return _Method(method, "", Workspace(arrays, False), _real_value(loss, arrays), True)
     work = Workspace(arrays, True)
-    first, safety = joint.measure(loss, work, plan.sides[0], plan.w, plan.rng, plan.states[0], plan.h, tracked=True)
+    first, safety = joint.measure(loss, work, plan, 0, tracked=True)
     if safety.safe and np.isfinite(first.numeric) and np.isfinite(first.value):
         _check_value(first.value)
         return _Method("complex", "", work, first.value, bool(safety.branches), first, plan)
+    del work  # the complex copy goes before the real one is made (peak memory)
     value = _real_value(loss, arrays)  # a loss that fails at real input too is the caller's error, raised here
     reason = safety.reason if not safety.safe else "L(p + ih v) is not finite"
     if method == "complex":
@@ -179,7 +199,8 @@ def _real_value(loss: Callable, arrays: list[Array]) -> float:
 
 
 def _overall_scale(arrays: list[Array]) -> float:
-    return float(np.sqrt(sum(float(np.vdot(a, a)) for a in arrays) / max(sum(a.size for a in arrays), 1))) or 1.0
+    squares = sum(float(np.dot(a.reshape(-1), a.reshape(-1))) for a in arrays)
+    return math.sqrt(squares / max(sum(a.size for a in arrays), 1)) or 1.0
 
 
 def _tolerance(family: str, method: str, rtol: float | None, atol: float | None) -> Tolerance:
@@ -364,13 +385,13 @@ def gradcheck(
     names = _names(names, arrays, single_array)
     _check_options(mode, probes, method)
     counted = _Counted((lambda p: loss(p[0])) if single_array else loss)
-    grads, shape_transposed, shape_notes = _gradients(grad, arrays, single_array, names)
+    grads, shape_transposed, shape_notes, norms = _gradients(grad, arrays, single_array, names)
     family = dtype_family([a.dtype for a in arrays])
     full = mode == "full" or (mode == "auto" and sum(a.size for a in arrays) <= _FULL_UP_TO)
     plan = None
     if method in ("auto", "complex"):
         joint_stage = not full and not shape_transposed  # else the first probe only decides complex safety
-        plan = _plan(grads, arrays, family, seed, _tolerance(family, "complex", rtol, atol),
+        plan = _plan(grads, norms, arrays, family, seed, _tolerance(family, "complex", rtol, atol),
                      JOINT[family].probes if joint_stage else 1)
         if joint_stage:
             grads = None  # let go while the loss runs (peak memory); asked for again only if a probe fails
@@ -384,7 +405,7 @@ def gradcheck(
     if chosen.work.complex_step:
         chosen.work.clear()  # the joint probes leave their imaginary parts behind
     if grads is None:
-        grads, shape_transposed, shape_notes = _gradients(grad, arrays, single_array, names)
+        grads, shape_transposed, shape_notes, _ = _gradients(grad, arrays, single_array, names)
     steps = _steps(counted, chosen, step, arrays, family, seed)
     setup = _Setup(counted, chosen.work, arrays, grads, names, chosen.name, steps, tol, probes, max_entries, full,
                    shape_transposed, chosen.note, batch_size, classes, chosen.value, chosen.piecewise, shape_notes)
@@ -410,8 +431,7 @@ def _joint_residual(loss: _Counted, chosen: _Method, family: str) -> float | Non
     for index in range(rule.probes):
         if index:
             plan = chosen.plan
-            measure = joint.measure(loss, chosen.work, plan.sides[index], plan.w, plan.rng, plan.states[index],
-                                    plan.h)[0]
+            measure = joint.measure(loss, chosen.work, plan, index)[0]
         if not abs(measure.residual) <= rule.ratio * chosen.plan.c:
             return None
         largest = max(largest, abs(measure.residual))

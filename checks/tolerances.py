@@ -61,7 +61,7 @@ TOLERANCES: dict[tuple[str, str], Tolerance] = {
 
 def dtype_family(dtypes: list[np.dtype]) -> str:
     """'float64' when every parameter array is float64 (or complex128), else 'float32' (the lower precision wins)."""
-    low = [d for d in dtypes if np.dtype(d).itemsize < 8 and np.issubdtype(d, np.floating)]
+    low = [d for d in map(np.dtype, dtypes) if d.itemsize < 8 and d.kind == "f"]
     return "float32" if low else "float64"
 
 

@@ -108,3 +108,19 @@ def test_other_warnings_are_not_swallowed():
     with pytest.warns(UserWarning, match="mine"):
         recorder.call(lambda: warnings.warn("mine"))
     assert recorder.verdict().safe
+
+
+@pytest.mark.parametrize("column", [[1.0, 1.0], [np.nan, 0.5]])
+def test_a_tie_of_the_maximum_in_one_column_is_unsafe_whatever_the_other_columns_hold(column):
+    """[[nan, 1], [0, 1]] attains its extremes twice in all (nan in one column, a tie in the other): still a tie."""
+    values = np.array([[np.nan, 1.0, 0.0], [0.0, 1.0, 2.0]]) + 1j * np.array([[0.0, 1e-20, 0.0], [0.0, 2e-20, 0.0]])
+    values[:, 0] = column
+    recorder = Recorder()
+    recorder.call(lambda v: np.max(v, axis=0), recorder.wrap(values))
+    assert not recorder.verdict().safe and "np.max orders values whose real parts are equal" in recorder.verdict().reason
+
+
+def test_a_maximum_attained_once_per_column_is_a_branch():
+    recorder = Recorder()
+    recorder.call(lambda v: np.max(v, axis=0), recorder.wrap(W + 1j * 1e-20))
+    assert recorder.verdict().safe and recorder.verdict().branches == ("np.max",)

@@ -487,3 +487,44 @@ def test_a_report_never_splits_a_number_or_a_name_at_narrow_widths(width):
             number = re.search(re.escape(f'{value + 0.0:.12g}'), shown)
             assert number, (width, value, shown)
     assert "differen\n" not in shown and all(len(line) <= width for line in shown.splitlines())
+
+
+def test_a_passing_check_holds_at_most_the_workspace_and_the_first_probes_words_beside_the_loss():
+    """Peak extra memory (tracemalloc: what the check allocates beyond the inputs, the user's loss and grad included):
+    the complex workspace (2x the parameters), the first probe's int32 words (0.5x) until its loss call, never the
+    gradient beside them."""
+    import tracemalloc
+
+    loss, grad, params = network.problem((784, 100, 10), 8, 0)
+    size = sum(p.nbytes for p in params)
+    gradcheck(loss, grad, params, mode="fast")  # imports and caches outside the measurement
+    tracemalloc.start()
+    try:
+        report = gradcheck(loss, grad, params, mode="fast")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert report.passed and peak <= 2.7 * size, peak / size
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_analytic_side_uses_exactly_the_direction_the_workspace_holds(dtype):
+    """With a one-hot gradient u . g is one entry of u; the workspace's imaginary part / h must be that entry, bit for
+    bit, for the first probe (kept words) and the second (drawn again)."""
+    from checks import joint
+    from checks.differences import Workspace
+    from checks.tolerances import tolerance_for
+
+    params = [np.ones((7, 5), dtype=dtype), np.ones((3, 1), dtype=dtype), np.ones(20000, dtype=dtype)]
+    real = np.float32 if dtype == np.float32 else np.float64
+    for t, index in [(0, (6, 2)), (1, (2, 0)), (2, (17000,))]:
+        grads = [np.zeros_like(p) for p in params]
+        grads[t][index] = 1.0
+        norms = [float(np.linalg.norm(g)) for g in grads]
+        h = joint.step(3e-20)
+        probes = joint.prepare(grads, norms, tolerance_for("float64", "complex"), h, 5, 2, [np.dtype(real)] * 3)
+        work = Workspace(params, True)
+        for k in range(2):
+            joint.measure(lambda p: 0.0, work, probes, k)
+            assert work.arrays[t].imag[index] / real(h) == probes.sides[k] != 0
+    assert h == 2.0 ** -65
