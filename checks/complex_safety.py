@@ -7,6 +7,9 @@ uses them, so a tolerance cannot decide safety; a record of the operations can. 
 ndarray and goes through `__array_ufunc__` / `__array_function__`; every ufunc or numpy function it meets is judged:
 
 - holomorphic or structural (add, exp, tanh, matmul, sum, reshape, where, ...): kept;
+- holomorphic with a branch cut (log, sqrt, arcsin, a power that is not an integer, ...): kept inside the
+  real domain of the real function; a value outside it (the log of a negative number, whose real value is NaN and
+  whose complex one reads the cut) is unsafe;
 - selecting by value (comparisons, np.maximum/minimum, np.clip, max/min/argmax/sort): complex step is exact away
   from ties, because numpy orders complex numbers by their real part first; the operation is recorded as a *branch*
   (the loss is piecewise, so it may have kinks). A tie of real parts with different imaginary parts decides by the
@@ -47,9 +50,15 @@ __all__ = ["Safety", "Recorder", "Tracked", "probe"]
 Array = np.ndarray
 
 _HOLOMORPHIC_UFUNCS = frozenset(
-    "add subtract multiply divide true_divide negative positive power float_power square sqrt exp exp2 expm1 log "
-    "log2 log10 log1p sin cos tan arcsin arccos arctan sinh cosh tanh arcsinh arccosh arctanh reciprocal matmul"
-    .split())
+    "add subtract multiply divide true_divide negative positive square exp exp2 expm1 sin cos tan arctan sinh cosh "
+    "tanh arcsinh reciprocal matmul erf erfc".split())  # erf, erfc: scipy.special's, entire functions
+# Holomorphic too, but the holomorphic extension of the real function only inside the real domain, given here as the
+# open interval of the real part: outside it the real function is NaN (or its derivative infinite) while the complex
+# one is finite, and Im f(x + ih) / h reads the branch cut (±π for the log of a negative number), not a derivative.
+_BRANCH_CUT_UFUNCS = {"sqrt": (0.0, np.inf), "log": (0.0, np.inf), "log2": (0.0, np.inf), "log10": (0.0, np.inf),
+                      "log1p": (-1.0, np.inf), "arcsin": (-1.0, 1.0), "arccos": (-1.0, 1.0), "arctanh": (-1.0, 1.0),
+                      "arccosh": (1.0, np.inf)}
+_POWER_UFUNCS = frozenset(("power", "float_power"))  # x^y = e^(y ln x): x > 0 unless y is a real integer
 # Boolean results that do not depend on a tiny imaginary part: only nan/inf status and truth values.
 _NEUTRAL_UFUNCS = frozenset("isnan isinf isfinite logical_and logical_or logical_xor logical_not".split())
 _ORDER_UFUNCS = frozenset("greater greater_equal less less_equal equal not_equal maximum minimum fmax fmin".split())
@@ -222,11 +231,28 @@ def _duplicates(values: Any) -> bool:
     return np.unique(real).size < real.size
 
 
+def _off_domain(name: str, args: tuple) -> bool:
+    """Whether some value lies outside (or on the edge of) the real domain of a function with a branch cut."""
+    if name in _POWER_UFUNCS:
+        exponent = np.asarray(args[1])
+        if exponent.dtype.kind in "biu" or (exponent.dtype.kind == "f" and np.all(exponent == np.round(exponent))):
+            return False  # an integer power is a polynomial (or a pole, where the real power is infinite too)
+        return bool(np.any(np.logical_not(np.real(args[0]) > 0)))
+    low, high = _BRANCH_CUT_UFUNCS[name]
+    real = np.real(args[0])
+    return bool(np.any(np.logical_not((real > low) & (real < high))))  # NaN counts as outside
+
+
 def _judge_ufunc(recorder: Recorder, ufunc: np.ufunc, method: str, args: tuple, kwargs: dict) -> None:
     name = ufunc.__name__
     if name in _HOLOMORPHIC_UFUNCS or name in _NEUTRAL_UFUNCS:
         return
     label = f"np.{name}" + ("" if method == "__call__" else f".{method}")
+    if method == "__call__" and (name in _BRANCH_CUT_UFUNCS or name in _POWER_UFUNCS):
+        if _off_domain(name, args):
+            recorder.unsafe(f"{label} of a value outside its real domain, where the complex step reads the branch "
+                            f"cut instead of a derivative (the real value there is NaN or its slope infinite){_here()}")
+        return
     if name in _ORDER_UFUNCS or name == "clip":
         if method == "__call__":
             tied = any(_tie(args[0], bound) for bound in args[1:] if bound is not None)

@@ -477,7 +477,7 @@ def _check_options(mode: str, probes: int, method: str) -> None:
 def _check_value(value: object) -> None:
     value = scalar(value)
     if not np.isfinite(value) or value.imag:
-        raise ValueError(f"loss(params) must be a finite real number, got {value}")
+        raise ValueError(f"loss(params) must be a finite real number, got {value if value.imag else value.real}")
 
 
 def _report(setup: _Setup, evidence: list[Evidence], results: list[TensorResult], worst: list[Entry],

@@ -124,3 +124,34 @@ def test_a_maximum_attained_once_per_column_is_a_branch():
     recorder = Recorder()
     recorder.call(lambda v: np.max(v, axis=0), recorder.wrap(W + 1j * 1e-20))
     assert recorder.verdict().safe and recorder.verdict().branches == ("np.max",)
+
+
+# W has negative entries: each of these is NaN (or its slope infinite) there as a real function, while its complex
+# extension is finite and its imaginary part is the branch cut's (±π for the log), not h times a derivative.
+OFF_DOMAIN = {
+    "np.log": lambda w: np.sum(np.log(w)),
+    "np.sqrt": lambda w: np.sum(np.sqrt(w)),
+    "np.log1p": lambda w: np.sum(np.log1p(w - 1)),
+    "np.arcsin": lambda w: np.sum(np.arcsin(2 * w)),
+    "np.arccosh": lambda w: np.sum(np.arccosh(w + 1)),
+    "a fractional power": lambda w: np.sum(w ** 0.5),
+    "a power of a negative base": lambda w: np.sum((-2.0) ** w),
+}
+
+
+@pytest.mark.parametrize("name", OFF_DOMAIN)
+def test_a_function_with_a_branch_cut_outside_its_real_domain_is_unsafe_however_small_its_term(name):
+    value, verdict = probe(lambda p: _smooth(p[0]) + LAMBDA * OFF_DOMAIN[name](p[0]), _complex_params())
+    assert not verdict.safe and "outside its real domain" in verdict.reason, verdict.reason
+
+
+@pytest.mark.parametrize("term", [lambda w: np.sum(np.log(w * w + 1)), lambda w: np.sum(np.sqrt(w * w + 0.5)),
+                                  lambda w: np.sum(np.arcsin(w / 2)), lambda w: np.sum((w * w + 1) ** -0.5),
+                                  lambda w: np.sum(w ** 3), lambda w: np.sum(w ** 2.0), lambda w: np.sum(2.0 ** w)])
+def test_a_function_with_a_branch_cut_inside_its_real_domain_is_safe_and_exact(term):
+    h, direction = 1e-20, np.random.default_rng(2).standard_normal(W.shape)
+    value, verdict = probe(lambda p: term(p[0]), [W + 1j * h * direction])
+    assert verdict.safe, verdict.reason
+    step = 1e-6
+    central = (term(W + step * direction) - term(W - step * direction)) / (2 * step)
+    assert np.imag(value) / h == pytest.approx(central, rel=1e-7)

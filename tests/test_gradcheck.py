@@ -528,3 +528,22 @@ def test_the_analytic_side_uses_exactly_the_direction_the_workspace_holds(dtype)
             joint.measure(lambda p: 0.0, work, probes, k)
             assert work.arrays[t].imag[index] / real(h) == probes.sides[k] != 0
     assert h == 2.0 ** -65
+
+
+@pytest.mark.parametrize("mode", ["auto", "full", "fast"])
+def test_a_loss_that_is_nan_at_the_point_is_refused_never_failed(mode):
+    """ln of a negative pre-activation is NaN as a real number but finite as a complex one: the complex step there
+    reads the branch cut (±π / h), so the check must refuse the point, not call the gradient wrong."""
+    rng = np.random.default_rng(0)
+    x, y, w = rng.standard_normal((3, 4)), np.eye(3)[:, [0, 1, 2, 0]], rng.standard_normal((3, 3))
+
+    def loss(p):
+        return -np.sum(y * np.log(p[0] @ x)) / 4
+
+    def grad(p):
+        return [-(y / (p[0] @ x)) @ x.T / 4]
+
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(loss([w]))
+        with pytest.raises(ValueError, match="loss\\(params\\) must be a finite real number, got nan$"):
+            gradcheck(loss, grad, [w], mode=mode)
