@@ -7,7 +7,7 @@ from typing import Callable, Sequence
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
-__all__ = ["numpy_function", "padded"]
+__all__ = ["numpy_function", "padded", "BranchPrinting"]
 
 
 class _IndexRange(sp.Symbol):
@@ -19,7 +19,29 @@ class _IndexRange(sp.Symbol):
         return obj
 
 
-class _Printer(NumPyPrinter):
+class BranchPrinting:
+    """max and min as numpy.where on a comparison, for every numpy printer of the package (the lambdified references
+    and the generated modules): numpy orders complex values
+    by their real part first, so a complex step passes through and checks.complex_safety sees a branch (SymPy's own
+    form calls functools.reduce on numpy.amax, which the module would have to import)."""
+
+    def _print_Max(self, expr):
+        return self._extreme(expr, ">=")
+
+    def _print_Min(self, expr):
+        return self._extreme(expr, "<=")
+
+    def _extreme(self, expr, order: str) -> str:
+        """max(u, v) -> numpy.where(u >= v, u, v); more arguments fold from the right."""
+        first, *rest = expr.args
+        if not rest:
+            return self._print(first)
+        other = self._print(expr.func(*rest)) if len(rest) > 1 else self._print(rest[0])
+        u = self._print(first)
+        return f"numpy.where({u} {order} {other}, {u}, {other})"
+
+
+class _Printer(BranchPrinting, NumPyPrinter):
     """NumPyPrinter with vectorized Kronecker deltas and sums (SymPy's own prints a Python generator)."""
 
     def _print_KroneckerDelta(self, expr):

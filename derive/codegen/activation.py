@@ -17,6 +17,7 @@ from sympy.printing.numpy import NumPyPrinter
 
 from derive import functions
 from derive.codegen.check import CodeCheck
+from derive.numeric import BranchPrinting
 from derive.functions import A, Z, Activation
 
 __all__ = ["activation_source", "printed_module", "numpy_text", "function_name", "compiled", "check_activation_module",
@@ -39,7 +40,7 @@ def function_name(entry: Activation) -> str:
     return name + "_" if keyword.iskeyword(name) else name
 
 
-class _Printer(NumPyPrinter):
+class _Printer(BranchPrinting, NumPyPrinter):
     """NumPy printing with erf from scipy and |x| through the complex-safe helper."""
 
     def _print_erf(self, expr):
@@ -61,21 +62,6 @@ class _Printer(NumPyPrinter):
             if isinstance(other, sp.exp):
                 return f"_softplus({self._print(other.args[0])})"
         return f"numpy.log({self._print(inner)})"
-
-    def _print_Max(self, expr):
-        return self._extreme(expr, ">=")
-
-    def _print_Min(self, expr):
-        return self._extreme(expr, "<=")
-
-    def _extreme(self, expr, order: str) -> str:
-        """max(u, v) as numpy.where(u >= v, u, v) (complex values by Re first): a complex step passes through."""
-        first, *rest = expr.args
-        if not rest:
-            return self._print(first)
-        other = self._print(expr.func(*rest)) if len(rest) > 1 else self._print(rest[0])
-        u = self._print(first)
-        return f"numpy.where({u} {order} {other}, {u}, {other})"
 
     def _print_Pow(self, expr, rational=False):
         """1/(1 + e^{−u}) -> _sigmoid(u), which never overflows (the stable-sigmoid rule of derive.codegen.stable)."""

@@ -17,6 +17,7 @@ from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import precedence
 
 from derive.codegen.stable import SHIFT, Softplus, StableSigmoid
+from derive.numeric import BranchPrinting
 from derive.notation import K as CLASSES, t as LABEL
 
 __all__ = ["ArrayPrinter", "Body", "BatchMean", "print_array"]
@@ -56,7 +57,7 @@ class Body:
         return self._names[key]
 
 
-class ArrayPrinter(NumPyPrinter):
+class ArrayPrinter(BranchPrinting, NumPyPrinter):
     """NumPyPrinter for index expressions under a layout (see the module docstring)."""
 
     def __init__(self, layout=(), body: Body | None = None, like: str = "z"):
