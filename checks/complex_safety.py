@@ -237,22 +237,23 @@ def _off_domain(name: str, args: tuple) -> bool:
         exponent = np.asarray(args[1])
         if exponent.dtype.kind in "biu" or (exponent.dtype.kind == "f" and np.all(exponent == np.round(exponent))):
             return False  # an integer power is a polynomial (or a pole, where the real power is infinite too)
-        return bool(np.any(np.logical_not(np.real(args[0]) > 0)))
+        return not np.all(np.real(args[0]) > 0)
     low, high = _BRANCH_CUT_UFUNCS[name]
-    real = np.real(args[0])
-    return bool(np.any(np.logical_not((real > low) & (real < high))))  # NaN counts as outside
+    real = args[0].real if isinstance(args[0], np.ndarray) else np.real(args[0])
+    inside = real > low if high == np.inf else (real > low) & (real < high)
+    return not np.all(inside)  # NaN compares False: outside
 
 
 def _judge_ufunc(recorder: Recorder, ufunc: np.ufunc, method: str, args: tuple, kwargs: dict) -> None:
     name = ufunc.__name__
     if name in _HOLOMORPHIC_UFUNCS or name in _NEUTRAL_UFUNCS:
         return
-    label = f"np.{name}" + ("" if method == "__call__" else f".{method}")
     if method == "__call__" and (name in _BRANCH_CUT_UFUNCS or name in _POWER_UFUNCS):
         if _off_domain(name, args):
-            recorder.unsafe(f"{label} of a value outside its real domain, where the complex step reads the branch "
+            recorder.unsafe(f"np.{name} of a value outside its real domain, where the complex step reads the branch "
                             f"cut instead of a derivative (the real value there is NaN or its slope infinite){_here()}")
         return
+    label = f"np.{name}" + ("" if method == "__call__" else f".{method}")
     if name in _ORDER_UFUNCS or name == "clip":
         if method == "__call__":
             tied = any(_tie(args[0], bound) for bound in args[1:] if bound is not None)
