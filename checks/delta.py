@@ -198,13 +198,14 @@ def _scale_findings(yours: Array, derived: Array, tol: Tolerance, names: dict) -
     return findings
 
 
-def _report(title, yours, derived, findings, method, mode, tol, notes=()) -> Report:
+def _report(title, yours, derived, findings, method, mode, tol, notes=(), rows_are="targets") -> Report:
+    """rows_are: what the rows stand for (the target sets of check_delta, the upstream probes of a hidden delta)."""
     rows = _rows(yours, derived, tol)
     error = _relative(_stack(yours), _stack(derived))
     passed = all(r.passed for r in rows)
     return Report(title, passed, error, tuple(rows), tuple(_worst(yours, derived)) if not passed else (),
                   tuple(findings) if not passed else (), method, 0.0, mode, tol.rtol, tol.atol, notes=tuple(notes),
-                  labels=("targets", "yours", "derived"))
+                  labels=(rows_are, "yours", "derived"))
 
 
 def _batch_scale(yours, derived, forms, probes, classes, mean: bool | None, count: int, tol) -> float:
@@ -460,7 +461,8 @@ def check_hidden_delta(delta: DeltaFunction, activation: str = "sigmoid", units:
     findings = _hidden_findings(yours, derived, probes, units, name, tol)
     findings += _scale_findings(_stack(yours), _stack(derived), tol, {"right": f"upstream * {name}'(z)"})
     return _report(f"hidden delta check ({name}, {units} units)", yours, derived, findings,
-                   f"compared with upstream * {name}'(z) ({name}' by complex step)", "8 probes", tol)
+                   f"compared with upstream * {name}'(z) ({name}' by complex step)", "8 probes", tol,
+                   rows_are="probes")
 
 
 KINK_MARGIN = 0.1  # probes nearer a kink are moved this far from it: f' differs on its two sides

@@ -350,3 +350,9 @@ def test_softmax_label_smoothing_names_the_extra_derivative():
 
 def test_identity_huber_without_the_clip_fails():
     assert not check_delta(lambda z, y: z - y, "identity", "huber", classes=5).passed
+
+
+def test_a_hidden_delta_reports_rows_by_probe_and_check_delta_by_target_set():
+    hidden = check_hidden_delta(lambda z, u: u, "tanh", units=4)
+    assert hidden.labels[0] == "probes" and [row.name for row in hidden.tensors] == ["upstream"]
+    assert check_delta(lambda z, y: softmax(z) - y).labels[0] == "targets"
