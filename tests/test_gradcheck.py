@@ -411,6 +411,19 @@ def test_the_cli_exits_2_at_a_kink_and_names_it(tmp_path, capsys):
     assert "NOT DIFFERENTIABLE HERE" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("at_kink, code, verdict", [(True, 2, "not-differentiable"), (False, 0, "passed")])
+def test_the_json_document_names_the_verdict_the_exit_code_gives(tmp_path, capsys, at_kink, code, verdict):
+    import json
+
+    from derive.cli import main
+
+    source = tmp_path / "relu.py"
+    source.write_text(RELU_FILE if at_kink else RELU_FILE.replace("params[1][2, 0] =", "params[1][2, 0] = 1 +"))
+    assert main(["gradcheck", str(source), "--format", "json"]) == code
+    document = json.loads(capsys.readouterr().out)
+    assert document["verdict"] == verdict and document["passed"] is (code == 0)
+
+
 # --- joint probes, bounds, the fallback -------------------------------------------------------------------------------
 
 def test_a_passing_fast_check_costs_two_loss_evaluations_and_reports_bounds():
