@@ -14,7 +14,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 __all__ = ["Part", "Probe", "single", "complex_dtype", "Workspace", "METHODS", "directional", "central",
-           "default_step", "tensor_scale", "scalar", "richardson_tableau", "richardson_step", "kink", "Settled", "settle"]
+           "default_step", "tensor_scale", "scalar", "richardson_tableau", "richardson_step", "kink", "Settled",
+           "settle"]
 
 Array = np.ndarray
 Loss = Callable[[list[Array]], object]
@@ -199,8 +200,9 @@ def kink(loss: Loss, work: Workspace, probe: Probe, h: float, value: float, low_
 @dataclass(frozen=True)
 class Settled:
     """A disagreeing probe measured again on a ladder of shrinking steps: `outcome` is "agrees" (the slope seen once
-    the stencil stops crossing a kink, or rounding stops dominating, matches the analytic value), "wrong" (it misses it by
-    more than its error and any kink rounding could hide) or "kink" (no step both clears the kink and decides); `numeric` is the best slope measured."""
+    the stencil stops crossing a kink, or rounding stops dominating, matches the analytic value), "wrong" (it misses
+    it by more than its error and any kink rounding could hide) or "kink" (no step both clears the kink and decides);
+    `numeric` is the best slope measured."""
 
     outcome: str
     numeric: float

@@ -42,8 +42,8 @@ def add_arguments(parser) -> None:
         parser.add_argument(f"--{option}", default=None, metavar="NAME",
                             help=f"name of {what} in a forward/backward file (default: {option})")
     parser.add_argument("--format", default="text", choices=["text", "json"],
-                        help='json for scripts: {"passed", "verdict", "error", "tensors", "mistakes"} for loss/grad files, '
-                             '{"passed", "first_wrong", "nodes"} for forward/backward files')
+                        help='json for scripts: {"passed", "verdict", "error", "tensors", "mistakes"} for loss/grad '
+                             'files, {"passed", "first_wrong", "nodes"} for forward/backward files')
 
 
 def _source(file: str) -> Path:
