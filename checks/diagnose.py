@@ -209,4 +209,4 @@ def layer_hint(names: list[str], failed: list[bool], explained: set[str],
     wrong_text = f"{_listing(wrong)} {'are' if len(wrong) > 1 else 'is'}"
     return (f"{wrong_text} wrong and {_listing(right)} {'are' if len(right) > 1 else 'is'} right: the error enters "
             f"when backpropagating into layer {wrong_layers[-1]} (its activation derivative or the transposed "
-            "weights); checks.delta.check_hidden_delta tests a hidden-layer delta function")
+            "weights); checks.check_hidden_delta tests a hidden-layer delta function")

@@ -14,7 +14,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 __all__ = ["Part", "Probe", "single", "complex_dtype", "Workspace", "METHODS", "directional", "central",
-           "default_step", "tensor_scale", "scalar", "richardson_tableau", "richardson_step", "kink"]
+           "default_step", "tensor_scale", "scalar", "richardson_tableau", "richardson_step", "kink", "Settled",
+           "settle"]
 
 Array = np.ndarray
 Loss = Callable[[list[Array]], object]
@@ -194,3 +195,76 @@ def kink(loss: Loss, work: Workspace, probe: Probe, h: float, value: float, low_
     rounding = 1e3 * eps * max(abs(value), 1e-300) / h
     gap = abs(seconds[0] - 2 * seconds[1])
     return max(map(abs, seconds)) if gap > 0.1 * abs(seconds[0]) + rounding else 0.0
+
+
+@dataclass(frozen=True)
+class Settled:
+    """A disagreeing probe measured again on a ladder of shrinking steps: `outcome` is "agrees" (the slope seen once
+    the stencil stops crossing a kink, or rounding stops dominating, matches the analytic value), "wrong" (it misses
+    it by more than its error and any kink rounding could hide) or "kink" (no step both clears the kink and decides);
+    `numeric` is the best slope measured."""
+
+    outcome: str
+    numeric: float
+
+
+_LADDER_RATIO = 4.0  # each rung divides the step by 4: a smooth second difference then shrinks 4x per rung
+_LADDER_RUNGS = 16  # 4^16 ~ 4e9: from the coarse step down past any step that rounding leaves usable
+_ROUNDING = 64  # rounding of a loss evaluation, in units of eps |L|: a loss sums many terms, each rounded
+
+
+def settle(loss: Loss, work: Workspace, probe: Probe, h: float, value: float, analytic: float, agree: float,
+           blame: float, low_precision: bool = False, extrapolate: bool = False) -> Settled:
+    """slope(h) = (L(p + h v) - L(p - h v)) / 2h on rungs h, h/4, h/16, ..., kept once the stencil is smooth.
+
+    At a smooth point the second difference s(h) = (L(p + h v) - 2 L(p) + L(p - h v)) / h is h L'', so three rungs in
+    a row shrink 4x each; while the stencil crosses a kink at distance d (h > d) s(h) stays near the slope jump. The
+    first rung of three smooth ones (the one-sided slopes (L(p +- h v) - L(p)) / +-h then differ by h L'', within
+    their truncation) gives the slope by one Richardson step, with an error bound from the next rung and rounding
+    (with `extrapolate`, by the Richardson tableau from that rung, with its own bound). It agrees within `agree`, or
+    it is wrong beyond `blame` plus three bounds plus the largest slope jump rounding could hide in the stencil;
+    otherwise the point is undecided and reported as a kink. Rungs stop once rounding hides what is to be decided.
+    """
+    eps = float(np.finfo(np.float32 if low_precision else np.float64).eps)
+    rungs: list[tuple[float, float, float, float]] = []  # (h, central slope, second difference, rounding bound)
+    for k in range(_LADDER_RUNGS):
+        step = h / _LADDER_RATIO**k
+        plus, minus = _pair(loss, work, probe, step)
+        noise = _ROUNDING * eps * max(abs(plus), abs(minus), abs(value), 1e-300) / step
+        rungs.append((step, (plus - minus) / (2 * step), (plus - 2 * value + minus) / step, noise))
+        hidden = _hidden_jump(rungs[-3:]) if len(rungs) >= 3 else None
+        if hidden is not None:
+            estimate, bound = (richardson_tableau(loss, work, probe, rungs[-3][0]) if extrapolate
+                               else _extrapolated(rungs[-3], rungs[-2]))
+            return _judge(estimate, bound, analytic, agree, blame + hidden)
+        if noise > max(agree, abs(analytic - rungs[-1][1]) / 16):  # rounding now hides what is to be told apart
+            break
+    return Settled("kink", rungs[-1][1])
+
+
+def _hidden_jump(rungs: list[tuple[float, float, float, float]]) -> float | None:
+    """None unless s(h) shrinks by the rung ratio over three rungs (to 20% or to rounding); then the largest slope
+    jump rounding could hide inside the largest stencil, which a verdict of "wrong" must exceed."""
+    hidden = 0.0
+    for (_, _, coarse, n1), (_, _, fine, n2) in zip(rungs, rungs[1:]):
+        budget = 4 * (n1 + _LADDER_RATIO * n2)  # the rounding of s(h) - 4 s(h/4), four evaluations each
+        if abs(coarse - _LADDER_RATIO * fine) > 0.2 * abs(coarse) + budget:
+            return None
+        hidden = max(hidden, budget)
+    return hidden
+
+
+def _extrapolated(coarse: tuple, fine: tuple) -> tuple[float, float]:
+    """One Richardson step on two smooth rungs (the h^2 term cancels), with |c(h) - c(h/4)| + rounding as bound."""
+    slope, noise = fine[1], fine[3]
+    return slope + (slope - coarse[1]) / (_LADDER_RATIO**2 - 1), abs(slope - coarse[1]) + noise
+
+
+def _judge(estimate: float, bound: float, analytic: float, agree: float, blame: float) -> Settled:
+    """Agrees (within `agree`, bound too), wrong (beyond `blame` plus three bounds), or undecided."""
+    miss = abs(analytic - estimate)
+    if miss <= agree and bound <= agree:
+        return Settled("agrees", estimate)
+    if miss > blame + 3 * bound:
+        return Settled("wrong", estimate)
+    return Settled("kink", estimate)

@@ -21,8 +21,8 @@ import numpy as np
 
 from checks.diagnose import Evidence, diagnose, layer_hint
 from checks import joint
-from checks.differences import (METHODS, Workspace, central, complex_dtype, default_step, directional, kink,
-                                richardson_step, richardson_tableau, scalar, single, tensor_scale)
+from checks.differences import (METHODS, Workspace, complex_dtype, default_step, directional, kink,
+                                richardson_step, scalar, settle, single, tensor_scale)
 from checks.layouts import bias_shape_note, infer_layout
 from checks.localize import localize
 from checks.report import Entry, Report, TensorResult
@@ -228,20 +228,14 @@ def _entry(setup: _Setup, t: int, flat: int) -> Entry:
     return Entry(setup.names[t], index, float(setup.grads[t].reshape(-1)[flat]), numeric)
 
 
-def _full_tensor(setup: _Setup, t: int) -> tuple[Evidence, list[Entry]]:
+def _full_tensor(setup: _Setup, t: int) -> Evidence:
     """Every coordinate: D_{e_i} L for each entry i of tensor t."""
     size, g = setup.params[t].size, setup.grads[t]
     numeric = np.array([directional(setup.loss, setup.work, single(t, i, i + 1, _ONE), setup.method, setup.steps[t])
                         for i in range(size)])
     flipped = _transposed(g)
-    item = Evidence(setup.names[t], g.reshape(-1).astype(float), numeric,
+    return Evidence(setup.names[t], g.reshape(-1).astype(float), numeric,
                     None if flipped is None else flipped.reshape(-1).astype(float), 1, size)
-    difference = np.abs(item.analytic - numeric)
-    worst = np.argsort(-difference)[: setup.max_entries]
-    shape = setup.params[t].shape
-    entries = [Entry(setup.names[t], tuple(int(i) for i in np.unravel_index(k, shape)), float(item.analytic[k]),
-                     float(numeric[k])) for k in worst]
-    return item, entries
 
 
 def _full_where(setup: _Setup, result: TensorResult, item: Evidence, entries: list[Entry]) -> TensorResult:
@@ -295,17 +289,20 @@ def _sweep(setup: _Setup, rng) -> tuple[list[Evidence], list[TensorResult], list
     evidence, results, worst, kinked = [], [], [], set()
     for t in range(len(setup.params)):
         if setup.full:
-            item, entries = _full_tensor(setup, t)
-            result = _full_where(setup, _tensor_result(setup, t, item), item, entries)
-            flat = int(np.ravel_multi_index(entries[0].index, setup.params[t].shape)) if entries else 0
-            probe, row = single(t, flat, flat + 1, _ONE), flat
+            item, directions = _full_tensor(setup, t), None
         else:
             item, directions = _fast_tensor(setup, t, rng)
-            result, entries = _tensor_result(setup, t, item), []
-            probe, row = single(t, 0, setup.params[t].size, directions[0]), 0
-        if not result.passed and _kink_explains(setup, t, probe, item, row):
+        result, crossed = _tensor_result(setup, t, item), False
+        measured = result  # a kinked tensor shows the disagreement measured, not the one left after settling
+        if not result.passed:
+            item, crossed = _settled(setup, t, item, directions)
+            result = _tensor_result(setup, t, item)
+        entries = _worst_entries(setup, t, item) if setup.full else []
+        if setup.full:
+            result = _full_where(setup, result, item, entries)
+        if crossed and result.passed:
             kinked.add(setup.names[t])
-            result = replace(result, where="not differentiable here along this tensor", kinked=True)
+            result = replace(measured, passed=False, where="not differentiable here along this tensor", kinked=True)
         elif not result.passed and not setup.full:
             entries, where, spread = _localize_tensor(setup, t, item, directions)
             result = replace(result, where=where, spread=spread)
@@ -316,27 +313,48 @@ def _sweep(setup: _Setup, rng) -> tuple[list[Evidence], list[TensorResult], list
     return evidence, results, worst[: setup.max_entries], kinked
 
 
-def _kink_explains(setup: _Setup, t: int, probe, item: Evidence, row: int) -> bool:
-    """Whether the loss, not the gradient, explains the tensor's disagreement on `probe`: a kink within the central
-    step (a slope jump that covers the residual), or differences that do not converge there (a jump of the curvature
-    leaves Richardson an O(h) error its tableau cannot cancel)."""
-    if not setup.piecewise:
-        return False
+def _settled(setup: _Setup, t: int, item: Evidence, directions: Array | None) -> tuple[Evidence, bool]:
+    """The tensor's disagreeing probes judged again, largest disagreement first, until one is wrong: complex step by
+    its kink test, differences on a ladder of shrinking steps (checks.differences.settle). A probe that agrees
+    takes the slope measured there; one that crosses a kink takes the analytic value (neither confirmed nor blamed)
+    and makes the tensor kinked. Returns the evidence updated and whether a kink was crossed."""
+    numeric, analytic = item.numeric.astype(float), item.analytic
+    norm = max(item.norm(analytic), item.norm(numeric))
+    threshold = (setup.tol.rtol * norm + setup.tol.atol) / np.sqrt(len(numeric) / item.weight)
+    crossed = False
+    for k in np.argsort(-np.abs(analytic - numeric)):
+        if not abs(analytic[k] - numeric[k]) > threshold:
+            break
+        probe = (single(t, int(k), int(k) + 1, _ONE) if directions is None
+                 else single(t, 0, setup.params[t].size, directions[k]))
+        outcome, value = _settle_probe(setup, t, probe, float(analytic[k]), float(numeric[k]), threshold)
+        numeric[k] = analytic[k] if outcome == "kink" else value
+        crossed |= outcome == "kink"
+        if outcome == "wrong":
+            break
+    return replace(item, numeric=numeric), crossed
+
+
+def _settle_probe(setup: _Setup, t: int, probe, analytic: float, numeric: float, threshold: float) -> tuple[str, float]:
+    """One disagreeing probe: "agrees", "wrong" or "kink", and the slope to keep."""
     low = dtype_family([p.dtype for p in setup.params]) == "float32"
-    h = setup.steps[t] if setup.method != "complex" else default_step("central", tensor_scale(setup.params, t), low)
-    numeric, analytic = float(item.numeric[row]), float(item.analytic[row])
-    room = setup.tol.rtol * abs(numeric) + setup.tol.atol
-    effect = kink(setup.loss, setup.work, probe, h, setup.value, low)
-    if effect > 0 and abs(analytic - numeric) <= 4 * effect + room:
-        return True
-    return setup.method != "complex" and abs(analytic - numeric) <= 10 * _unresolved(setup, probe, h) + room
+    blame = max(threshold, setup.tol.rtol * max(abs(analytic), abs(numeric)) + setup.tol.atol)
+    if setup.method == "complex":
+        h = default_step("central", tensor_scale(setup.params, t), low)
+        effect = kink(setup.loss, setup.work, probe, h, setup.value, low) if setup.piecewise else 0.0
+        return ("kink", numeric) if effect > 0 and abs(analytic - numeric) <= 4 * effect + blame else ("wrong", numeric)
+    h = max(setup.steps[t], default_step("central", _overall_scale(setup.params), low))
+    found = settle(setup.loss, setup.work, probe, h, setup.value, analytic, threshold, blame, low,
+                   extrapolate=setup.method == "richardson")
+    return found.outcome, found.numeric
 
 
-def _unresolved(setup: _Setup, probe, h: float) -> float:
-    """The error the differences leave on `probe`: the tableau's last change (Richardson) or |c(h) - c(h/2)|."""
-    if setup.method == "richardson":
-        return richardson_tableau(setup.loss, setup.work, probe, h)[1]
-    return abs(central(setup.loss, setup.work, probe, h) - central(setup.loss, setup.work, probe, h / 2))
+def _worst_entries(setup: _Setup, t: int, item: Evidence) -> list[Entry]:
+    """The entries of a full sweep with the largest |analytic - numeric|, at most max_entries."""
+    shape = setup.params[t].shape
+    worst = np.argsort(-np.abs(item.analytic - item.numeric))[: setup.max_entries]
+    return [Entry(setup.names[t], tuple(int(i) for i in np.unravel_index(k, shape)), float(item.analytic[k]),
+                  float(item.numeric[k])) for k in worst]
 
 
 def _overall(results: list[TensorResult]) -> float:

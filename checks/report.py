@@ -146,9 +146,10 @@ class Report:
         return mimebundle(self)
 
     def to_json(self) -> dict:
-        """{"passed", "error", "tensors": [{"name", "shape", "error", "passed", "where"}], "mistakes": [{"id",
-        "message"}]}: the contract scripts parse (an error that is not a finite number is null)."""
-        return {"passed": self.passed, "error": _number(self.error),
+        """{"passed", "verdict", "error", "tensors": [{"name", "shape", "error", "passed", "where"}], "mistakes": [{"id",
+        "message"}]}: the contract scripts parse (verdict: passed, failed or not-differentiable, as the exit code 0, 1
+        or 2; an error that is not a finite number is null)."""
+        return {"passed": self.passed, "verdict": self.verdict, "error": _number(self.error),
                 "tensors": [{"name": t.name, "shape": list(t.shape), "error": _number(t.error), "passed": t.passed,
                              "where": t.where} for t in self.tensors],
                 "mistakes": [{"id": m.id, "message": m.message} for m in self.mistakes]}

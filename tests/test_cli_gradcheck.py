@@ -157,9 +157,18 @@ def test_params_that_are_not_arrays_are_exit_2(derive_here, tmp_path):
     _assert_usage_error(derive_here(_network(tmp_path, extra=extra), "--params", "bad"), "floating-point numpy array")
 
 
-def test_an_error_inside_grad_is_exit_2(derive_here, tmp_path):
+def test_an_error_inside_grad_is_exit_2_naming_the_line(derive_here, tmp_path):
     extra = "\n\ndef broken(p):\n    return 1 / 0\n"
-    _assert_usage_error(derive_here(_network(tmp_path, extra=extra), "--grad", "broken"), "ZeroDivisionError")
+    path = _network(tmp_path, extra=extra)
+    line = path.read_text().splitlines().index("    return 1 / 0") + 1
+    _assert_usage_error(derive_here(path, "--grad", "broken"), "ZeroDivisionError", f"(line {line})")
+
+
+def test_an_error_inside_loss_names_its_line_too(derive_here, tmp_path):
+    extra = "\n\ndef strict(p):\n    assert p[0].shape == (9, 9), 'not my shape'\n    return loss(p)\n"
+    path = _network(tmp_path, extra=extra)
+    line = path.read_text().splitlines().index("    assert p[0].shape == (9, 9), 'not my shape'") + 1
+    _assert_usage_error(derive_here(path, "--loss", "strict"), "AssertionError: not my shape", f"(line {line})")
 
 
 def _readme_example() -> str:

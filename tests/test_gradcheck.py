@@ -320,6 +320,69 @@ def test_a_wrong_tensor_elsewhere_is_still_wrong_at_a_kink(mode):
     assert report.ids == ("scale",)
 
 
+# --- the newcomer's network: every hidden unit of example 0 at the same distance from relu's kink ---------------------
+
+def _near_kink_problem(distance: float, w2_factor: float = 1.0, b1_factor: float = 1.0):
+    """Example 0 is all zeros and b1 = distance, so five pre-activations sit at `distance` from the kink; the
+    gradient (mask z1 > 0) is right unless a factor is planted."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4, 8))
+    x[:, 0] = 0.0
+    y = np.eye(3)[:, rng.integers(3, size=8)]
+    params = [rng.normal(size=(5, 4)), np.full((5, 1), distance), rng.normal(size=(3, 5)), np.zeros((3, 1))]
+
+    def forward(p):
+        z1 = p[0] @ x + p[1]
+        a1 = np.maximum(z1, 0)
+        z2 = p[2] @ a1 + p[3]
+        e = np.exp(z2 - z2.real.max(axis=0))
+        return z1, a1, e / e.sum(axis=0)
+
+    def loss(p):
+        return -np.sum(y * np.log(forward(p)[2])) / x.shape[1]
+
+    def grad(p):
+        z1, a1, a2 = forward(p)
+        d2 = (a2 - y) / x.shape[1]
+        d1 = (p[2].T @ d2) * (z1 > 0)
+        return [d1 @ x.T, b1_factor * d1.sum(axis=1, keepdims=True), w2_factor * d2 @ a1.T,
+                d2.sum(axis=1, keepdims=True)]
+
+    return loss, grad, params
+
+
+NEAR_KINK_GRID = [(d, m, mode, seed) for d in (1e-9, 1e-7, 1e-5) for m in ("central", "richardson", "auto")
+                  for mode in ("full", "fast") for seed in (0, 1)]
+
+
+@pytest.mark.parametrize("distance, method, mode, seed", NEAR_KINK_GRID)
+def test_a_right_gradient_near_a_kink_is_never_failed(distance, method, mode, seed):
+    report = gradcheck(*_near_kink_problem(distance), method=method, mode=mode, seed=seed)
+    assert report.verdict in ("passed", "not-differentiable"), str(report)
+    assert report.mistakes == () and all(t.passed or t.kinked for t in report.tensors), str(report)
+
+
+@pytest.mark.parametrize("distance, method, mode, seed", NEAR_KINK_GRID)
+def test_a_wrong_tensor_beside_a_near_kink_still_fails(distance, method, mode, seed):
+    report = gradcheck(*_near_kink_problem(distance, w2_factor=1.001), method=method, mode=mode, seed=seed)
+    assert report.verdict == "failed", str(report)
+    assert [t.name for t in report.tensors if not t.passed and not t.kinked] == ["W2"], str(report)
+
+
+@pytest.mark.parametrize("method", ["central", "richardson", "auto"])
+@pytest.mark.parametrize("mode", ["full", "fast"])
+def test_a_wrong_gradient_away_from_the_kink_fails_where_it_is_wrong(method, mode):
+    report = gradcheck(*_near_kink_problem(0.5, b1_factor=1.001), method=method, mode=mode)
+    assert report.verdict == "failed", str(report)
+    assert [t.name for t in report.tensors if not t.passed] == ["b1"], str(report)
+
+
+def test_central_at_the_newcomers_point_settles_below_the_kink_and_passes():
+    """b1 = 1e-7 leaves central differences at b1's own scale (6.7e-13) to rounding; the settled ladder passes."""
+    report = gradcheck(*_near_kink_problem(1e-7), method="central", mode="full")
+    assert report.verdict == "passed", str(report)
+
+
 RELU_FILE = """
 import numpy as np
 
@@ -346,6 +409,19 @@ def test_the_cli_exits_2_at_a_kink_and_names_it(tmp_path, capsys):
     source.write_text(RELU_FILE)
     assert main(["gradcheck", str(source)]) == 2
     assert "NOT DIFFERENTIABLE HERE" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("at_kink, code, verdict", [(True, 2, "not-differentiable"), (False, 0, "passed")])
+def test_the_json_document_names_the_verdict_the_exit_code_gives(tmp_path, capsys, at_kink, code, verdict):
+    import json
+
+    from derive.cli import main
+
+    source = tmp_path / "relu.py"
+    source.write_text(RELU_FILE if at_kink else RELU_FILE.replace("params[1][2, 0] =", "params[1][2, 0] = 1 +"))
+    assert main(["gradcheck", str(source), "--format", "json"]) == code
+    document = json.loads(capsys.readouterr().out)
+    assert document["verdict"] == verdict and document["passed"] is (code == 0)
 
 
 # --- joint probes, bounds, the fallback -------------------------------------------------------------------------------

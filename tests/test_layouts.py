@@ -104,7 +104,7 @@ def test_a_missing_relu_mask_points_at_the_hidden_layer():
     assert [t.name for t in report.tensors if not t.passed] == ["W1", "b1"]
     assert report.notes[-1] == ("W1 and b1 are wrong and W2 and b2 are right: the error enters when backpropagating "
                                 "into layer 1 (its activation derivative or the transposed weights); "
-                                "checks.delta.check_hidden_delta tests a hidden-layer delta function")
+                                "checks.check_hidden_delta tests a hidden-layer delta function")
 
 
 def test_a_wrong_output_bias_alone_does_not_blame_the_delta():
@@ -176,7 +176,7 @@ def test_gradcheck_json_is_the_contract(tmp_path, cli, scale, code):
     assert printed.returncode == code
     assert printed.stderr == "loaded the data\n"  # the person's prints stay off the document
     document = json.loads(printed.stdout)
-    assert set(document) == {"passed", "error", "tensors", "mistakes"} and document["passed"] is (code == 0)
+    assert set(document) == {"passed", "verdict", "error", "tensors", "mistakes"} and document["passed"] is (code == 0)
     assert [(t["name"], t["shape"]) for t in document["tensors"]] == [
         ("W1", [4, 10]), ("b1", [10]), ("W2", [10, 3]), ("b2", [3])]
     assert all(set(t) == {"name", "shape", "error", "passed", "where"} for t in document["tensors"])

@@ -231,7 +231,7 @@ def _finding(id_, *tensors):
      "from it): the mistake is in b2's own gradient"),
     ([True, False, False, False], [], "W1 is wrong and b1, W2 and b2 are right: the error enters when "
      "backpropagating into layer 1 (its activation derivative or the transposed weights); "
-     "checks.delta.check_hidden_delta tests a hidden-layer delta function"),
+     "checks.check_hidden_delta tests a hidden-layer delta function"),
 ])
 def test_the_layer_hint_says_only_what_the_numbers_show(failed, findings, hint):
     from checks.diagnose import layer_hint

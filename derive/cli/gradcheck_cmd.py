@@ -42,8 +42,8 @@ def add_arguments(parser) -> None:
         parser.add_argument(f"--{option}", default=None, metavar="NAME",
                             help=f"name of {what} in a forward/backward file (default: {option})")
     parser.add_argument("--format", default="text", choices=["text", "json"],
-                        help='json for scripts: {"passed", "error", "tensors", "mistakes"} for loss/grad files, '
-                             '{"passed", "first_wrong", "nodes"} for forward/backward files')
+                        help='json for scripts: {"passed", "verdict", "error", "tensors", "mistakes"} for loss/grad '
+                             'files, {"passed", "first_wrong", "nodes"} for forward/backward files')
 
 
 def _source(file: str) -> Path:
@@ -165,13 +165,21 @@ def _check_gradients(module, path: Path, args):
         report = gradcheck(loss, grad, params, method=args.method, mode=args.mode, seed=args.seed,
                            batch_size=args.batch_size, classes=args.classes)
     except ValueError as error:  # wrong shapes or types, from the checker or from the person's code
-        raise UsageError(f"{path}: {str(error).splitlines()[0] if str(error) else type(error).__name__}") \
-            from None
+        raise UsageError(f"{path}: {str(error).splitlines()[0] if str(error) else type(error).__name__}"
+                         f"{_line_in(error, path)}") from None
     except KeyboardInterrupt:
         raise
     except BaseException as error:  # raised inside the person's loss or grad, sys.exit() included
-        raise UsageError(f"{path}: calling {args.loss}/{args.grad} raised {_one_line(error)}") from None
+        raise UsageError(f"{path}: calling {args.loss}/{args.grad} raised {_one_line(error)}"
+                         f"{_line_in(error, path)}") from None
     return report
+
+
+def _line_in(error: BaseException, path: Path) -> str:
+    """' (line N)': the person's line the error came from, as forward/backward mode names it (one helper)."""
+    from checks.backward import failing_line
+
+    return failing_line(error, path)
 
 
 def _backward_mode(module, args) -> bool:
@@ -185,7 +193,7 @@ def _backward_mode(module, args) -> bool:
 
 def _check_backward(module, path: Path, args):
     """The forward/backward mode: look the three names up and check them name by name."""
-    from checks.backward import BackwardError, check_backward, failing_line
+    from checks.backward import BackwardError, check_backward
 
     for option, given in (("--mode", args.mode != "auto"), ("--batch-size", args.batch_size is not None),
                           ("--classes", args.classes is not None)):
@@ -202,5 +210,5 @@ def _check_backward(module, path: Path, args):
         raise
     except BaseException as error:  # raised inside the person's forward, backward or inputs, sys.exit() included
         raise UsageError(f"{path}: running forward/backward raised {_one_line(error)}"
-                         f"{failing_line(error, path)}") from None
+                         f"{_line_in(error, path)}") from None
     return report
