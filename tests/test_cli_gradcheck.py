@@ -186,6 +186,7 @@ def test_the_readme_example_file_passes_and_its_mistake_fails(derive, tmp_path):
     right = derive(_write(tmp_path, example, name="net.py"))
     assert right.returncode == 0, right.stderr
     assert "gradient check: PASSED" in right.stdout and all(name in right.stdout for name in ("W1", "b1", "W2", "b2"))
+    assert "method complex step" in right.stdout  # the README says its shift keeps the loss complex-safe
     mistaken = example.replace("(a2 - y) / x.shape[1]", "(a2 - y) * a2 * (1 - a2) / x.shape[1]")
     assert mistaken != example
     wrong = derive(_write(tmp_path, mistaken, name="wrong.py"))
