@@ -188,7 +188,8 @@ def test_softmax_huber_rejects_an_outer_branch_with_the_wrong_sign(flipped_huber
 def test_kinks_of_different_units_are_taken_in_every_combination():
     p, q = sp.symbols("p q", real=True)
     inside = lambda r: sp.Piecewise((1, sp.Abs(r) <= 1), (0, True))  # noqa: E731
-    assert is_zero(inside(p) + inside(q) - inside(q) - inside(p))
-    assert is_zero(inside(p) * p + sp.Piecewise((p, sp.Abs(p) > 1), (0, True)) - p + inside(q) - inside(q))
+    outside = lambda r: sp.Piecewise((r, sp.Abs(r) > 1), (0, True))  # noqa: E731
+    assert is_zero(p * inside(p) + outside(p) - p + q * inside(q) + outside(q) - q)  # unit by unit
+    assert is_zero((inside(p) + inside(q)) ** 2 - inside(p) - inside(q) - 2 * inside(p) * inside(q))  # jointly
     assert not is_zero(inside(p) - inside(q))  # zero whenever p and q are on the same side, not otherwise
     assert not is_zero(inside(p) * inside(q) - inside(p))

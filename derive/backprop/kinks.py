@@ -74,6 +74,7 @@ def _split(expr: sp.Expr) -> dict:
             for nodes, value in _split(term).items():
                 result[nodes] = result.get(nodes, sp.Integer(0)) + value
         return result
+    # small positive powers are products (P² of an indicator); 1/P and the like stay whole, never expanded
     if expr.is_Mul or (expr.is_Pow and expr.exp.is_Integer and 0 < expr.exp <= 4):
         factors = expr.args if expr.is_Mul else [expr.base] * int(expr.exp)
         result = {frozenset(): sp.Integer(1)}
