@@ -157,3 +157,39 @@ def test_the_hidden_frame_leaves_the_rest_of_the_network_arbitrary():
     frame = frame_for("bp2", (2, 3), "softmax", "cross-entropy")
     grounded = ground(delta[l, j], frame, ((j, 1),))
     assert {str(s) for s in grounded.free_symbols} >= {"G_1", "G_2", "G_3"}  # ∂F/∂z^(l+1)_k for an unknown F
+
+
+# ------------------------------------------------------------------------------------------------ kinks
+@pytest.fixture
+def flipped_huber():
+    """A rewrite that replays but is false: Huber's gradient with its outer branch δ sign(a − y) negated."""
+
+    def flip(expr, classes=None):
+        """∂C/∂a_j -> Huber's gradient with −sign(a_j − y_j) outside |a_j − y_j| ≤ δ   (false)"""
+        gradient = RULES["huber-gradient"].apply(expr, classes)
+        return gradient.replace(lambda e: isinstance(e, sp.sign), lambda e: -e)
+
+    RULES["test-flip-huber"] = Rule("test-flip-huber", "a sign bug in Huber's outer branch", REWRITE, flip)
+    yield flip
+    del RULES["test-flip-huber"]
+
+
+def test_softmax_huber_rejects_an_outer_branch_with_the_wrong_sign(flipped_huber):
+    derivation = bp1(output="softmax", cost="huber")
+    position = _position(derivation, "huber-gradient")
+    wrong = flipped_huber(derivation.steps[position - 1].expr)
+    assert wrong != derivation.steps[position].expr and wrong.has(-sp.sign(a[L, j] - y[j]))
+    tampered = _with_step(derivation, position, rule="test-flip-huber", expr=wrong, note="flip")
+    proof = prove(tampered)
+    assert not proof.passed
+    assert "the sides differ at K = 2, i=1" in proof.steps[position].method
+
+
+def test_kinks_of_different_units_are_taken_in_every_combination():
+    p, q = sp.symbols("p q", real=True)
+    inside = lambda r: sp.Piecewise((1, sp.Abs(r) <= 1), (0, True))  # noqa: E731
+    outside = lambda r: sp.Piecewise((r, sp.Abs(r) > 1), (0, True))  # noqa: E731
+    assert is_zero(p * inside(p) + outside(p) - p + q * inside(q) + outside(q) - q)  # unit by unit
+    assert is_zero((inside(p) + inside(q)) ** 2 - inside(p) - inside(q) - 2 * inside(p) * inside(q))  # jointly
+    assert not is_zero(inside(p) - inside(q))  # zero whenever p and q are on the same side, not otherwise
+    assert not is_zero(inside(p) * inside(q) - inside(p))

@@ -22,12 +22,12 @@ import numpy as np
 import sympy as sp
 
 from derive import functions
+from derive.backprop.kinks import is_zero
 from derive.backprop.notation import (
     C, CL, LAMBDA, ActivationPrime, Indicator, L, LayerIndexed, SizeIndexed, SquaredNorm, a, b, delta, l, w, y, z,
 )
 from derive.verify import ATOMS, expand_sums, pattern_values, set_partitions
 from derive.verify import atomize as shared_atomize
-from derive.verify import is_zero as rational_zero
 
 __all__ = ["Frame", "frame_for", "ground", "is_zero", "index_ranges", "assignments", "expand_sums", "atomize",
            "numeric_point", "SIZES"]
@@ -228,55 +228,6 @@ def _exp_atoms(power: sp.exp) -> sp.Expr:
             return power
         product *= sp.Symbol(f"E_{rest}", positive=True) ** coefficient
     return product
-
-
-_KINKED = (sp.Piecewise, sp.Heaviside, sp.Max, sp.Min, sp.Abs, sp.sign, Indicator)
-
-
-def is_zero(expr: sp.Expr) -> bool:
-    """Exact: the canonical form of a rational function is 0. Across a kink (relu's max, a Piecewise), on each
-    side of it: every pre-activation inside a kinked function is taken positive, then negative, in every
-    combination, and the branches that remain must cancel (the value at the kink itself is a convention)."""
-    if not expr.has(*_KINKED):
-        return rational_zero(expr)
-    expr = expr.replace(lambda e: isinstance(e, sp.Derivative), lambda e: e.doit())  # ∂z/∂z left by grounding
-    kinked = sorted({s for node in sp.preorder_traversal(expr) if isinstance(node, _KINKED)
-                     for s in node.free_symbols if str(s).startswith("z")}, key=str)
-    for signs in itertools.product((1, -1), repeat=len(kinked)):
-        side = {s: sign * sp.Symbol(s.name, positive=True) for s, sign in zip(kinked, signs)}
-        branch = sp.piecewise_fold(expr.xreplace(side)).rewrite(sp.Piecewise)
-        if branch.has(*_KINKED):
-            if not all(rational_zero(part) for part in _residual_sides(branch)):
-                return False
-        elif not rational_zero(branch):
-            return False
-    return True
-
-
-def _residual_sides(expr: sp.Expr):
-    """The kinks left once every z has a sign (a cost's, such as Huber's |a − y| ≤ δ): every |r| and sign(r) taken
-    by the sign of r, then every condition left taken true and false (its negation the opposite), in every
-    combination. Infeasible combinations are kept, so this requires more than the real branches do, never less;
-    a combination that still has a kink is not shown zero."""
-    arguments = {_canonical(node.args[0]) for node in sp.preorder_traversal(expr) if isinstance(node, (sp.Abs, sp.sign))}
-    arguments = sorted(arguments, key=str)
-    for signs in itertools.product((1, -1), repeat=len(arguments)):
-        replace = {}
-        for r, s_ in zip(arguments, signs):
-            replace.update({sp.Abs(r): s_ * r, sp.sign(r): sp.Integer(s_), sp.sign(-r): sp.Integer(-s_)})
-        side = expr.xreplace(replace)
-        found = {node for node in sp.preorder_traversal(side) if isinstance(node, sp.core.relational.Relational)}
-        conditions = sorted({min(c, c.negated, key=str) for c in found}, key=str)
-        for truths in itertools.product((True, False), repeat=len(conditions)):
-            values = {}
-            for c, truth in zip(conditions, truths):
-                values.update({c: sp.true if truth else sp.false, c.negated: sp.false if truth else sp.true})
-            branch = sp.piecewise_fold(side.xreplace(values))
-            yield sp.Integer(1) if branch.has(*_KINKED) else branch
-
-
-def _canonical(r: sp.Expr) -> sp.Expr:
-    return -r if r.could_extract_minus_sign() else r
 
 
 # ------------------------------------------------------------------------------------------- index patterns
