@@ -13,8 +13,7 @@ import argparse
 
 from _timing import baseline_startup, derive_command, print_rows, time_command
 
-OUTPUTS = ("softmax", "sigmoid", "identity")
-COSTS = ("cross-entropy", "binary-cross-entropy", "quadratic", "label-smoothing", "huber")
+from derive.functions import COSTS, OUTPUTS  # every pair of the table, as `derive list` names them
 TARGET = 2.0  # softmax+huber / sigmoid+huber
 
 
