@@ -137,3 +137,16 @@ def test_markdown_closes_the_math_after_the_bracket():
     assert [line for line in lines if "(derive/functions.py)" in line] == [
         r"10. ✓ **relu'(z) $= 1[z > 0]$ (derive/functions.py)**: $relu'(z^l_j) = 1[z^l_j > 0]$; at $z = 0$ the "
         r"derivative of the branch $z \le  0$ is taken (PyTorch and JAX: relu'(0) $= 0$)"]
+
+
+def test_a_gradient_checks_table_shows_names_as_written():
+    """A tensor named like code (layers[i].weight) and a place given in brackets reach the table as written."""
+    from checks.report import Entry, Report, TensorResult
+
+    tensor = TensorResult("layers[i].weight", (2, 2), 0.5, 1.0, 2.0, False, where="[row 0] worst")
+    report = Report("gradient check", False, 0.5, (tensor,), (Entry("layers[i].weight", (0, 1), 1.0, 2.0),), (),
+                    "central", 1e-6, "full", 1e-5, 1e-8)
+    console = Console(file=io.StringIO(), width=WIDTH, color_system=None)
+    console.print(report)
+    shown_text = console.file.getvalue()
+    assert shown_text.count("layers[i].weight") == 2 and "[row 0] worst" in shown_text
