@@ -13,7 +13,7 @@ from derive.backprop.notation import (
 )
 from derive.backprop.rules import COST_GRADIENT_RULES, activation_rules, cost_gradient_rule, derivative_at, gradient_at, indicators  # importing registers them
 from derive import functions
-from derive.errors import UsageError
+from derive.errors import UsageError, counted
 from derive.rules import ALGEBRA, rule
 from derive.steps import NOT_EQUAL, Derivation, Step
 
@@ -480,7 +480,8 @@ def validate(sizes, output, cost, needs_hidden: bool = False, hidden=None, weigh
             raise UsageError(f"bp2 is about hidden layers and sizes {','.join(map(str, sizes))} have none; "
                              "give at least 3 sizes")
         if len(hidden) > 1 and len(hidden) != len(sizes) - 2:
-            raise UsageError(f"{len(hidden)} --hidden activations for the {len(sizes) - 2} hidden layers of "
+            raise UsageError(f"{counted(len(hidden), '--hidden activation')} for the "
+                             f"{counted(len(sizes) - 2, 'hidden layer')} of "
                              f"{','.join(map(str, sizes))}: give one for all of them, or one per hidden layer")
     return sizes, output, cost, hidden, weight_decay
 
