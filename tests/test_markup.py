@@ -150,3 +150,47 @@ def test_a_gradient_checks_table_shows_names_as_written():
     console.print(report)
     shown_text = console.file.getvalue()
     assert shown_text.count("layers[i].weight") == 2 and "[row 0] worst" in shown_text
+
+
+BACKPROP_TANH_RELU_HEAD = """\
+backprop (sizes symbolic) ──────────────────────────────────────────────────────────────────────────
+Backpropagation: BP1, BP2 (l = 1, tanh), BP2 (l = 2, relu), BP3, BP4 (sigmoid output,
+binary-cross-entropy cost, tanh and relu hidden layers)
+claim     (δ^L_i, δ^l_j, δ^l_j, ∂C/∂b^l_j, ∂C/∂w^l_jk) = (a^L_i − y_i, (Σ_k
+          (δ^(l+1)_k·w^(l+1)_kj))·(1 − a^l_j^2), 1[z^l_j > 0]·(Σ_k (δ^(l+1)_k·w^(l+1)_kj)), δ^l_j,
+          a^(l−1)_k·δ^l_j)
+assuming  z^l = W^l a^(l−1) + b^l for l = 1..L, a^0 = x; W^l is n_l × n_(l−1)
+assuming  L = 3; the hidden layers are element-wise, layer 1: tanh, layer 2: relu
+assuming  relu: at z = 0 the derivative of the branch z ≤ 0 is taken (PyTorch and JAX: relu'(0) = 0)
+assuming  output layer: sigmoid, a^L = σ(z^L)
+assuming  C = −Σ_j [y_j ln a^L_j + (1 − y_j) ln(1 − a^L_j)] (binary cross-entropy)
+assuming  C is the cost of one example; the mini-batch forms use the mean cost C = (1/m) Σ_x C_x
+"""
+
+
+def test_backprop_names_each_bp2_by_its_layers_and_keeps_the_indicator(monkeypatch):
+    """The title reads the claim's tuple in order: which δ^l_j is the tanh layer's and which the relu layer's."""
+    report = report_of("backprop", (("output", "sigmoid"), ("cost", "binary-cross-entropy"),
+                                    ("hidden", ("tanh", "relu"))))
+    text = shown(report, "linear", monkeypatch)
+    assert _head(text) == BACKPROP_TANH_RELU_HEAD
+    notes = [step.note for step in report.derivation.steps if step.rule in ("bp2", "collect")]
+    assert [note[note.index("above") + 5:note.index(")", note.index("BP2")) + 1] for note in notes] == [
+        ": BP2 (l = 1, tanh)", ": BP2 (l = 2, relu)", ", in order BP1, BP2 (l = 1, tanh)"]
+
+
+def test_one_hidden_activation_leaves_bp2_unlabelled():
+    from derive.backprop.derivations import bp2_label
+
+    assert [bp2_label(("tanh",), "tanh"), bp2_label(("relu", "relu"), "relu"),
+            bp2_label(("tanh", "relu", "tanh"), "tanh")] == ["BP2", "BP2", "BP2 (l = 1, 3, tanh)"]
+
+
+def test_the_generated_module_names_each_bp2_by_its_layers():
+    from derive.codegen.network import generate_network
+
+    source = generate_network("backprop", hidden=("tanh", "relu", "tanh"))
+    labelled = ["    BP2 (l = 1, 3, tanh): δ^l_j = (Σ_k (δ^(l+1)_k·w^(l+1)_kj))·(1 − a^l_j^2)",
+                "    BP2 (l = 2, relu): δ^l_j = 1[z^l_j > 0]·(Σ_k (δ^(l+1)_k·w^(l+1)_kj))"]
+    # the module's docstring, then backprop()'s
+    assert [line for line in source.splitlines() if line.startswith("    BP2")] == labelled * 2
