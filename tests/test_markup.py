@@ -194,3 +194,13 @@ def test_the_generated_module_names_each_bp2_by_its_layers():
                 "    BP2 (l = 2, relu): δ^l_j = 1[z^l_j > 0]·(Σ_k (δ^(l+1)_k·w^(l+1)_kj))"]
     # the module's docstring, then backprop()'s
     assert [line for line in source.splitlines() if line.startswith("    BP2")] == labelled * 2
+
+
+def test_a_backward_checks_table_shows_names_as_written():
+    from checks.backward.report import BackwardReport, NodeResult
+
+    nodes = (NodeResult("cache[i]", 3, "cache[i] = x @ w", "wrong", 0.5), NodeResult("h", 4, "h = cache[i]", "right", 0.0))
+    report = BackwardReport(nodes, "central", 1e-5, 2.0, ("cache[i]",))
+    console = Console(file=io.StringIO(), width=WIDTH, color_system=None)
+    console.print(report)
+    assert console.file.getvalue().count("cache[i]") == 3  # its row, and the first-wrong line with its source
