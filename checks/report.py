@@ -179,13 +179,15 @@ def _plain_table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def _rich_table(table_type, headers: list[str], rows: list[list[str]], title: str | None):
+    from checks.literal import literal, literal_row
+
     table = table_type(title=title, title_justify="left")
     for column, header in enumerate(headers):  # a column is never narrower than its longest word
         words = [word for cell in [header, *(row[column] for row in rows)] for word in cell.split()]
-        table.add_column(header, min_width=max(map(len, words), default=1))
+        table.add_column(literal(header), min_width=max(map(len, words), default=1))
     for row in rows:
         style = "red" if "WRONG" in row else None
-        table.add_row(*row, style=style)
+        table.add_row(*literal_row(row), style=style)
     return table
 
 

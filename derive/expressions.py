@@ -104,7 +104,7 @@ def parse_expression(text: str, variables: tuple = ("z",), parameters: Mapping[s
     except UnexpectedInput as error:
         raise ExpressionError(_syntax_message(text, error)) from None
     try:
-        return _Build(names, text).transform(tree)
+        return _Build(names, text, tuple(map(str, variables))).transform(tree)
     except VisitError as error:  # the transformer wraps what its methods raise
         if isinstance(error.orig_exc, ExpressionError):
             raise error.orig_exc from None
@@ -215,9 +215,9 @@ def _fail(meta_or_token, message: str):
 class _Build(Transformer_NonRecursive):
     """One method per grammar rule; each returns a SymPy expression and refuses what is not real everywhere."""
 
-    def __init__(self, names: dict[str, sp.Expr], text: str):
+    def __init__(self, names: dict[str, sp.Expr], text: str, variables: tuple[str, ...] = ("z",)):
         super().__init__()
-        self._names, self._text = names, text
+        self._names, self._text, self._variables = names, text, variables
 
     def _source(self, meta) -> str:
         return self._text[meta.start_pos:meta.end_pos]
@@ -248,7 +248,7 @@ class _Build(Transformer_NonRecursive):
         arity, build = FUNCTIONS[token.value]
         if len(arguments) != arity:
             _fail(token, f"{token.value} takes {arity} argument{'s' * (arity > 1)}, got {len(arguments)}")
-        _domain(token, token.value, arguments[0], self._source(meta))
+        _domain(token, token.value, arguments[0], self._source(meta), self._variables)
         return _real(meta, build(*arguments))
 
     def group(self, meta, children):
@@ -269,7 +269,7 @@ class _Build(Transformer_NonRecursive):
             _fail(slash, "division by zero")
         if denominator.is_zero is not False:
             _fail(slash, f"the denominator may be 0 for some real value ({self._text[slash.end_pos:meta.end_pos].strip()}); "
-                         "write one that is never 0, e.g. 1 + z^2")
+                         f"write one that is never 0, e.g. {_never_zero(self._variables, '{}^2')}")
         return _real(meta, numerator / denominator)
 
     def neg(self, meta, children):
@@ -289,11 +289,23 @@ def _unknown(kind: str, name: str, known) -> str:
     return f"unknown {kind} {name!r}" + (f"; did you mean {close[0]}?" if close else f"; known: {', '.join(known)}")
 
 
-def _domain(token, function: str, argument: sp.Expr, source: str) -> None:
+def _domain(token, function: str, argument: sp.Expr, source: str, variables: tuple[str, ...]) -> None:
     """log u and sqrt u need u > 0 for every real z (sqrt's derivative 1/(2√u) must exist too)."""
     if function in ("log", "sqrt") and argument.is_positive is not True:
-        _fail(token, f"{source} is not defined for every real value: {function} needs an argument that is always "
-                     f"positive, e.g. {function}(1 + exp(z))")
+        _fail(token, f"{source} is not defined for every real value{_of(variables)}: {function} needs an argument "
+                     f"that is always positive, e.g. {function}({_never_zero(variables, 'exp({})')})")
+
+
+def _of(variables: tuple[str, ...]) -> str:
+    """' of a and y' when there are several variables (a cost); nothing for the one z of an activation."""
+    return "" if len(variables) < 2 else f" of {' and '.join([', '.join(variables[:-1]), variables[-1]])}"
+
+
+def _never_zero(variables: tuple[str, ...], single: str) -> str:
+    """An example in the caller's own variables that is positive for all of them: 1 + exp(z), 1 + (a - y)^2."""
+    if len(variables) == 1:
+        return "1 + " + single.format(variables[0])
+    return f"1 + ({' - '.join(variables)})^2"
 
 
 def _power_domain(token, base: sp.Expr, exponent: sp.Expr, base_source: str) -> None:

@@ -71,7 +71,7 @@ def test_one_activation_per_hidden_layer_gives_one_bp2_chain_each():
 
 
 @pytest.mark.parametrize("options, message", [
-    ({"sizes": (4, 3, 2), "hidden": ("tanh", "relu")}, "2 --hidden activations for the 1 hidden layers"),
+    ({"sizes": (4, 3, 2), "hidden": ("tanh", "relu")}, "2 --hidden activations for the 1 hidden layer of"),
     ({"hidden": "swish"}, "unknown hidden activation 'swish'"),
 ])
 def test_bad_hidden_options_are_one_line_errors(options, message):

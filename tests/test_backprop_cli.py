@@ -80,3 +80,23 @@ def test_the_default_run_shows_the_backprop_derivations(cli):
     for id_ in ("bp1", "bp2", "bp3", "bp4", "backprop"):
         assert f"{id_} (sizes symbolic)" in result.stdout
     assert "✗" not in result.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (("show", "bp2", "--sizes", "3,4,2", "--hidden", "tanh", "--hidden", "relu"),
+     "derive: error: 2 --hidden activations for the 1 hidden layer of 3,4,2: give one for all of them, or one per "
+     "hidden layer\n"),
+    (("show", "bp2", "--sizes", "3,4,4,2", "--hidden", "tanh", "--hidden", "relu", "--hidden", "elu"),
+     "derive: error: 3 --hidden activations for the 2 hidden layers of 3,4,4,2: give one for all of them, or one "
+     "per hidden layer\n"),
+    (("show", "bp1", "--cost", "log(a)"),
+     "derive: error: column 1: log(a) is not defined for every real value of a and y: log needs an argument that "
+     "is always positive, e.g. log(1 + (a - y)^2)\n"),
+    (("show", "bp1", "--cost", "a/(a - y)"),
+     "derive: error: column 2: the denominator may be 0 for some real value ((a - y)); write one that is never 0, "
+     "e.g. 1 + (a - y)^2\n"),
+])
+def test_messages_count_and_name_what_the_user_gave(run_main, args, message):
+    """A count takes its noun's number; a cost's hint is written in the cost's own variables, a and y."""
+    result = run_main(*args)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", message)

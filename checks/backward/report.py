@@ -114,13 +114,15 @@ class BackwardReport:
         from rich.table import Table
         from rich.text import Text
 
+        from checks.literal import literal_row
+
         yield Text(self._headline(), style="bold green" if self.passed else "bold red")
         yield Text(self._method_line(), style="dim")
         table = Table(title_justify="left")
         for header in (" ", "name", "line", "error", "cause"):
             table.add_column(header, overflow="fold")
         for node, row in zip(self.nodes, self._rows()):
-            table.add_row(*row, style={"wrong": "red", "unchecked": "dim"}.get(node.status))
+            table.add_row(*literal_row(row), style={"wrong": "red", "unchecked": "dim"}.get(node.status))
         yield table
         for line in self._verdict_lines():
             yield Text(line, style="bold" if line.startswith("first") else None)

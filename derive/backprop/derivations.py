@@ -13,12 +13,13 @@ from derive.backprop.notation import (
 )
 from derive.backprop.rules import COST_GRADIENT_RULES, activation_rules, cost_gradient_rule, derivative_at, gradient_at, indicators  # importing registers them
 from derive import functions
-from derive.errors import UsageError
+from derive.errors import UsageError, counted
 from derive.rules import ALGEBRA, rule
 from derive.steps import NOT_EQUAL, Derivation, Step
 
 __all__ = ["OUTPUTS", "COSTS", "ROUTES", "MAX_PARAMETERS", "bp1", "bp2", "bp3", "bp4", "backprop", "network_cost", "validate",
-           "Equation", "equations", "hidden_activation", "layer_activations", "activation_of"]
+           "Equation", "equations", "hidden_activation", "layer_activations", "activation_of", "bp2_label",
+           "equation_label"]
 
 # BP1 has a route for every output/cost pair of the table (derive.functions): five with hand-written endings, the
 # others by the general route δ^L = J^T ∇_a C read from the entries (_general_ending).
@@ -480,7 +481,8 @@ def validate(sizes, output, cost, needs_hidden: bool = False, hidden=None, weigh
             raise UsageError(f"bp2 is about hidden layers and sizes {','.join(map(str, sizes))} have none; "
                              "give at least 3 sizes")
         if len(hidden) > 1 and len(hidden) != len(sizes) - 2:
-            raise UsageError(f"{len(hidden)} --hidden activations for the {len(sizes) - 2} hidden layers of "
+            raise UsageError(f"{counted(len(hidden), '--hidden activation')} for the "
+                             f"{counted(len(sizes) - 2, 'hidden layer')} of "
                              f"{','.join(map(str, sizes))}: give one for all of them, or one per hidden layer")
     return sizes, output, cost, hidden, weight_decay
 
@@ -493,7 +495,8 @@ def _derivation(id_: str, ids: tuple[str, ...], sizes, output: str, cost: str, h
     for part, activation in parts:
         chain = _Chain(_lhs(part, decay))
         if len(parts) > 1:
-            note = _CLAIM_NOTES[part] + (f" ({activation} layers)" if part == "bp2" and len(hidden) > 1 else "")
+            note = _CLAIM_NOTES[part] + (f": {bp2_label(hidden, activation)}" if part == "bp2" and len(hidden) > 1
+                                         else "")
             chain.claim(part, _lhs(part, decay), note)
         _chain_for(part, chain, output, cost, activation, decay is not None)
         steps += chain.steps
@@ -503,8 +506,13 @@ def _derivation(id_: str, ids: tuple[str, ...], sizes, output: str, cost: str, h
     hidden_text = "" if hidden == ("sigmoid",) else f", {' and '.join(_distinct(hidden))} hidden layers"
     hidden_text += "" if decay is None else f", L2 weight decay λ = {decay:g}"
     if len(parts) > 1:
-        steps.append(Step("collect", sp.Tuple(*results), f"the {len(parts)} results above: " + pair + hidden_text))
-        lhs, title = sp.Tuple(*lhs_parts), f"Backpropagation, BP1–BP4 ({pair}{hidden_text})"
+        labels = ", ".join(bp2_label(hidden, name) if part == "bp2" else part.upper() for part, name in parts)
+        labelled = len(_distinct(hidden)) > 1  # which BP2 of the claim's tuple is which layer's
+        order = f", in order {labels}" if labelled else ""
+        steps.append(Step("collect", sp.Tuple(*results), f"the {len(parts)} results above{order}: " + pair + hidden_text))
+        lhs = sp.Tuple(*lhs_parts)
+        title = f"Backpropagation: {labels} ({pair}{hidden_text})" if labelled else \
+            f"Backpropagation, BP1–BP4 ({pair}{hidden_text})"
     elif id_ == "bp2":
         lhs, title = lhs_parts[0], _bp2_title(hidden[0])
     elif id_ == "bp4" and decay is not None:
@@ -580,6 +588,21 @@ def equations(derivation: Derivation) -> tuple[Equation, ...]:
             if not step.aside:
                 current[2] = step.expr
     return tuple(Equation(name, lhs, result, tuple(positions)) for name, lhs, result, positions in found)
+
+
+def bp2_label(hidden: tuple[str, ...], activation: str) -> str:
+    """BP2 (l = 1, tanh): which hidden layers a BP2 is about, when the layers' activations differ; else BP2."""
+    if len(dict.fromkeys(hidden)) < 2:
+        return "BP2"
+    layers = ", ".join(str(number) for number, name in enumerate(hidden, start=1) if name == activation)
+    return f"BP2 (l = {layers}, {activation})"
+
+
+def equation_label(derivation: Derivation, equation: Equation) -> str:
+    """BP1, BP3, BP4; BP2 with its layers and activation where the hidden layers differ (bp2_label)."""
+    if equation.name != "bp2":
+        return equation.name.upper()
+    return bp2_label(tuple(derivation.definitions.get("hidden") or ("sigmoid",)), activation_of(derivation, equation))
 
 
 def activation_of(derivation: Derivation, equation: Equation) -> str:

@@ -161,11 +161,14 @@ def _with_note(source: str, note: str) -> str:
 
 
 def _generate_backprop(derivation, command) -> str:
+    from derive.backprop.derivations import equation_label
+
     functions, found = plan_output(derivation), _equations(derivation)
     output, context = derivation.definitions["output"], _context(derivation)
     rules = sorted({r for f in functions for r in f.rules}, key=list(STABLE_RULES).index)
     header = _HEADER.format(output=output, cost=derivation.definitions["cost"], command=command,
-                            equations="\n".join(f"    {_line(e)}" for e in _all_equations(derivation)), rules=_rule_lines(rules))
+                            equations="\n".join(f"    {_line(e, equation_label(derivation, e))}"
+                                                 for e in _all_equations(derivation)), rules=_rule_lines(rules))
     hidden = tuple(derivation.definitions["hidden"])
     activations = _hidden_sources(hidden, {f.name for f in functions})
     names = ["backprop", "forward", "cost", *(f.name for f in functions), *(name for name, _ in activations)]
@@ -206,8 +209,10 @@ def _bp4_text(result: sp.Expr, body) -> str:
     return text
 
 
-def _lines(found) -> str:
-    return "\n    ".join(_line(e) for e in found)
+def _lines(derivation, found) -> str:
+    from derive.backprop.derivations import equation_label
+
+    return "\n    ".join(_line(e, equation_label(derivation, e)) for e in found)
 
 
 def _bp2_lines(printed: dict) -> str:
@@ -238,8 +243,8 @@ class _Mask(sp.Function):
     nargs = 1
 
 
-def _line(equation) -> str:
-    return f"{equation.name.upper()}: {_text(equation.lhs)} = {_text(equation.result)}"
+def _line(equation, label: str | None = None) -> str:
+    return f"{label or equation.name.upper()}: {_text(equation.lhs)} = {_text(equation.result)}"
 
 
 _HEADER = '''"""Numerically stable numpy backpropagation from the derivation backprop ({output} output, {cost} cost).
@@ -373,7 +378,7 @@ def _backprop_source(derivation, found) -> str:
     From derivation backprop ({definitions["output"]} output, {definitions["cost"]} cost):
 
     {_line(found["bp1"])}   (output_error)
-    {_lines(_bp2_equations(derivation).values())}
+    {_lines(derivation, _bp2_equations(derivation).values())}
     {_line(found["bp3"])}
     {_line(found["bp4"])}
     BP3 and BP4 are averaged over the m examples (columns): the gradient of C = (1/m) Σ_x C_x.

@@ -16,7 +16,8 @@ _SYMBOLS = {
     "φ": r"\phi", "Φ": r"\Phi", "η": r"\eta", "ρ": r"\rho", "τ": r"\tau", "ω": r"\omega", "√": r"\surd",
     "½": r"\tfrac{1}{2}", "³": "^3", "¹": "^1", "‖": r"\|", "∞": r"\infty", "≈": r"\approx", "∈": r"\in",
 }
-_MATHY = re.compile(r"[_^{}=/<>|+]|[Σδ∂σ−≠·⊙²ᵀ→≤≥∑ε′×∇Δ⇔⊤←⇒≡αβγλμπθφΦηρτω√½³¹‖∞≈∈]|\bln\b|^[a-zA-Z]$")
+# [ and ] are math: an indicator 1[z > 0], a bracketed sum −Σ_j [y_j ln a_j + …]; "0]" must not end the formula early
+_MATHY = re.compile(r"[_^{}=/<>|+\[\]]|[Σδ∂σ−≠·⊙²ᵀ→≤≥∑ε′×∇Δ⇔⊤←⇒≡αβγλμπθφΦηρτω√½³¹‖∞≈∈]|\bln\b|^[a-zA-Z]$")
 _TEXT_ESCAPES = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}",
                  "—": "---", "–": "--", "’": "'", "‘": "`", "“": "``", "”": "''", "…": r"\dots{}", "✓": r"$\checkmark$",
                  "×": r"$\times$", "→": r"$\to$", "↔": r"$\leftrightarrow$", "⇒": r"$\Rightarrow$", "≠": r"$\neq$", "−": "-", "\u00a0": "~"}
@@ -25,6 +26,8 @@ _TEXT_ESCAPES = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "~"
 # A program's name in a note (error_deriv from the Octave lines): a word of two letters or more before the underscore,
 # so it is code, set as code, never a subscripted "error" in math.
 _CODE = re.compile(r"(?<![A-Za-z\\])[A-Za-z]{2,}(?:_[A-Za-z0-9]+)+(?![A-Za-z0-9{])")
+# A file's path ((derive/functions.py), where a rule comes from) is words, not a quotient: its / is no division.
+_PATH = re.compile(r"\(?[A-Za-z_][\w.]*(?:/[\w.]+)+\.py\)?[,;:.]?")
 _KRONECKER_NOTE = re.compile(r"δ_([a-zA-Z0-9])([a-zA-Z0-9])(?![A-Za-z0-9])")  # δ_1i too: two indices, never the error
 _SUBSCRIPTED = re.compile(r"(?<=[A-Za-zΣσδ)'])_(\{[a-z0-9]+\}|[a-z0-9]+)(?![A-Za-z0-9{])")
 
@@ -58,7 +61,7 @@ def note_to_latex(note: str) -> str:
     A lone letter or number joins the math next to it ("k = i", "Σ_j y_j = 1"); other words stay text.
     """
     tokens = note.split(" ")
-    kinds = ["code" if _CODE.search(token) else _kind(token) for token in tokens]
+    kinds = ["code" if _CODE.search(token) else "text" if _PATH.fullmatch(token) else _kind(token) for token in tokens]
     changed = True
     while changed:  # a run of lone letters next to math joins it: "(j, i) = ∂a_j/∂z_i" is all math
         changed = False

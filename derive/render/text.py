@@ -10,6 +10,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from checks.literal import literal, literal_row
 from derive.families import family_of
 from derive.printing import to_text
 from derive.render.layout import Fitted, Hanging
@@ -105,7 +106,7 @@ def _hanging(head: Text, body) -> Table:
     grid = Table.grid(padding=0)
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold")
-    grid.add_row(head, body)
+    grid.add_row(head, literal(body))
     return grid
 
 
@@ -132,14 +133,14 @@ def _checks_table(reports, compact: bool) -> Table:
     headers = ("derivation", "K", "steps", "proof", "error", "checked at", "ok") if compact else \
         ("derivation", "K", "steps", "symbolic", "numeric error", "checked at", "passed")
     for header, justify in zip(headers, ("left", "right", "right", "center", "right", "left", "center")):
-        table.add_column(header, justify=justify, no_wrap=header not in ("checked at", "numeric error"),
+        table.add_column(literal(header), justify=justify, no_wrap=header not in ("checked at", "numeric error"),
                          min_width=min(len(word) for word in header.split()))
     for report in reports:
         proof, numeric = report.proof, report.numeric
         claiming = [check for step, check in zip(report.derivation.steps, proof.steps) if not claims_nothing(step)]
         proven = sum(check.verified for check in claiming)
-        table.add_row(report.derivation.id, str(report.derivation.scale), f"{proven}/{len(claiming)}",
-                      Text(MARK[proof.passed], style=_STYLE[proof.passed]), f"{numeric.max_rel_error:.1e}",
+        table.add_row(*literal_row([report.derivation.id, str(report.derivation.scale), f"{proven}/{len(claiming)}"]),
+                      Text(MARK[proof.passed], style=_STYLE[proof.passed]), literal(f"{numeric.max_rel_error:.1e}"),
                       Hanging(numeric.at), Text(MARK[report.passed], style=_STYLE[report.passed]))
     return table
 
