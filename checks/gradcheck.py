@@ -532,5 +532,6 @@ def _shape_failure(names: tuple[str, ...]) -> str:
 def _kink_note(setup: _Setup, kinked: set[str]) -> str:
     names = ", ".join(n for n in setup.names if n in kinked)
     return (f"the loss is not differentiable at this point: the probes of {names} cross a kink (the slopes on its two "
-            "sides differ far beyond rounding, or the differences do not converge there), so the gradient there is "
-            "neither confirmed nor blamed; try another seed or another point")
+            "sides differ far beyond rounding, or the differences do not converge there): the kink is at the point or "
+            "too close to it for the steps to separate, so the gradient there is neither confirmed nor blamed; try "
+            "another seed or another point")
