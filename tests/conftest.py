@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -61,3 +62,13 @@ def run_main(capsys, monkeypatch):
     for table, names in zip(tables, before):
         for name in set(table) - names:
             del table[name]
+
+
+def import_file(path: Path, text: str | None = None):
+    """The module at `path` (written with `text` first, when given), imported under its stem as a person's file is."""
+    if text is not None:
+        path.write_text(text)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -1,6 +1,5 @@
 """checks.check_backward on the MLP exercise: the solution passes, each planted mistake is found with its cause."""
 
-import importlib.util
 import textwrap
 from pathlib import Path
 
@@ -8,6 +7,7 @@ import numpy as np
 import pytest
 
 from checks.backward import BackwardError, check_backward
+from conftest import import_file
 
 EXERCISE = (Path(__file__).resolve().parents[1] / "checks" / "backward" / "exercise.py").read_text()
 
@@ -31,12 +31,7 @@ PLANTED = {
 
 
 def load(tmp_path, text, name="exercise_copy"):
-    path = tmp_path / f"{name}.py"
-    path.write_text(text)
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return import_file(tmp_path / f"{name}.py", text)
 
 
 def planted(tmp_path, key):

@@ -1,10 +1,10 @@
 """What check_backward keeps between calls (a forward's parsed statements) and what it must not (globals, values)."""
 
-import importlib.util
 import textwrap
 
 from checks.backward import check_backward
 from checks.backward.program import parse_forward
+from conftest import import_file
 
 SCALED = textwrap.dedent("""
     import numpy as np
@@ -28,12 +28,7 @@ SCALED = textwrap.dedent("""
 
 
 def load(folder, name, text=SCALED):
-    path = folder / f"{name}.py"
-    path.write_text(text)
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return import_file(folder / f"{name}.py", text)
 
 
 def test_the_same_forward_in_two_files_keeps_its_own_file(tmp_path):

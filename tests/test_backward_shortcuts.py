@@ -9,6 +9,7 @@ from checks.backward.check import _norm
 from checks.backward.downstream import Downstream
 from checks.backward.probe import scale_of
 from checks.backward.program import parse_forward
+from conftest import import_file
 
 ARRAYS = [np.random.default_rng(0).standard_normal((32, 64)), np.random.default_rng(1).standard_normal(7) * 1e-200,
           np.random.default_rng(2).standard_normal((5, 3)).astype(np.float32), np.zeros((2, 2)), np.array(3.0),
@@ -116,13 +117,7 @@ def forward(x, w):
 
 
 def test_reads_from_the_code_follow_comprehensions_and_nested_lambdas(tmp_path):
-    import importlib.util
-
-    path = tmp_path / "forward_reads.py"
-    path.write_text(FORWARD)
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = import_file(tmp_path / "forward_reads.py", FORWARD)
     program = parse_forward(module.forward)
     assert [sorted(s.reads) for s in program.statements] == [["w", "x"], ["a"], ["a", "b"], ["a", "c"], ["d"]]
     assert [s.reads for s in program.statements] == _ast_reads(program)

@@ -1,6 +1,5 @@
 """backprop(weights, biases, x, y) generated from BP1-BP4: the right gradients, finite at extreme logits, any depth."""
 
-import importlib.util
 
 import mpmath
 import numpy as np
@@ -8,6 +7,7 @@ import pytest
 
 from derive.codegen import generate_module, load_module
 from derive.codegen.network import check_network
+from conftest import import_file
 
 PAIRS = [("softmax", "cross-entropy"), ("softmax", "quadratic"), ("sigmoid", "cross-entropy"), ("sigmoid", "quadratic")]
 AGREE = 1e-13
@@ -95,9 +95,7 @@ def test_cli_writes_an_importable_backprop(cli, tmp_path):
     path = tmp_path / "bp.py"
     run = cli("codegen", "backprop", "--sizes", "784,30,10", "-o", str(path))
     assert run.returncode == 0, run.stderr
-    spec = importlib.util.spec_from_file_location("bp", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = import_file(path)
     grad_w, grad_b = module.backprop(*network((784, 30, 10), batch=16))
     assert grad_w[0].shape == (30, 784) and grad_b[1].shape == (10, 1)
 

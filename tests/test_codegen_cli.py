@@ -1,18 +1,11 @@
 """`derive codegen`, run as a user runs it: the module goes to stdout or, atomically, to -o FILE; bad input exits 2."""
 
-import importlib.util
 
 import numpy as np
 import pytest
 
 from derive import functions
-
-
-def import_file(path):
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from conftest import import_file
 
 
 def test_stdout_is_the_module(cli, tmp_path):
